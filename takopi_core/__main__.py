@@ -1,0 +1,3 @@
+from takopi_core.cli import main
+
+raise SystemExit(main())

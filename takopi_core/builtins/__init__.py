@@ -1,0 +1,1 @@
+"""Built-in plugins, registered as entry points of this distribution like any plugin."""

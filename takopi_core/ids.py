@@ -1,0 +1,71 @@
+"""Plugin kinds, entry-point groups, the ID rule and reserved ids: the one place for each."""
+
+from __future__ import annotations
+
+import re
+
+ENGINE = "engine"
+TRANSPORT = "transport"
+COMMAND = "command"
+
+#: Kinds in display order.
+KINDS: tuple[str, ...] = (ENGINE, TRANSPORT, COMMAND)
+
+GROUPS: dict[str, str] = {
+    ENGINE: "takopi.engine_backends",
+    TRANSPORT: "takopi.transport_backends",
+    COMMAND: "takopi.command_backends",
+}
+KIND_BY_GROUP: dict[str, str] = {group: kind for kind, group in GROUPS.items()}
+
+ID_PATTERN = r"^[a-z0-9_]{1,32}$"
+_ID_RE = re.compile(ID_PATTERN)
+
+#: Subcommands of our own CLI. Engines become `takopi <engine>` subcommands, so an engine
+#: may not take one of these names. cli.py asserts that its parser matches this set.
+CLI_COMMANDS: frozenset[str] = frozenset(
+    {"config", "doctor", "init", "plugins", "run", "setup", "tui"}
+)
+
+#: Chat commands handled by the host itself.
+CHAT_COMMANDS: frozenset[str] = frozenset({"cancel"})
+
+RESERVED_ENGINE_IDS: frozenset[str] = CHAT_COMMANDS | CLI_COMMANDS
+#: As the plugin guide lists them; engine ids and project aliases are added at runtime.
+RESERVED_COMMAND_IDS: frozenset[str] = frozenset({"cancel", "init", "plugins"})
+
+RESERVED_BY_KIND: dict[str, frozenset[str]] = {
+    ENGINE: RESERVED_ENGINE_IDS,
+    TRANSPORT: frozenset(),
+    COMMAND: RESERVED_COMMAND_IDS,
+}
+
+#: The name of this distribution, and the upstream name that counts as it in an enabled list.
+OWN_DISTRIBUTION = "takopi-tui"
+UPSTREAM_ALIAS = "takopi"
+
+
+def is_valid_id(plugin_id: str) -> bool:
+    """True when ``plugin_id`` matches the ID rule ``^[a-z0-9_]{1,32}$``."""
+    return _ID_RE.fullmatch(plugin_id) is not None
+
+
+def is_reserved(kind: str, plugin_id: str) -> bool:
+    """True when ``plugin_id`` is reserved for plugins of ``kind``."""
+    return plugin_id.strip().lower() in RESERVED_BY_KIND.get(kind, frozenset())
+
+
+_SEPARATORS = re.compile(r"[-_.]+")
+
+
+def normalize_dist_name(name: str) -> str:
+    """Canonical distribution name: lowercase, runs of ``-``, ``_`` and ``.`` become ``-``."""
+    return _SEPARATORS.sub("-", name.strip()).lower()
+
+
+def invalid_id_message(plugin_id: str) -> str:
+    return f"invalid plugin id {plugin_id!r}; must match {ID_PATTERN}"
+
+
+def reserved_id_message(plugin_id: str) -> str:
+    return f"reserved plugin id {plugin_id!r} is not allowed"

@@ -1,0 +1,230 @@
+"""Entry-point discovery and the enabled list. Reads metadata only: never imports plugins.
+
+Discovery answers "which plugins are installed, which are visible, and which ids are broken"
+from ``*.dist-info`` metadata. Loading and validating plugin code happens in the probe
+(:mod:`takopi_core.probe`), in a child process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from importlib import metadata
+
+from .ids import (
+    GROUPS,
+    KINDS,
+    OWN_DISTRIBUTION,
+    UPSTREAM_ALIAS,
+    invalid_id_message,
+    is_reserved,
+    is_valid_id,
+    normalize_dist_name,
+    reserved_id_message,
+)
+
+_OWN = normalize_dist_name(OWN_DISTRIBUTION)
+
+
+@dataclass(frozen=True, slots=True)
+class PluginEntry:
+    """One entry point of one of the three groups, as its metadata describes it."""
+
+    kind: str
+    id: str
+    value: str
+    distribution: str | None
+    version: str | None
+    enabled: bool
+    builtin: bool
+    location: str | None = None
+
+    @property
+    def key(self) -> tuple[str, str, str | None]:
+        """Identifies the entry across reloads (kind, id, distribution)."""
+        return (self.kind, self.id, self.distribution)
+
+    @property
+    def dist_label(self) -> str:
+        return self.distribution or "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class DiscoveryError:
+    """An entry point skipped at discovery: invalid, reserved, duplicated or nameless."""
+
+    kind: str
+    id: str
+    value: str
+    distribution: str | None
+    message: str
+    reason: str  # "invalid-id" | "reserved-id" | "duplicate-id" | "no-distribution"
+
+    @property
+    def dist_label(self) -> str:
+        return self.distribution or "unknown"
+
+
+@dataclass(slots=True)
+class Discovery:
+    """Everything discovery found: listable entries (enabled or not) and errors."""
+
+    entries: list[PluginEntry] = field(default_factory=list)
+    errors: list[DiscoveryError] = field(default_factory=list)
+    allowlist: frozenset[str] | None = None
+
+    def of_kind(self, kind: str) -> list[PluginEntry]:
+        return [entry for entry in self.entries if entry.kind == kind]
+
+    def visible(self) -> list[PluginEntry]:
+        return [entry for entry in self.entries if entry.enabled]
+
+    def find(self, kind: str, plugin_id: str) -> PluginEntry | None:
+        for entry in self.entries:
+            if entry.kind == kind and entry.id == plugin_id:
+                return entry
+        return None
+
+    def distributions(self) -> list[str]:
+        """Distribution names that provide at least one listed or broken entry, sorted."""
+        names = {e.distribution for e in self.entries if e.distribution}
+        names |= {e.distribution for e in self.errors if e.distribution}
+        return sorted(names, key=normalize_dist_name)
+
+
+def normalize_allowlist(names: Iterable[str] | None) -> frozenset[str] | None:
+    """Canonical allowlist, or ``None`` for "everything" (absent or empty list).
+
+    ``takopi`` (upstream's distribution name) also admits this distribution, so configs
+    written for upstream Takopi keep the built-ins visible.
+    """
+    if names is None:
+        return None
+    normalized = {normalize_dist_name(name) for name in names if name and name.strip()}
+    if not normalized:
+        return None
+    if UPSTREAM_ALIAS in normalized:
+        normalized.add(_OWN)
+    return frozenset(normalized)
+
+
+def is_builtin_distribution(name: str | None) -> bool:
+    return name is not None and normalize_dist_name(name) == _OWN
+
+
+def is_distribution_enabled(name: str | None, allowlist: frozenset[str] | None) -> bool:
+    """The allowlist rule: everything without a list; otherwise a listed distribution name."""
+    if allowlist is None:
+        return True
+    if name is None:
+        return False
+    return normalize_dist_name(name) in allowlist
+
+
+def _dist_facts(ep: metadata.EntryPoint) -> tuple[str | None, str | None, str | None]:
+    """(name, version, location) of the distribution that declares ``ep``; None if unknown."""
+    dist = getattr(ep, "dist", None)
+    if dist is None:
+        return None, None, None
+    try:
+        name = dist.name or dist.metadata["Name"]
+    except Exception:
+        name = None
+    try:
+        version = dist.version
+    except Exception:
+        version = None
+    location = getattr(dist, "_path", None)
+    return (name or None), (version or None), (str(location) if location else None)
+
+
+def discover(
+    allowlist_names: Sequence[str] | None = None,
+    *,
+    kinds: Sequence[str] = KINDS,
+    path: list[str] | None = None,
+) -> Discovery:
+    """List every plugin entry point of ``kinds`` and apply the enabled list.
+
+    - invalid and reserved ids are skipped and recorded as errors;
+    - an entry whose distribution has no name is hidden, with an error, while a list is set;
+    - an id that two enabled distributions offer is unavailable from both (neither wins) and
+      each provider gets an error naming all of them;
+    - entries of distributions outside the list stay listed with ``enabled=False``.
+
+    ``path`` replaces ``sys.path`` for the metadata search (tests pass a temporary folder).
+    """
+    allowlist = normalize_allowlist(allowlist_names)
+    found = Discovery(allowlist=allowlist)
+    if path is None:
+        all_eps = metadata.entry_points()
+    else:
+        all_eps = metadata.EntryPoints(
+            ep for dist in metadata.distributions(path=path) for ep in dist.entry_points
+        )
+    for kind in kinds:
+        candidates: list[PluginEntry] = []
+        seen_values: set[tuple[str, str, str | None]] = set()
+        for ep in all_eps.select(group=GROUPS[kind]):
+            dist_name, version, location = _dist_facts(ep)
+            marker = (ep.name, ep.value, dist_name)
+            if marker in seen_values:
+                continue  # the same distribution found twice on the path
+            seen_values.add(marker)
+            enabled = is_distribution_enabled(dist_name, allowlist)
+            entry = PluginEntry(
+                kind=kind,
+                id=ep.name,
+                value=ep.value,
+                distribution=dist_name,
+                version=version,
+                enabled=enabled,
+                builtin=is_builtin_distribution(dist_name),
+                location=location,
+            )
+            if dist_name is None and allowlist is not None:
+                found.errors.append(
+                    _error(
+                        entry,
+                        "no-distribution",
+                        "entry point has no resolvable distribution name, so it is hidden "
+                        "while [plugins] enabled is set",
+                    )
+                )
+            elif not is_valid_id(ep.name):
+                found.errors.append(_error(entry, "invalid-id", invalid_id_message(ep.name)))
+            elif is_reserved(kind, ep.name):
+                found.errors.append(_error(entry, "reserved-id", reserved_id_message(ep.name)))
+            else:
+                candidates.append(entry)
+        candidates.sort(key=lambda e: (e.id, e.distribution or "", e.value))
+        found.entries.extend(_drop_duplicates(candidates, found.errors))
+    return found
+
+
+def _drop_duplicates(
+    candidates: list[PluginEntry], errors: list[DiscoveryError]
+) -> list[PluginEntry]:
+    providers: dict[str, list[PluginEntry]] = {}
+    for entry in candidates:
+        if entry.enabled:
+            providers.setdefault(entry.id, []).append(entry)
+    duplicated = {pid: group for pid, group in providers.items() if len(group) > 1}
+    for pid, group in duplicated.items():
+        names = ", ".join(sorted({e.distribution or "<unknown>" for e in group}))
+        for entry in group:
+            errors.append(
+                _error(entry, "duplicate-id", f"duplicate plugin id {pid!r} from {names}")
+            )
+    return [e for e in candidates if not (e.enabled and e.id in duplicated)]
+
+
+def _error(entry: PluginEntry, reason: str, message: str) -> DiscoveryError:
+    return DiscoveryError(
+        kind=entry.kind,
+        id=entry.id,
+        value=entry.value,
+        distribution=entry.distribution,
+        message=message,
+        reason=reason,
+    )

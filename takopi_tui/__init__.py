@@ -1,0 +1,1 @@
+"""takopi_tui: the Textual app behind `takopi tui`."""

@@ -1,0 +1,64 @@
+"""Shared fixtures. Every test runs with HOME and the config path in a temporary folder."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+# Snapshot stability: these are read when Textual is imported, so set them first.
+os.environ.pop("NO_COLOR", None)
+os.environ.pop("TEXTUAL_THEME", None)
+os.environ["TEXTUAL_ANIMATIONS"] = "none"
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Never touch the real ~/.takopi: HOME and TAKOPI_CONFIG point into a tmp dir."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("TAKOPI_CONFIG", str(home / ".takopi" / "takopi.toml"))
+    return home
+
+
+@pytest.fixture
+def config_path(isolated_home: Path) -> Path:
+    return isolated_home / ".takopi" / "takopi.toml"
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    """An empty folder for test distributions, to be used as a sys.path entry."""
+    folder = tmp_path / "site"
+    folder.mkdir()
+    return folder
+
+
+def run_takopi(
+    *args: str,
+    site: Path | None = None,
+    env: dict[str, str] | None = None,
+    input: str | None = None,
+    timeout: float = 60,
+) -> subprocess.CompletedProcess[str]:
+    """Run the real `takopi` CLI in a child process, with ``site`` on its PYTHONPATH."""
+    child_env = dict(os.environ)
+    if site is not None:
+        child_env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (str(site), child_env.get("PYTHONPATH", "")) if p
+        )
+    if env:
+        child_env.update(env)
+    return subprocess.run(
+        [sys.executable, "-m", "takopi_core", *args],
+        capture_output=True,
+        text=True,
+        env=child_env,
+        input=input,
+        timeout=timeout,
+    )
