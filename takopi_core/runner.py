@@ -169,9 +169,7 @@ class BaseRunner:
                     yield event
             return
         if resume.engine != self.engine:
-            raise RuntimeError(
-                f"resume token is for engine {resume.engine!r}, not {self.engine!r}"
-            )
+            raise RuntimeError(f"resume token is for engine {resume.engine!r}, not {self.engine!r}")
         async with self.lock_for(resume), _closing(run_fn(prompt, resume)) as events:
             async for event in events:
                 yield event
