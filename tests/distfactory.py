@@ -81,7 +81,7 @@ GUIDE_ENGINE = Dist(
     version="0.3.0",
     entry_points={ENGINE_GROUP: {"myengine": "myengine.backend:BACKEND"}},
     files={
-        "myengine/backend.py": '''
+        "myengine/backend.py": """
             from __future__ import annotations
 
             from pathlib import Path
@@ -100,7 +100,7 @@ GUIDE_ENGINE = Dist(
                 cli_cmd="myengine",
                 install_cmd="pip install myengine",
             )
-        ''',
+        """,
     },
 )
 
@@ -109,7 +109,7 @@ GUIDE_TRANSPORT = Dist(
     version="0.2.0",
     entry_points={TRANSPORT_GROUP: {"mytransport": "mytransport.backend:BACKEND"}},
     files={
-        "mytransport/backend.py": '''
+        "mytransport/backend.py": """
             from __future__ import annotations
 
             from pathlib import Path
@@ -162,7 +162,7 @@ GUIDE_TRANSPORT = Dist(
 
 
             BACKEND = MyTransportBackend()
-        ''',
+        """,
     },
 )
 
@@ -171,7 +171,7 @@ GUIDE_COMMAND = Dist(
     version="0.1.0",
     entry_points={COMMAND_GROUP: {"multi": "mycommand.backend:BACKEND"}},
     files={
-        "mycommand/backend.py": '''
+        "mycommand/backend.py": """
             from __future__ import annotations
 
             from takopi.api import CommandContext, CommandResult, RunRequest
@@ -202,7 +202,7 @@ GUIDE_COMMAND = Dist(
 
 
             BACKEND = MultiCommand()
-        ''',
+        """,
     },
 )
 

@@ -1,0 +1,94 @@
+"""`takopi plugins`: list plugins from metadata, optionally validate them in the probe."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    from .cli import add_config_option
+
+    parser = subparsers.add_parser(
+        "plugins",
+        help="list discovered plugins and optionally validate them",
+        description="List discovered plugins and optionally validate them. Listing reads "
+        "metadata only; --load checks each plugin in a separate process.",
+    )
+    add_config_option(parser)
+    parser.add_argument(
+        "--load", action="store_true", help="load plugins to validate and surface import errors"
+    )
+    parser.add_argument("--json", action="store_true", help="print a JSON array")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="per-plugin time limit with --load (default 10)",
+    )
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="show tracebacks of load errors"
+    )
+    parser.set_defaults(handler=run_plugins)
+    actions = parser.add_subparsers(dest="plugins_action", metavar="ACTION")
+    import importlib
+
+    try:
+        cli_enable = importlib.import_module(f"{__package__}.cli_enable")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{__package__}.cli_enable":
+            raise
+    else:
+        cli_enable.register(actions)
+
+
+def load_inventory(config_option: str | None) -> tuple[Path, list[str]]:
+    """The config path and its ``[plugins] enabled`` list; ConfigError when unreadable."""
+    from .config import enabled_list, read_config_data, resolve_config_path
+
+    path = resolve_config_path(config_option)
+    return path, enabled_list(read_config_data(path), path)
+
+
+def run_plugins(args: argparse.Namespace) -> int:
+    from .cli import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
+    from .errors import ConfigError
+    from .plugins import discover
+
+    try:
+        _config_path, enabled = load_inventory(args.config)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    discovery = discover(enabled)
+    results = None
+    if args.load:
+        results = probe_visible(discovery, timeout=args.timeout)
+    from . import report
+
+    if args.json:
+        import json
+
+        json.dump(report.listing_json(discovery, results), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(report.render_listing(discovery, results, verbose=args.verbose))
+    failed = report.has_errors(discovery, results or {})
+    return EXIT_PROBLEMS if failed else EXIT_OK
+
+
+def probe_visible(
+    discovery: Any, *, timeout: float | None = None, setup_engine: Any = None
+) -> dict[tuple[str, str, str | None], Any]:
+    """Validate every enabled plugin in the probe; results keyed by entry key."""
+    from .probe import DEFAULT_TIMEOUT, Probe
+
+    probe = Probe(
+        discovery.visible(),
+        timeout=timeout if timeout is not None else DEFAULT_TIMEOUT,
+        setup_engine=setup_engine,
+    )
+    return {result.key: result for result in probe.results()}
