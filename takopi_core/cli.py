@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -35,11 +36,51 @@ DESCRIPTION = "Takopi plugin host: list, validate, enable and set up plugins, an
 EPILOG = "Run `takopi ENGINE` to start the bridge with that engine as the default."
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's formatter, sizing itself without importing shutil.
+
+    argparse builds a formatter for every add_argument() call, and the stock one imports
+    shutil for the terminal width: a measurable share of `takopi --help`.
+    """
+
+    def __init__(
+        self,
+        prog: str,
+        indent_increment: int = 2,
+        max_help_position: int = 24,
+        width: int | None = None,
+    ) -> None:
+        if width is None:
+            width = _terminal_columns() - 2
+        super().__init__(prog, indent_increment, max_help_position, width)
+
+
+def _terminal_columns() -> int:
+    try:
+        return int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        pass
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+    except (AttributeError, ValueError, OSError):
+        return 80
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """The parser class for `takopi` and every subcommand (set through parser_class)."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="takopi", description=DESCRIPTION, epilog=EPILOG)
+    parser = ArgumentParser(prog="takopi", description=DESCRIPTION, epilog=EPILOG)
     parser.add_argument("--version", action="version", version=f"takopi-tui {__version__}")
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    registered: set[str] = set()
+    # prog= spares argparse a help formatter (and shutil) on every start.
+    subparsers = parser.add_subparsers(
+        dest="command", metavar="COMMAND", prog="takopi", parser_class=ArgumentParser
+    )
     for module_name in dict.fromkeys(SUBCOMMAND_MODULES.values()):
         try:
             module = importlib.import_module(module_name)

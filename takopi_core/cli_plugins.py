@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -33,7 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "-v", "--verbose", action="store_true", help="show tracebacks of load errors"
     )
     parser.set_defaults(handler=run_plugins)
-    actions = parser.add_subparsers(dest="plugins_action", metavar="ACTION")
+    actions = parser.add_subparsers(dest="plugins_action", metavar="ACTION", prog="takopi plugins")
     import importlib
 
     try:
@@ -66,6 +65,8 @@ def run_plugins(args: argparse.Namespace) -> int:
     discovery = discover(enabled)
     results = None
     if args.load:
+        from .probe import probe_visible
+
         results = probe_visible(discovery, timeout=args.timeout)
     from . import report
 
@@ -78,17 +79,3 @@ def run_plugins(args: argparse.Namespace) -> int:
         sys.stdout.write(report.render_listing(discovery, results, verbose=args.verbose))
     failed = report.has_errors(discovery, results or {})
     return EXIT_PROBLEMS if failed else EXIT_OK
-
-
-def probe_visible(
-    discovery: Any, *, timeout: float | None = None, setup_engine: Any = None
-) -> dict[tuple[str, str, str | None], Any]:
-    """Validate every enabled plugin in the probe; results keyed by entry key."""
-    from .probe import DEFAULT_TIMEOUT, Probe
-
-    probe = Probe(
-        discovery.visible(),
-        timeout=timeout if timeout is not None else DEFAULT_TIMEOUT,
-        setup_engine=setup_engine,
-    )
-    return {result.key: result for result in probe.results()}

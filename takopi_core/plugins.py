@@ -7,8 +7,8 @@ from ``*.dist-info`` metadata. Loading and validating plugin code happens in the
 
 from __future__ import annotations
 
+from collections import namedtuple
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from importlib import metadata
 
 from .ids import (
@@ -26,18 +26,24 @@ from .ids import (
 _OWN = normalize_dist_name(OWN_DISTRIBUTION)
 
 
-@dataclass(frozen=True, slots=True)
-class PluginEntry:
-    """One entry point of one of the three groups, as its metadata describes it."""
+# Plain named tuples rather than dataclasses: importing ``dataclasses`` (and with it
+# ``inspect``) would add about a seventh to the start-up of `takopi plugins`.
+_PluginEntryBase = namedtuple(
+    "_PluginEntryBase",
+    "kind id value distribution version enabled builtin location",
+    defaults=(None,),
+)
 
-    kind: str
-    id: str
-    value: str
-    distribution: str | None
-    version: str | None
-    enabled: bool
-    builtin: bool
-    location: str | None = None
+
+class PluginEntry(_PluginEntryBase):
+    """One entry point of one of the three groups, as its metadata describes it.
+
+    Fields: ``kind``, ``id``, ``value`` (``module:attr``), ``distribution`` and ``version``
+    (None when unknown), ``enabled`` (visible under the enabled list), ``builtin`` (provided by
+    this distribution), ``location`` (the ``.dist-info`` folder, when known).
+    """
+
+    __slots__ = ()
 
     @property
     def key(self) -> tuple[str, str, str | None]:
@@ -49,29 +55,44 @@ class PluginEntry:
         return self.distribution or "unknown"
 
 
-@dataclass(frozen=True, slots=True)
-class DiscoveryError:
-    """An entry point skipped at discovery: invalid, reserved, duplicated or nameless."""
+_DiscoveryErrorBase = namedtuple("_DiscoveryErrorBase", "kind id value distribution message reason")
 
-    kind: str
-    id: str
-    value: str
-    distribution: str | None
-    message: str
-    reason: str  # "invalid-id" | "reserved-id" | "duplicate-id" | "no-distribution"
+
+class DiscoveryError(_DiscoveryErrorBase):
+    """An entry point skipped at discovery.
+
+    ``reason`` is one of ``invalid-id``, ``reserved-id``, ``duplicate-id``,
+    ``no-distribution``; ``message`` is what users read.
+    """
+
+    __slots__ = ()
+
+    @property
+    def key(self) -> tuple[str, str, str | None]:
+        return (self.kind, self.id, self.distribution)
 
     @property
     def dist_label(self) -> str:
         return self.distribution or "unknown"
 
 
-@dataclass(slots=True)
 class Discovery:
     """Everything discovery found: listable entries (enabled or not) and errors."""
 
-    entries: list[PluginEntry] = field(default_factory=list)
-    errors: list[DiscoveryError] = field(default_factory=list)
-    allowlist: frozenset[str] | None = None
+    __slots__ = ("allowlist", "entries", "errors")
+
+    def __init__(
+        self,
+        entries: list[PluginEntry] | None = None,
+        errors: list[DiscoveryError] | None = None,
+        allowlist: frozenset[str] | None = None,
+    ) -> None:
+        self.entries: list[PluginEntry] = entries if entries is not None else []
+        self.errors: list[DiscoveryError] = errors if errors is not None else []
+        self.allowlist = allowlist
+
+    def __repr__(self) -> str:
+        return f"Discovery(entries={self.entries!r}, errors={self.errors!r})"
 
     def of_kind(self, kind: str) -> list[PluginEntry]:
         return [entry for entry in self.entries if entry.kind == kind]
@@ -126,16 +147,33 @@ def _dist_facts(ep: metadata.EntryPoint) -> tuple[str | None, str | None, str | 
     dist = getattr(ep, "dist", None)
     if dist is None:
         return None, None, None
-    try:
-        name = dist.name or dist.metadata["Name"]
-    except Exception:
-        name = None
-    try:
-        version = dist.version
-    except Exception:
-        version = None
     location = getattr(dist, "_path", None)
-    return (name or None), (version or None), (str(location) if location else None)
+    name, version = _name_and_version(dist)
+    return name, version, (str(location) if location else None)
+
+
+def _name_and_version(dist: metadata.Distribution) -> tuple[str | None, str | None]:
+    """Name and Version from the metadata headers.
+
+    Scans the header block directly: ``dist.name`` would build an ``email`` message for
+    every distribution, which costs more than the rest of the listing.
+    """
+    try:
+        text = dist.read_text("METADATA") or dist.read_text("PKG-INFO") or ""
+    except OSError:
+        text = ""
+    name = version = None
+    for line in text.splitlines():
+        if not line:
+            break  # end of the headers; the description follows
+        key, sep, value = line.partition(":")
+        if not sep:
+            continue
+        if key == "Name" and name is None:
+            name = value.strip() or None
+        elif key == "Version" and version is None:
+            version = value.strip() or None
+    return name, version
 
 
 def discover(

@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from .plugins import PluginEntry
+from .plugins import Discovery, PluginEntry
 
 DEFAULT_TIMEOUT = 10.0
 _STDERR_TAIL = 4000  # characters of the child's stderr kept for a crash report
@@ -131,8 +131,8 @@ class Probe:
     ) -> Iterator[LoadResult]:
         """Run one child over ``entries``; stop at the first plugin that kills or hangs it."""
         job = {
-            "entries": [asdict(e) for e in entries],
-            "setup_engine": asdict(self.setup_engine) if self.setup_engine else None,
+            "entries": [e._asdict() for e in entries],
+            "setup_engine": self.setup_engine._asdict() if self.setup_engine else None,
         }
         with tempfile.TemporaryFile() as stderr_file:
             child = subprocess.Popen(
@@ -284,6 +284,23 @@ def _kill_group(child: subprocess.Popen[bytes]) -> None:
 def probe_all(entries: Sequence[PluginEntry], **options: Any) -> list[LoadResult]:
     """Run the probe to the end and return every result."""
     return list(Probe(entries, **options).results())
+
+
+def probe_visible(
+    discovery: Discovery,
+    *,
+    timeout: float | None = None,
+    setup_engine: PluginEntry | None = None,
+    env: Mapping[str, str] | None = None,
+) -> dict[tuple[str, str, str | None], LoadResult]:
+    """Validate every enabled plugin of ``discovery``; results keyed by entry key."""
+    probe = Probe(
+        discovery.visible(),
+        timeout=timeout if timeout is not None else DEFAULT_TIMEOUT,
+        setup_engine=setup_engine,
+        env=env,
+    )
+    return {result.key: result for result in probe.results()}
 
 
 def setup_engine_for(

@@ -6,13 +6,15 @@ pane all say the same thing in the same order.
 
 from __future__ import annotations
 
+from collections import namedtuple
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .ids import KINDS
 from .plugins import Discovery, PluginEntry
-from .probe import LoadResult
+
+if TYPE_CHECKING:  # the probe module is heavier; listing without --load never needs it
+    from .probe import LoadResult
 
 SECTION_TITLES = {
     "engine": "engine backends:",
@@ -21,16 +23,20 @@ SECTION_TITLES = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class ErrorRecord:
-    """One problem with one plugin, from discovery or from loading it."""
+_ErrorRecordBase = namedtuple(
+    "_ErrorRecordBase",
+    "kind id distribution message traceback source",
+    defaults=(None, "load"),
+)
 
-    kind: str
-    id: str
-    distribution: str | None
-    message: str
-    traceback: str | None = None
-    source: str = "load"  # "discovery" | "load"
+
+class ErrorRecord(_ErrorRecordBase):
+    """One problem with one plugin, from discovery or from loading it.
+
+    ``source`` is ``discovery`` or ``load``; ``traceback`` is set for load errors.
+    """
+
+    __slots__ = ()
 
     @property
     def dist_label(self) -> str:
