@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from takopi_core.events import EventFactory
-from takopi_core.model import ResumeToken, TakopiEvent
+from takopi_core.model import ResumeToken, StartedEvent, TakopiEvent
 from takopi_core.runner import JsonlSubprocessRunner, ResumeTokenMixin
 
 PREAMBLE = """\
@@ -84,8 +84,12 @@ class FakeRunner(ResumeTokenMixin, JsonlSubprocessRunner):
         factory: EventFactory = state.factory
         kind = data["type"]
         if kind == "session":
+            # Built directly (not via the factory) so the runner's own session checks are
+            # what a second, different session id runs into.
             meta = {k: v for k, v in data.items() if k not in ("type", "id")}
-            return [factory.started(ResumeToken(self.engine, data["id"]), meta=meta or None)]
+            return [
+                StartedEvent(self.engine, ResumeToken(self.engine, data["id"]), meta=meta or None)
+            ]
         if kind == "action":
             return [
                 factory.action(
@@ -99,10 +103,12 @@ class FakeRunner(ResumeTokenMixin, JsonlSubprocessRunner):
             ]
         if kind == "result":
             if data.get("ok", True):
-                return [factory.completed_ok(answer=data.get("answer", ""))]
+                return [factory.completed_ok(answer=data.get("answer", ""), resume=found_session)]
             return [
                 factory.completed_error(
-                    error=data.get("error", "failed"), answer=data.get("answer", "")
+                    error=data.get("error", "failed"),
+                    answer=data.get("answer", ""),
+                    resume=found_session,
                 )
             ]
         raise ValueError(f"unknown event type {kind!r}")
