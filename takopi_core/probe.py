@@ -44,6 +44,8 @@ class LoadResult:
     traceback: str | None = None
     load_ms: float | None = None
     description: str | None = None
+    cli_cmd: str | None = None  # engines: the executable looked up on PATH
+    install_cmd: str | None = None  # engines: how to install that executable
     setup_ok: bool | None = None
     setup_issues: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
@@ -80,6 +82,8 @@ def _result(entry: PluginEntry, fields: Mapping[str, Any]) -> LoadResult:
         traceback=fields.get("traceback"),
         load_ms=fields.get("load_ms"),
         description=fields.get("description"),
+        cli_cmd=fields.get("cli_cmd"),
+        install_cmd=fields.get("install_cmd"),
         setup_ok=fields.get("setup_ok"),
         setup_issues=issues,
     )

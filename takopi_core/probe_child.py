@@ -65,6 +65,10 @@ def check_entry(
     description = getattr(obj, "description", None)
     if isinstance(description, str):
         result["description"] = description
+    if entry.kind == "engine":
+        # The parent checks PATH itself (doctor, TUI); it only needs the names.
+        result["cli_cmd"] = obj.cli_cmd or obj.id
+        result["install_cmd"] = obj.install_cmd
     if entry.kind == "transport" and setup_engine is not None:
         if proto:
             proto.send(event="phase", index=index, phase="checking setup")

@@ -39,6 +39,7 @@ def test_good_plugins_validate(zoo_results: dict[str, LoadResult]) -> None:
         assert result.status == "ok", result
         assert result.load_ms is not None and result.load_ms >= 0
     assert zoo_results["hello"].description == "say hello"
+    assert (zoo_results["good"].cli_cmd, zoo_results["good"].install_cmd) == ("good-cli", None)
 
 
 def test_noisy_plugin_still_validates(zoo_results: dict[str, LoadResult]) -> None:
