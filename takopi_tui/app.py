@@ -1,0 +1,117 @@
+"""TakopiApp: wiring only. The plugins screen does the work; the app supplies its inputs.
+
+Everything that differs between a user's terminal and a test or a screenshot is a constructor
+argument: the config path, where distributions are searched, the probe, the environment shown,
+the file-watch interval.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from functools import partial
+from pathlib import Path
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from takopi_core.config import resolve_config_path
+from takopi_core.probe import DEFAULT_TIMEOUT
+
+from .environment import Environment
+from .probing import ProbeFactory, real_probe
+from .screens.dialogs import ConfirmDialog
+from .screens.help import HelpScreen, key_rows
+from .screens.plugins import PluginsScreen, ScreenOptions
+
+
+class TakopiApp(App[None]):
+    """`takopi tui`: plugin tables, enable toggles saved to takopi.toml, live load errors."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "takopi"
+    BINDINGS = [
+        Binding("q", "quit", "Quit", tooltip="Quit (asks first when changes are staged)"),
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
+    ]
+
+    def __init__(
+        self,
+        *,
+        config_path: str | Path | None = None,
+        search_path: Sequence[str] | None = None,
+        probe_factory: ProbeFactory = real_probe,
+        timeout: float = DEFAULT_TIMEOUT,
+        environment: Environment | None = None,
+        watch_interval: float | None = 1.0,
+        check_setup: bool = True,
+    ) -> None:
+        """
+        Args:
+            config_path: takopi.toml to show and edit (default: $TAKOPI_CONFIG, then
+                ~/.takopi/takopi.toml).
+            search_path: folders to find distributions in instead of ``sys.path``.
+            probe_factory: starts probe runs (tests inject a scripted probe).
+            timeout: per-plugin time limit of the probe, in seconds.
+            environment: the interpreter shown in the summary line.
+            watch_interval: seconds between checks for changed files (None: never).
+            check_setup: also run transports' ``check_setup`` in the probe.
+        """
+        super().__init__()
+        self.options = ScreenOptions(
+            config_path=resolve_config_path(config_path),
+            search_path=list(search_path) if search_path is not None else None,
+            probe_factory=probe_factory,
+            timeout=timeout,
+            environment=environment or Environment.current(),
+            watch_interval=watch_interval,
+            check_setup=check_setup,
+        )
+
+    def get_default_screen(self) -> Screen:
+        return PluginsScreen(self.options)
+
+    @property
+    def plugins_screen(self) -> PluginsScreen:
+        """The main screen (the bottom of the stack, whatever dialog is open)."""
+        screen = self.screen_stack[0]
+        assert isinstance(screen, PluginsScreen)
+        return screen
+
+    async def action_quit(self) -> None:
+        """Quit; with staged changes, ask first."""
+        main = self.plugins_screen
+        if not main.has_staged:
+            self.exit()
+            return
+        n = len(main.staging)
+        body = (
+            f"{n} staged change{'s are' if n != 1 else ' is'} not saved. Quit and drop "
+            f"{'them' if n != 1 else 'it'}? (ctrl+s saves instead)"
+        )
+        self.push_screen(
+            ConfirmDialog("Quit without saving?", body, yes="Quit", no="Stay"),
+            callback=lambda yes: self.exit() if yes else None,
+        )
+
+    def action_help(self) -> None:
+        """Show every key and what the marks mean."""
+        if isinstance(self.screen, HelpScreen):
+            return
+        bindings = [*PluginsScreen.BINDINGS, *self.BINDINGS]
+        keys = key_rows((b for b in bindings if isinstance(b, Binding)), self.get_key_display)
+        self.push_screen(HelpScreen(keys))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """The command palette: every action of the plugins screen, by name."""
+        main = self.plugins_screen
+        for binding in PluginsScreen.BINDINGS:
+            if not isinstance(binding, Binding) or not binding.description:
+                continue
+            help_text = binding.tooltip or binding.description
+            yield SystemCommand(
+                binding.description,
+                f"{help_text} ({self.get_key_display(binding)})",
+                partial(main.run_action, binding.action),
+            )
+        yield from super().get_system_commands(screen)

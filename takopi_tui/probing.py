@@ -1,0 +1,67 @@
+"""How the app starts probe runs: the seam tests use to inject a scripted probe.
+
+The app never loads plugin code itself: it asks a factory for a probe over some entries and
+reads results from it in a thread worker. The default factory is the real
+:class:`takopi_core.probe.Probe` (a child process); tests pass their own.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from takopi_core.plugins import PluginEntry
+from takopi_core.probe import LoadResult
+
+
+class ProbeRun(Protocol):
+    """One run over some entries (what :class:`takopi_core.probe.Probe` provides)."""
+
+    def results(
+        self, on_start: Callable[[PluginEntry], None] | None = None
+    ) -> Iterator[LoadResult]: ...
+
+    def cancel(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeRequest:
+    """What to check and how."""
+
+    entries: Sequence[PluginEntry]
+    timeout: float
+    setup_engine: PluginEntry | None
+    """The engine handed to transports' ``check_setup`` (None: skip setup checks)."""
+    config_path: Path
+    search_path: Sequence[str] | None
+
+
+ProbeFactory = Callable[[ProbeRequest], ProbeRun]
+
+
+def child_environment(
+    config_path: Path, search_path: Sequence[str] | None, base: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """The probe child's environment: our config, and our search path ahead of its own."""
+    env = dict(os.environ if base is None else base)
+    env["TAKOPI_CONFIG"] = str(config_path)
+    if search_path:
+        extra = os.pathsep.join(search_path)
+        current = env.get("PYTHONPATH")
+        env["PYTHONPATH"] = extra + (os.pathsep + current if current else "")
+    return env
+
+
+def real_probe(request: ProbeRequest) -> ProbeRun:
+    """The real probe: a child process of this interpreter."""
+    from takopi_core.probe import Probe
+
+    return Probe(
+        request.entries,
+        timeout=request.timeout,
+        setup_engine=request.setup_engine,
+        env=child_environment(request.config_path, request.search_path),
+    )

@@ -1,0 +1,1 @@
+"""Screens: the main plugins screen, help, and the dialogs (confirm, diff preview)."""

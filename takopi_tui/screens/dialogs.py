@@ -1,0 +1,108 @@
+"""Small typed dialogs: a yes/no confirmation and the diff preview before saving.
+
+Every text shown here may come from a plugin or from the user's config, so it is passed as
+:class:`textual.content.Content` built from plain strings, never as markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Button, Static
+
+
+class ConfirmDialog(ModalScreen[bool]):
+    """Ask a yes/no question; dismisses with True for yes."""
+
+    BINDINGS = [
+        Binding("y", "answer(True)", "Yes", show=False),
+        Binding("n,escape", "answer(False)", "No", show=False),
+    ]
+
+    def __init__(
+        self, title: str, body: str | Content, *, yes: str = "Yes", no: str = "No"
+    ) -> None:
+        super().__init__()
+        self._title = title
+        self._body = body if isinstance(body, Content) else Content(body)
+        self._yes = yes
+        self._no = no
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="dialog") as dialog:
+            dialog.border_title = self._title
+            yield Static(self._body, id="dialog-body")
+            with Horizontal(classes="buttons"):
+                yield Button(Content(f"{self._yes} (y)"), id="yes", variant="primary")
+                yield Button(Content(f"{self._no} (n)"), id="no")
+
+    def on_mount(self) -> None:
+        self.query_one("#yes", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(event.button.id == "yes")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
+
+
+def diff_content(diff: str) -> Content:
+    """A unified diff with added lines green and removed lines red."""
+    if not diff.strip():
+        return Content("(no change to the file)")
+    lines: list[Content] = []
+    for line in diff.rstrip("\n").splitlines():
+        if line.startswith(("+++", "---")):
+            lines.append(Content.styled(line, "bold"))
+        elif line.startswith("@@"):
+            lines.append(Content.styled(line, "$accent"))
+        elif line.startswith("+"):
+            lines.append(Content.styled(line, "$success"))
+        elif line.startswith("-"):
+            lines.append(Content.styled(line, "$error"))
+        else:
+            lines.append(Content(line))
+    return Content("\n").join(lines)
+
+
+class DiffDialog(ModalScreen[bool]):
+    """Preview the change to the config file; dismisses with True to save."""
+
+    BINDINGS = [
+        Binding("ctrl+s,y", "answer(True)", "Save", show=False),
+        Binding("n,escape", "answer(False)", "Cancel", show=False),
+    ]
+
+    def __init__(self, path: str, diff: str, notes: Sequence[str] = ()) -> None:
+        super().__init__()
+        self._path = path
+        self._diff = diff
+        self._notes = tuple(notes)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="dialog diff-dialog") as dialog:
+            dialog.border_title = "Save changes?"
+            yield Static(Content.assemble("Write ", (self._path, "bold"), ":"), id="diff-path")
+            with VerticalScroll(id="diff-scroll"):
+                yield Static(diff_content(self._diff), id="diff-body")
+            for note in self._notes:
+                yield Static(Content.assemble(("! ", "bold $warning"), note), classes="note")
+            with Horizontal(classes="buttons"):
+                yield Button(Content("Save (ctrl+s)"), id="save", variant="primary")
+                yield Button(Content("Cancel (esc)"), id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#save", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(event.button.id == "save")
+
+    def action_answer(self, save: bool) -> None:
+        self.dismiss(save)

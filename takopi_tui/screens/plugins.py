@@ -1,0 +1,564 @@
+"""The plugins screen: the table, the detail and error panes, toggles, saving, live status.
+
+The screen keeps UI state only (the probe results received so far, the staged toggles, the
+filter) and asks ``takopi_core`` for everything else: discovery, the enabled-list planner,
+error grouping, and ``ConfigFile`` for reading, diffing and saving the config.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.worker import get_current_worker
+
+from takopi_core.errors import ConfigConflictError, ConfigError
+from takopi_core.ids import normalize_dist_name
+from takopi_core.plugins import Discovery, PluginEntry, discover
+from takopi_core.probe import LoadResult, setup_engine_for
+from takopi_core.report import collect_errors
+
+from ..environment import Environment, display_path
+from ..messages import PluginChecked, PluginChecking, ProbeCrashed, ProbeFinished
+from ..probing import ProbeFactory, ProbeRequest, ProbeRun
+from ..rows import EntryKey, PluginRow, RowFilter, Status, build_rows, count_rows
+from ..staging import ConfigView, Staging, StagingPlan, config_view, read_config_view
+from ..watch import SourceWatcher
+from ..widgets.detail_pane import DetailPane, plain_text
+from ..widgets.error_pane import ErrorPane
+from ..widgets.filter_bar import FilterBar
+from ..widgets.plugin_table import PluginTable
+from ..widgets.summary import SummaryLine, describe_summary
+from .dialogs import ConfirmDialog, DiffDialog
+
+KIND_KEYS = Binding.Group("Kind", compact=True)
+ALL_PROBES = "probe-all"
+ONE_PROBE = "probe-one"
+
+
+@dataclass(frozen=True, slots=True)
+class ScreenOptions:
+    """What the app hands the screen: where to look, how to probe, what to show."""
+
+    config_path: Path
+    search_path: Sequence[str] | None
+    probe_factory: ProbeFactory
+    timeout: float
+    environment: Environment
+    watch_interval: float | None
+    check_setup: bool = True
+
+
+class PluginsScreen(Screen[None]):
+    """The main screen of `takopi tui`."""
+
+    BINDINGS = [
+        Binding(
+            "space", "toggle", "Toggle", tooltip="Enable or disable this plugin's distribution"
+        ),
+        Binding("ctrl+s", "save", "Save", tooltip="Preview the change to takopi.toml and save it"),
+        Binding("u", "undo", "Undo", tooltip="Drop every staged change"),
+        Binding("l", "check_all", "Check all", tooltip="Load and validate every enabled plugin"),
+        Binding("r", "check_selected", "Check", tooltip="Load and validate the selected plugin"),
+        Binding("slash", "filter", "Filter", tooltip="Filter rows as you type"),
+        Binding("1", "kind('all')", "All kinds", group=KIND_KEYS),
+        Binding("2", "kind('engine')", "Engines", group=KIND_KEYS),
+        Binding("3", "kind('transport')", "Transports", group=KIND_KEYS),
+        Binding("4", "kind('command')", "Commands", group=KIND_KEYS),
+        Binding("e", "errors_only", "Errors", tooltip="Show only plugins with errors"),
+        Binding(
+            "c", "copy_details", "Copy", show=False, tooltip="Copy the details of this plugin"
+        ),
+        Binding("question_mark", "app.help", "Help", tooltip="Keys and what the marks mean"),
+    ]
+
+    def __init__(self, options: ScreenOptions) -> None:
+        super().__init__()
+        self.options = options
+        self.discovery = Discovery()
+        self.config = ConfigView(enabled=[])
+        self.results: dict[EntryKey, LoadResult] = {}
+        self.loading: set[EntryKey] = set()
+        self.staging = Staging()
+        self.plan: StagingPlan | None = None
+        self.row_filter = RowFilter()
+        self.rows: list[PluginRow] = []
+        self.config_error: str | None = None
+        self.watcher = SourceWatcher(options.config_path, options.search_path)
+        self._run_counter = 0
+        self._live_runs: dict[int, str] = {}  # run number -> probe group
+        self._probes: dict[str, ProbeRun] = {}
+        self._run_keys: dict[int, set[EntryKey]] = {}
+        self._refresh_pending = False
+
+    # -- layout ---------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="⌘")
+        yield SummaryLine(id="summary")
+        yield Static("", id="banner")
+        yield FilterBar(id="filter")
+        yield PluginTable(id="plugins")
+        with Horizontal(id="panes"):
+            yield DetailPane(id="details")
+            yield ErrorPane(id="errors")
+        yield Footer(compact=True)
+
+    @property
+    def table(self) -> PluginTable:
+        return self.query_one(PluginTable)
+
+    def on_mount(self) -> None:
+        self.title = "takopi"
+        self.sub_title = "plugins"
+        self.reload(initial=True)
+        self.table.focus()
+        self.check_all()
+        if self.options.watch_interval:
+            self.set_interval(self.options.watch_interval, self.poll_sources, name="watch")
+
+    def on_unmount(self) -> None:
+        self.cancel_probes()
+
+    # -- loading state ----------------------------------------------------------------------
+
+    def reload(self, *, initial: bool = False) -> bool:
+        """Read the config and discover plugins again; False when the config is unreadable."""
+        try:
+            self.config = read_config_view(self.options.config_path)
+        except ConfigError as exc:
+            self.config_error = str(exc)
+            self.show_banner(
+                f"{exc}\nShowing the last good state; fix the file and it is read again.",
+                "error",
+            )
+            if not initial:
+                self.schedule_refresh()
+                return False
+            self.config = ConfigView(enabled=[])
+        else:
+            if self.config_error is not None:
+                self.show_banner("")
+            self.config_error = None
+        self.discovery = discover(self.config.enabled, path=self._discovery_path())
+        self.watcher.track(self.discovery)
+        self._replan(after_reload=not initial)
+        self.schedule_refresh()
+        return self.config_error is None
+
+    def _discovery_path(self) -> list[str] | None:
+        return list(self.options.search_path) if self.options.search_path is not None else None
+
+    def poll_sources(self) -> None:
+        """Timer: reload and re-check when the config or an installed plugin changed."""
+        changes = self.watcher.poll()
+        if not changes:
+            return
+        what = []
+        if changes.config:
+            what.append(f"{display_path(self.options.config_path)} changed")
+        if changes.plugins:
+            what.append("installed plugins changed")
+        ok = self.reload()
+        if ok:
+            self.notify(
+                "; ".join(what) + ": reloaded, checking again",
+                title="Reloaded",
+                markup=False,
+            )
+            self.check_all()
+
+    # -- probe -------------------------------------------------------------------------------
+
+    def check_all(self) -> None:
+        """Probe every enabled plugin (cancelling any run in progress)."""
+        self.cancel_probes()
+        self.start_probe(self.discovery.visible(), ALL_PROBES)
+
+    def start_probe(self, entries: Sequence[PluginEntry], group: str) -> None:
+        old = self._probes.pop(group, None)
+        if old is not None:
+            old.cancel()
+        for run, run_group in list(self._live_runs.items()):
+            if run_group == group:
+                self._forget_run(run)
+        if not entries:
+            self.schedule_refresh()
+            return
+        self._run_counter += 1
+        run = self._run_counter
+        keys = {entry.key for entry in entries}
+        for key in keys:
+            self.results.pop(key, None)
+        self._live_runs[run] = group
+        self._run_keys[run] = keys
+        setup_engine = None
+        if self.options.check_setup:
+            setup_engine = setup_engine_for(self.discovery.entries, self.config.default_engine)
+        request = ProbeRequest(
+            entries=list(entries),
+            timeout=self.options.timeout,
+            setup_engine=setup_engine,
+            config_path=self.options.config_path,
+            search_path=self.options.search_path,
+        )
+        probe = self.options.probe_factory(request)
+        self._probes[group] = probe
+        self.run_worker(
+            lambda: self._drive_probe(probe, run),
+            name=f"{group}-{run}",
+            group=group,
+            thread=True,
+            exclusive=True,
+            exit_on_error=False,
+            description=f"probe {len(entries)} plugin(s)",
+        )
+        self.schedule_refresh()
+
+    def _drive_probe(self, probe: ProbeRun, run: int) -> None:
+        """Worker thread: read results and post them; never touches widgets."""
+        worker = get_current_worker()
+        try:
+            for result in probe.results(
+                on_start=lambda entry: self.post_message(PluginChecking(run, entry.key))
+            ):
+                if worker.is_cancelled:
+                    break
+                self.post_message(PluginChecked(run, result))
+        except Exception as exc:  # the probe machinery broke, not a plugin: say so, keep going
+            self.post_message(ProbeCrashed(run, f"{type(exc).__name__}: {exc}"))
+        finally:
+            self.post_message(ProbeFinished(run, cancelled=worker.is_cancelled))
+
+    def cancel_probes(self) -> None:
+        for probe in self._probes.values():
+            probe.cancel()
+        self._probes.clear()
+        for run in list(self._live_runs):
+            self._forget_run(run)
+
+    def _forget_run(self, run: int) -> None:
+        self._live_runs.pop(run, None)
+        self.loading -= self._run_keys.pop(run, set())
+
+    def on_plugin_checking(self, message: PluginChecking) -> None:
+        if message.run in self._live_runs:
+            self.loading.add(message.key)
+            self.schedule_refresh()
+
+    def on_plugin_checked(self, message: PluginChecked) -> None:
+        if message.run in self._live_runs:
+            self.loading.discard(message.result.key)
+            self.results[message.result.key] = message.result
+            self.schedule_refresh()
+
+    def on_probe_finished(self, message: ProbeFinished) -> None:
+        if message.run in self._live_runs:
+            group = self._live_runs[message.run]
+            self._forget_run(message.run)
+            if self._probes.get(group) is not None and group not in self._live_runs.values():
+                self._probes.pop(group, None)
+            self.schedule_refresh()
+
+    def on_probe_crashed(self, message: ProbeCrashed) -> None:
+        if message.run in self._live_runs:
+            self.notify(
+                f"The probe itself failed: {message.error}",
+                title="Probe error",
+                severity="error",
+                markup=False,
+            )
+
+    @property
+    def probing(self) -> bool:
+        return bool(self._live_runs)
+
+    # -- drawing -----------------------------------------------------------------------------
+
+    def schedule_refresh(self) -> None:
+        """Redraw once for a burst of changes (probe results arrive many per frame)."""
+        if not self._refresh_pending:
+            self._refresh_pending = True
+            self.call_later(self.refresh_view)
+
+    def refresh_view(self) -> None:
+        self._refresh_pending = False
+        allowlist_after = self.plan.allowlist_after if self.plan is not None else None
+        self.rows = build_rows(
+            self.discovery,
+            self.results,
+            self.loading,
+            allowlist_after=self.discovery.allowlist if self.plan is None else allowlist_after,
+        )
+        shown = [row for row in self.rows if self.row_filter.accepts(row)]
+        table = self.table
+        table.show_rows(shown)
+        counts = count_rows(self.rows)
+        self.query_one(SummaryLine).update(
+            describe_summary(
+                counts,
+                self.options.config_path,
+                self.options.environment,
+                self.row_filter,
+                len(shown),
+            )
+        )
+        self.query_one(DetailPane).show(self.current_row)
+        visible = {entry.key for entry in self.discovery.visible()}
+        results = [r for key, r in self.results.items() if key in visible]
+        self.query_one(ErrorPane).show(collect_errors(self.discovery, results))
+        self.refresh_bindings()
+
+    @property
+    def current_row(self) -> PluginRow | None:
+        key = self.table.highlighted_key
+        if key is None:
+            return None
+        for row in self.rows:
+            if row.key == key:
+                return row
+        return None
+
+    @on(DataTable.RowHighlighted, "#plugins")
+    def _follow_cursor(self, _event: DataTable.RowHighlighted) -> None:
+        self.query_one(DetailPane).show(self.current_row)
+        self.refresh_bindings()
+
+    @on(DataTable.RowSelected, "#plugins")
+    def _open_details(self, _event: DataTable.RowSelected) -> None:
+        self.query_one(DetailPane).focus()
+
+    def show_banner(self, text: str, level: str = "info") -> None:
+        banner = self.query_one("#banner", Static)
+        banner.update(Content(text))
+        banner.set_classes(f"-{level}" if text else "")
+        banner.display = bool(text)
+
+    # -- filter ------------------------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        bar = self.query_one(FilterBar)
+        bar.display = True
+        bar.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self._set_filter(text=event.value)
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self, _event: Input.Submitted) -> None:
+        bar = self.query_one(FilterBar)
+        bar.display = bool(bar.value)
+        self.table.focus()
+
+    @on(FilterBar.Cleared)
+    def _filter_cleared(self, _event: FilterBar.Cleared) -> None:
+        self.query_one(FilterBar).display = False
+        self._set_filter(text="")
+        self.table.focus()
+
+    def action_kind(self, kind: str) -> None:
+        self._set_filter(kind=None if kind == "all" else kind)
+
+    def action_errors_only(self) -> None:
+        self._set_filter(errors_only=not self.row_filter.errors_only)
+
+    def _set_filter(self, **changes: object) -> None:
+        current = {
+            "kind": self.row_filter.kind,
+            "errors_only": self.row_filter.errors_only,
+            "text": self.row_filter.text,
+        }
+        current.update(changes)
+        self.row_filter = RowFilter(**current)  # type: ignore[arg-type]
+        self.schedule_refresh()
+
+    # -- checking ----------------------------------------------------------------------------
+
+    def action_check_all(self) -> None:
+        self.check_all()
+        count = len(self.discovery.visible())
+        self.notify(f"Checking {count} enabled plugin{'s' if count != 1 else ''}…", markup=False)
+
+    def action_check_selected(self) -> None:
+        row = self.current_row
+        if row is None or row.problem is not None or not row.enabled:
+            return
+        entry = next((e for e in self.discovery.entries if e.key == row.entry_key), None)
+        if entry is not None:
+            self.start_probe([entry], ONE_PROBE)
+
+    def action_copy_details(self) -> None:
+        row = self.current_row
+        if row is None:
+            return
+        self.app.copy_to_clipboard(plain_text(row))
+        self.notify(f"Copied the details of {row.id}", markup=False)
+
+    # -- toggling and saving -------------------------------------------------------------------
+
+    def action_toggle(self) -> None:
+        row = self.current_row
+        if row is None:
+            return
+        if row.distribution is None:
+            self.notify(
+                f"{row.kind} {row.id} has no distribution name. [plugins] enabled lists "
+                "distributions, so this plugin cannot be enabled or disabled on its own.",
+                title="Cannot toggle",
+                severity="warning",
+                markup=False,
+            )
+            return
+        if self.config_error is not None:
+            self.notify(
+                self.config_error, title="Fix the config first", severity="error", markup=False
+            )
+            return
+        enable = not row.enabled_after
+        dist = normalize_dist_name(row.distribution)
+        siblings = sorted(
+            {
+                r.id
+                for r in self.rows
+                if r.distribution and normalize_dist_name(r.distribution) == dist
+            }
+        )
+        if len(siblings) > 1:
+            verb = "Enable" if enable else "Disable"
+            body = (
+                f"{row.distribution} provides {len(siblings)} plugins: {', '.join(siblings)}.\n"
+                f"[plugins] enabled lists distributions, so all of them are "
+                f"{'enabled' if enable else 'disabled'} together."
+            )
+            self.app.push_screen(
+                ConfirmDialog(f"{verb} {row.distribution}?", body, yes=verb, no="Cancel"),
+                callback=lambda yes: self._stage(row.distribution or "", enable) if yes else None,
+            )
+        else:
+            self._stage(row.distribution, enable)
+
+    def _stage(self, distribution: str, enable: bool) -> None:
+        candidate = self.staging.toggled(distribution, enable, self.discovery)
+        plan = candidate.plan(self.config, self.discovery)
+        if plan.refusal is not None:
+            self.notify(plan.refusal, title="Not staged", severity="error", markup=False)
+            return
+        self.staging, self.plan = candidate, plan if candidate else None
+        for warning in plan.warnings:
+            self.notify(warning, title="Warning", severity="warning", markup=False)
+        self.schedule_refresh()
+
+    def _replan(self, *, after_reload: bool) -> None:
+        """Fit the staged toggles to a freshly read config; say what changed under them."""
+        if not self.staging:
+            self.plan = None
+            return
+        moot = self.staging.moot(self.discovery)
+        if moot:
+            self.staging = self.staging.without(moot)
+            names = ", ".join(moot)
+            message = (
+                f"{display_path(self.options.config_path)} changed on disk and now already "
+                f"says what you staged for {names}; that staged change was dropped."
+            )
+            self.show_banner(message, "warning")
+            self.notify(message, title="Staged change dropped", severity="warning", markup=False)
+        if not self.staging:
+            self.plan = None
+            return
+        plan = self.staging.plan(self.config, self.discovery)
+        if plan.refusal is not None:
+            message = (
+                "takopi.toml changed on disk and your staged changes cannot be applied to it: "
+                f"{plan.refusal} They are kept; press u to drop them."
+            )
+            self.show_banner(message, "error")
+        elif after_reload:
+            n = len(self.staging)
+            self.notify(
+                f"Your {n} staged change{'s are' if n != 1 else ' is'} kept and will be "
+                "applied on top of the file as it is now (ctrl+s shows the diff).",
+                markup=False,
+            )
+        self.plan = plan
+
+    def action_undo(self) -> None:
+        n = len(self.staging)
+        if not n:
+            return
+        self.staging, self.plan = Staging(), None
+        self.show_banner("")
+        self.notify(f"Dropped {n} staged change{'s' if n != 1 else ''}", markup=False)
+        self.schedule_refresh()
+
+    def action_save(self) -> None:
+        if not self.staging:
+            self.notify("Nothing to save: no staged changes.", markup=False)
+            return
+        from takopi_core.config import ConfigFile
+
+        try:
+            config = ConfigFile.load(self.options.config_path)
+            plan = self.staging.plan(config_view(config), self.discovery)
+            if plan.refusal is not None:
+                raise ConfigError(plan.refusal)
+            new_text = config.with_enabled(plan.enabled)
+        except ConfigError as exc:
+            self.notify(str(exc), title="Cannot save", severity="error", markup=False)
+            return
+        self.app.push_screen(
+            DiffDialog(display_path(config.path), config.diff(new_text), plan.warnings),
+            callback=lambda save: self._save(config, new_text) if save else None,
+        )
+
+    def _save(self, config: object, new_text: str) -> None:
+        from takopi_core.config import ConfigFile
+
+        assert isinstance(config, ConfigFile)
+        try:
+            config.save(new_text)
+        except ConfigConflictError as exc:
+            self.show_banner(
+                f"{exc}\nYour staged changes are kept: press ctrl+s to see the diff against the "
+                "file as it is now.",
+                "error",
+            )
+            self.notify(str(exc), title="Not saved", severity="error", markup=False)
+            self.reload()
+            self.check_all()
+            return
+        except ConfigError as exc:
+            self.notify(str(exc), title="Not saved", severity="error", markup=False)
+            return
+        self.staging, self.plan = Staging(), None
+        self.show_banner(f"Saved {display_path(config.path)}. Restart Takopi to apply.", "success")
+        self.reload()
+        self.check_all()
+
+    @property
+    def has_staged(self) -> bool:
+        return bool(self.staging)
+
+    # -- which keys apply --------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("save", "undo"):
+            return self.has_staged
+        if action == "toggle":
+            row = self.current_row
+            return row is not None and row.distribution is not None
+        if action == "check_selected":
+            row = self.current_row
+            return row is not None and row.enabled and row.status is not Status.BROKEN
+        if action == "copy_details":
+            return self.current_row is not None
+        return True

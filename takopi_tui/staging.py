@@ -1,0 +1,125 @@
+"""Staged toggles: which distributions the user asked to enable or disable, not yet saved.
+
+This is UI state only. What the toggles mean for ``[plugins] enabled`` (the new list, the
+warnings, a refusal) is decided by the planner in :mod:`takopi_core.enablement`, the same one
+`takopi plugins enable|disable` uses; this module only adapts its answer for the screen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from takopi_core.enablement import EnablementError, plan_enabled
+from takopi_core.ids import normalize_dist_name
+from takopi_core.plugins import Discovery, is_distribution_enabled, normalize_allowlist
+
+if TYPE_CHECKING:
+    from takopi_core.config import ConfigFile
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigView:
+    """What the screen needs from takopi.toml: the enabled list and what it must not hide."""
+
+    enabled: list[str]
+    transport: str | None = None
+    default_engine: str | None = None
+
+
+def read_config_view(config_path: Path) -> ConfigView:
+    """Read takopi.toml through ConfigFile; a ConfigError names the file and the key path."""
+    from takopi_core.config import ConfigFile
+
+    return config_view(ConfigFile.load(config_path))
+
+
+def config_view(config: ConfigFile) -> ConfigView:
+    from takopi_core.config import enabled_list
+
+    data = config.data
+    return ConfigView(
+        enabled=enabled_list(data, config.path),
+        transport=_text(data.get("transport")),
+        default_engine=_text(data.get("default_engine")),
+    )
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
+
+
+@dataclass(frozen=True, slots=True)
+class StagingPlan:
+    """What saving the staged toggles would write, and what to tell the user first."""
+
+    enabled: list[str]
+    """The new ``[plugins] enabled`` list."""
+    allowlist_after: frozenset[str] | None
+    """The same list normalised, as discovery applies it (None: everything visible)."""
+    warnings: tuple[str, ...] = ()
+    """Say these before saving: a hidden transport, default engine or the built-ins."""
+    notes: tuple[str, ...] = ()
+    refusal: str | None = None
+    """Why this cannot be written (nothing is staged when set)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Staging:
+    """Ordered staged toggles: distribution name (metadata spelling) -> enable?"""
+
+    wants: tuple[tuple[str, bool], ...] = field(default_factory=tuple)
+
+    def __len__(self) -> int:
+        return len(self.wants)
+
+    def __bool__(self) -> bool:
+        return bool(self.wants)
+
+    @property
+    def distributions(self) -> list[str]:
+        return [name for name, _ in self.wants]
+
+    def toggled(self, distribution: str, enable: bool, discovery: Discovery) -> Staging:
+        """A copy with ``distribution`` staged to ``enable`` (or unstaged, if that is its state)."""
+        key = normalize_dist_name(distribution)
+        rest = tuple((n, e) for n, e in self.wants if normalize_dist_name(n) != key)
+        if is_distribution_enabled(distribution, discovery.allowlist) == enable:
+            return Staging(rest)
+        return Staging((*rest, (distribution, enable)))
+
+    def moot(self, discovery: Discovery) -> list[str]:
+        """Staged distributions whose state on disk is already what was staged."""
+        return [
+            name
+            for name, enable in self.wants
+            if is_distribution_enabled(name, discovery.allowlist) == enable
+        ]
+
+    def without(self, names: Iterable[str]) -> Staging:
+        drop = {normalize_dist_name(n) for n in names}
+        return Staging(tuple((n, e) for n, e in self.wants if normalize_dist_name(n) not in drop))
+
+    def plan(self, config: ConfigView, discovery: Discovery) -> StagingPlan:
+        """Ask the core planner what the toggles make of the config's enabled list."""
+        current = normalize_allowlist(config.enabled)
+        try:
+            plan = plan_enabled(
+                discovery,
+                config.enabled,
+                dict(self.wants),
+                transport=config.transport,
+                default_engine=config.default_engine,
+            )
+        except EnablementError as exc:
+            return StagingPlan(config.enabled, current, refusal=str(exc))
+        if plan.new_list is None:
+            return StagingPlan(config.enabled, current, notes=plan.notes, refusal=plan.refusal)
+        return StagingPlan(
+            list(plan.new_list),
+            normalize_allowlist(list(plan.new_list)),
+            warnings=plan.warnings,
+            notes=plan.notes,
+        )

@@ -1,0 +1,124 @@
+"""The detail pane: everything known about the plugin under the cursor.
+
+The text is built as :class:`textual.content.Content` from plain strings, so error messages and
+tracebacks show literally; the pane's text can be selected with the mouse and copied
+(``ctrl+c``), and the screen's ``c`` key copies all of it.
+"""
+
+from __future__ import annotations
+
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.widgets import Static
+
+from ..environment import display_path
+from ..rows import PluginRow, Status
+
+_LABEL = "bold $text-muted"
+_WIDTH = 14
+
+
+def _field(label: str, value: str | Content, style: str = "") -> Content:
+    body = (
+        value
+        if isinstance(value, Content)
+        else Content.assemble((value, style) if style else value)
+    )
+    return Content.assemble((f"{label:<{_WIDTH}}", _LABEL), body, "\n")
+
+
+def _status_line(row: PluginRow) -> tuple[str, str]:
+    if row.status is Status.OK:
+        ms = f" in {row.load_ms:.0f} ms" if row.load_ms is not None else ""
+        return f"loaded and validated{ms}", "$success"
+    if row.status is Status.FAILED:
+        return "failed to load", "bold $error"
+    if row.status is Status.BROKEN:
+        return f"skipped by discovery: {row.broken_reason}", "bold $error"
+    if row.status is Status.LOADING:
+        return "loading…", "$warning"
+    if row.status is Status.DISABLED:
+        return "disabled: not checked (its distribution is not in [plugins] enabled)", ""
+    return "not checked yet", ""
+
+
+def _enabled_line(row: PluginRow) -> str:
+    now = "yes" if row.enabled else "no"
+    if row.staged:
+        after = "enabled" if row.enabled_after else "disabled"
+        return f"{now}, staged: {after} on save (ctrl+s saves, u undoes)"
+    return now
+
+
+def describe(row: PluginRow | None) -> Content:
+    """The detail text of ``row`` (a hint when nothing is selected)."""
+    if row is None:
+        return Content("No plugin selected.")
+    result = row.result
+    parts: list[Content] = [
+        Content.assemble(
+            (row.id, "bold"),
+            "  ",
+            (row.kind, "$accent"),
+            ("  built-in" if row.builtin else "", "italic"),
+        ),
+        Content("\n"),
+        _field("Entry point", row.value),
+        _field("Distribution", f"{row.dist_label} {row.version or ''}".rstrip()),
+        _field("Location", display_path(row.location) if row.location else "unknown"),
+        _field("Enabled", _enabled_line(row)),
+        _field("Status", *_status_line(row)),
+    ]
+    if result is not None and result.description:
+        parts.append(_field("Description", result.description))
+    if row.kind == "transport" and result is not None and result.ok:
+        parts.append(_setup(row))
+    error = row.error_text
+    if error is not None:
+        error_type = result.error_type if result is not None and not result.ok else None
+        heading = f"{error_type}: " if error_type else ""
+        parts.append(_field("Error", Content.assemble((heading, "bold $error"), error)))
+    if result is not None and result.traceback:
+        parts.append(Content.assemble("\n", ("Traceback", _LABEL), "\n", result.traceback.rstrip()))
+    return Content("").join(parts).rstrip()
+
+
+def _setup(row: PluginRow) -> Content:
+    result = row.result
+    assert result is not None
+    if result.setup_ok is None:
+        return _field("Setup", "not checked (no engine to check it with)")
+    if result.setup_ok:
+        return _field("Setup", "ready", "$success")
+    lines = [Content.assemble(("needs setup", "$warning"), f" (run `takopi setup {row.id}`)")]
+    for title, detail in result.setup_issues:
+        lines.append(Content(f"{'':<{_WIDTH}}- {title}"))
+        lines.extend(Content(f"{'':<{_WIDTH}}  {text.strip()}") for text in detail)
+    return _field("Setup", Content("\n").join(lines))
+
+
+def plain_text(row: PluginRow | None) -> str:
+    """The detail text without styles, for the clipboard."""
+    return describe(row).plain
+
+
+class DetailPane(VerticalScroll):
+    """A scrollable, selectable view of :func:`describe` for the highlighted row."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.border_title = "Details"
+        self._body = Static(describe(None), id="detail-body")
+        self.row: PluginRow | None = None
+
+    def compose(self):  # type: ignore[override]
+        yield self._body
+
+    def show(self, row: PluginRow | None) -> None:
+        if row == self.row and self.row is not None:
+            return
+        scroll_home = row is None or self.row is None or row.key != self.row.key
+        self.row = row
+        self._body.update(describe(row))
+        if scroll_home:
+            self.scroll_home(animate=False)
