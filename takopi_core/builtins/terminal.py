@@ -1,0 +1,571 @@
+"""The built-in ``terminal`` transport: a local chat with your engines, in the terminal.
+
+Type a prompt and press Enter: the progress message updates in place while the engine
+works, then the answer is printed with its resume line. Paste a resume line (alone or with a
+new prompt) to continue that session. ``/cancel`` or Ctrl+C cancels what is running;
+Ctrl+C when idle, Ctrl+D or ``/quit`` leaves. ``/engine`` and ``/project`` directives and
+command plugins (``/multi ...``) work as in any chat transport.
+
+Without a terminal (stdin piped) each input line is one message and the session ends, after
+the runs finish, at end of input: handy for scripts and tests.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import shutil
+import signal
+import stat
+import sys
+import textwrap
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any, TextIO
+
+import anyio
+import anyio.abc
+
+from ..backends import EngineBackend, SetupIssue, SetupResult, install_issue
+from ..bridge import ExecBridgeConfig, RunningTasks
+from ..commands import (
+    CommandDispatcher,
+    PipelineExecutor,
+    is_cancel_command,
+    parse_slash_command,
+    run_message,
+)
+from ..config import resolve_config_path
+from ..context import RunContext
+from ..directives import DirectiveError
+from ..errors import ConfigError
+from ..model import ResumeToken
+from ..progress import ActionState, ProgressState, ProgressTracker
+from ..runtime import TransportRuntime
+from ..scheduler import ThreadJob, ThreadScheduler
+from ..settings import load_settings_if_exists
+from ..transport import MessageRef, RenderedMessage, SendOptions
+from .terminal_io import EndOfInput, LineEditor, TerminalScreen, TerminalTransport
+
+#: Chat commands the terminal handles itself; command plugins with these ids are shadowed.
+BUILTIN_COMMANDS: tuple[str, ...] = ("cancel", "help", "quit")
+
+# --- presenter -----------------------------------------------------------------------------
+
+_SYMBOLS = {"running": "▸", "updated": "↻", "done": "✓", "failed": "✗"}
+
+
+def format_elapsed(seconds: float) -> str:
+    """``42s``, ``3m 05s``, ``1h 01m``."""
+    total = max(int(seconds), 0)
+    if total < 60:
+        return f"{total}s"
+    if total < 3600:
+        return f"{total // 60}m {total % 60:02d}s"
+    return f"{total // 3600}h {total % 3600 // 60:02d}m"
+
+
+def _action_line(state: ActionState) -> str:
+    action = state.action
+    exit_code = action.detail.get("exit_code") if isinstance(action.detail, dict) else None
+    failed_exit = isinstance(exit_code, int) and not isinstance(exit_code, bool) and exit_code
+    if not state.completed:
+        symbol = _SYMBOLS["updated" if state.display_phase == "updated" else "running"]
+    elif state.ok is False or (state.ok is None and failed_exit):
+        symbol = _SYMBOLS["failed"]
+    else:
+        symbol = _SYMBOLS["done"]
+    title = textwrap.shorten(action.title or action.id, 300, placeholder="…")
+    prefix = {
+        "command": "$ ",
+        "tool": "tool: ",
+        "web_search": "searched: ",
+        "subagent": "subagent: ",
+        "file_change": "files: ",
+    }.get(action.kind, "")
+    suffix = f" (exit {exit_code})" if state.completed and failed_exit else ""
+    return f"{symbol} {prefix}{title}{suffix}"
+
+
+class TerminalPresenter:
+    """Plain-text progress and final messages: a header, actions or answer, then the
+    context and resume lines."""
+
+    max_actions = 5
+
+    def render_progress(
+        self, state: ProgressState, *, elapsed_s: float, label: str = "working"
+    ) -> RenderedMessage:
+        actions = state.actions[-self.max_actions :]
+        body = "\n".join(_action_line(action) for action in actions)
+        return self._assemble(self._header(label, state, elapsed_s), body, state)
+
+    def render_final(
+        self, state: ProgressState, *, elapsed_s: float, status: str, answer: str
+    ) -> RenderedMessage:
+        return self._assemble(self._header(status, state, elapsed_s), answer.strip(), state)
+
+    @staticmethod
+    def _header(label: str, state: ProgressState, elapsed_s: float) -> str:
+        parts = [label, state.engine, format_elapsed(elapsed_s)]
+        if state.action_count:
+            parts.append(f"step {state.action_count}")
+        return " · ".join(parts)
+
+    @staticmethod
+    def _assemble(header: str, body: str, state: ProgressState) -> RenderedMessage:
+        footer = "\n".join(line for line in (state.context_line, state.resume_line) if line)
+        return RenderedMessage(text="\n\n".join(part for part in (header, body, footer) if part))
+
+
+# --- the chat session ----------------------------------------------------------------------
+
+
+class TerminalChat:
+    """One interactive (or piped) chat session over a ``TransportRuntime``."""
+
+    def __init__(
+        self,
+        runtime: TransportRuntime,
+        *,
+        final_notify: bool,
+        stdin: TextIO | None = None,
+        stdout: TextIO | None = None,
+    ) -> None:
+        self.runtime = runtime
+        self._stdin = stdin or sys.stdin
+        self._stdout = stdout or sys.stdout
+        self.interactive = _is_tty(self._stdin) and _is_tty(self._stdout)
+        color = self.interactive and not os.environ.get("NO_COLOR")
+        self.screen = TerminalScreen(self._stdout, interactive=self.interactive, color=color)
+        self.transport = TerminalTransport(self.screen)
+        self.presenter = TerminalPresenter()
+        self.exec_cfg = ExecBridgeConfig(
+            transport=self.transport, presenter=self.presenter, final_notify=final_notify
+        )
+        self.running_tasks: RunningTasks = {}
+        self.dispatcher = CommandDispatcher(runtime, builtin=BUILTIN_COMMANDS)
+        self.ambient: RunContext | None = runtime.context_for_path(Path.cwd())
+        self._command_scopes: dict[int, anyio.CancelScope] = {}
+        self._queued: dict[int, ThreadJob] = {}
+        self._scheduler: ThreadScheduler | None = None
+        self._input_scope = anyio.CancelScope()
+        self._quitting = False
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        with _route_logging(self.transport), self._terminal_mode():
+            self.transport.notice(self.banner())
+            try:
+                async with anyio.create_task_group() as outer:
+                    outer.start_soon(self._watch_interrupts)
+                    async with anyio.create_task_group() as turns:
+                        self._scheduler = ThreadScheduler(task_group=turns, run_job=self._run_job)
+                        with self._input_scope:
+                            async with contextlib.aclosing(self._lines()) as lines:
+                                async for line in lines:
+                                    await self._on_line(line, turns)
+                                    if self._quitting:
+                                        break
+                        if self._quitting or self.interactive:
+                            await self.cancel_all(quiet=True)
+                    outer.cancel_scope.cancel()
+            finally:
+                await self.transport.close()
+                self.screen.close()
+
+    @contextlib.contextmanager
+    def _terminal_mode(self) -> Iterator[None]:
+        """cbreak (keys one by one, no echo; Ctrl+C still signals) and bracketed paste."""
+        if not self.interactive:
+            yield
+            return
+        import termios
+        import tty
+
+        fd = self._stdin.fileno()
+        saved = termios.tcgetattr(fd)
+        try:
+            tty.setcbreak(fd)
+            self._stdout.write("\x1b[?2004h")
+            self._stdout.flush()
+            yield
+        finally:
+            self._stdout.write("\x1b[?2004l")
+            self._stdout.flush()
+            termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+
+    async def _lines(self) -> AsyncIterator[str]:
+        """Submitted lines: from the line editor on a terminal, else one per input line."""
+        fd = self._stdin.fileno()
+        if not self.interactive:
+            pending = b""
+            async for data in _read_chunks(fd):
+                pending += data
+                *lines, pending = pending.split(b"\n")
+                for line in lines:
+                    yield line.decode("utf-8", errors="replace").rstrip("\r")
+            if pending:
+                yield pending.decode("utf-8", errors="replace")
+            return
+        editor = LineEditor()
+        self.screen.set_input("")
+        async for data in _read_chunks(fd):
+            try:
+                submitted = editor.feed(data)
+            except EndOfInput:
+                return
+            self.screen.set_input(editor.buffer)
+            for line in submitted:
+                yield line
+
+    async def _watch_interrupts(self) -> None:
+        with anyio.open_signal_receiver(signal.SIGINT) as signals:
+            async for _ in signals:
+                if self.busy():
+                    await self.cancel_all()
+                else:
+                    self.quit()
+
+    def quit(self) -> None:
+        self._quitting = True
+        self._input_scope.cancel()
+
+    def busy(self) -> bool:
+        return bool(self.running_tasks or self._command_scopes or self._queued)
+
+    # -- messages -------------------------------------------------------------------------
+
+    async def _on_line(self, text: str, turns: anyio.abc.TaskGroup) -> None:
+        if not text.strip():
+            return
+        message = self.transport.user_message(text)
+        if is_cancel_command(text):
+            await self.cancel_all()
+            return
+        command_id, _ = parse_slash_command(text)
+        if command_id == "help":
+            self.transport.notice(self.help_text())
+            return
+        if command_id == "quit":
+            self.quit()
+            return
+        match = self.dispatcher.match(text)
+        if match is not None:
+            turns.start_soon(self._run_command, match[0], match[1], text, message)
+            return
+        turns.start_soon(self._run_prompt, text, message)
+
+    async def _run_command(
+        self, command_id: str, args_text: str, text: str, message: MessageRef
+    ) -> None:
+        executor = PipelineExecutor(
+            exec_cfg=self.exec_cfg,
+            runtime=self.runtime,
+            channel_id=self.transport.channel_id,
+            message=message,
+            running_tasks=self.running_tasks,
+            on_thread_known=self._note_thread_known,
+            default_context=self.ambient,
+        )
+        scope = anyio.CancelScope()
+        self._command_scopes[message.message_id] = scope  # type: ignore[index]
+        try:
+            with scope:
+                await self.dispatcher.dispatch(
+                    command_id, args_text, text=text, message=message, executor=executor
+                )
+            if scope.cancelled_caught:
+                self.transport.notice(f"cancelled /{command_id}")
+        finally:
+            self._command_scopes.pop(message.message_id, None)  # type: ignore[call-overload]
+            self.transport.commit_turn(message.message_id)
+
+    async def _run_prompt(self, text: str, message: MessageRef) -> None:
+        try:
+            resolved = self.runtime.resolve_message(
+                text=text, reply_text=None, ambient_context=self.ambient
+            )
+        except DirectiveError as exc:
+            await self._reply(message, f"error:\n{exc}")
+            return
+        token = resolved.resume_token
+        if token is not None:
+            assert self._scheduler is not None
+            label = "queued" if self._scheduler.is_busy(token) else "starting"
+            state = self._resume_state(token, resolved.context)
+            rendered = self.presenter.render_progress(state, elapsed_s=0.0, label=label)
+            progress = await self.transport.send(
+                channel_id=self.transport.channel_id,
+                message=rendered,
+                options=SendOptions(reply_to=message, notify=False),
+            )
+            job = ThreadJob(
+                chat_id=self.transport.channel_id,
+                user_msg_id=message.message_id,
+                text=resolved.prompt,
+                resume_token=token,
+                context=resolved.context,
+                progress_ref=progress,
+            )
+            if progress is not None:
+                self._queued[progress.message_id] = job  # type: ignore[index]
+            await self._scheduler.enqueue(job)
+            return
+        try:
+            await run_message(
+                self.exec_cfg,
+                self.runtime,
+                channel_id=self.transport.channel_id,
+                message=message,
+                prompt=resolved.prompt,
+                engine_override=resolved.engine_override,
+                resume_token=None,
+                context=resolved.context,
+                running_tasks=self.running_tasks,
+                on_thread_known=self._note_thread_known,
+            )
+        finally:
+            self.transport.commit_turn(message.message_id)
+
+    async def _run_job(self, job: ThreadJob) -> None:
+        if job.progress_ref is not None:
+            self._queued.pop(job.progress_ref.message_id, None)  # type: ignore[call-overload]
+        message = MessageRef(channel_id=job.chat_id, message_id=job.user_msg_id)
+        try:
+            await run_message(
+                self.exec_cfg,
+                self.runtime,
+                channel_id=job.chat_id,
+                message=message,
+                prompt=job.text,
+                engine_override=None,
+                resume_token=job.resume_token,
+                context=job.context,
+                running_tasks=self.running_tasks,
+                on_thread_known=self._note_thread_known,
+                progress_ref=job.progress_ref,
+            )
+        finally:
+            self.transport.commit_turn(job.user_msg_id)
+
+    async def _note_thread_known(self, token: ResumeToken, done: anyio.Event) -> None:
+        if self._scheduler is not None:
+            await self._scheduler.note_thread_known(token, done)
+
+    def _resume_state(self, token: ResumeToken, context: RunContext | None) -> ProgressState:
+        """The progress state of a run that has not started yet, showing its resume line."""
+        tracker = ProgressTracker(engine=token.engine)
+        tracker.set_resume(token)
+        return tracker.snapshot(
+            resume_formatter=self._format_resume,
+            context_line=self.runtime.format_context_line(context),
+        )
+
+    def _format_resume(self, token: ResumeToken) -> str:
+        try:
+            resolved = self.runtime.resolve_runner(resume_token=token, engine_override=None)
+        except Exception:
+            return f"{token.engine} resume {token.value}"
+        return resolved.runner.format_resume(token)
+
+    async def _reply(self, message: MessageRef, text: str) -> None:
+        await self.transport.send(
+            channel_id=self.transport.channel_id,
+            message=RenderedMessage(text=text),
+            options=SendOptions(reply_to=message, notify=True),
+        )
+
+    async def cancel_all(self, *, quiet: bool = False) -> int:
+        """Cancel every running run, queued job and running command; return how many."""
+        count = 0
+        for task in list(self.running_tasks.values()):
+            if not task.cancel_requested.is_set():
+                task.cancel_requested.set()
+                count += 1
+        for scope in list(self._command_scopes.values()):
+            scope.cancel()
+            count += 1
+        if self._scheduler is not None:
+            for progress_id, job in list(self._queued.items()):
+                dropped = await self._scheduler.cancel_queued(job.chat_id, progress_id)
+                self._queued.pop(progress_id, None)
+                if dropped is None or job.progress_ref is None:
+                    continue
+                count += 1
+                state = self._resume_state(job.resume_token, job.context)
+                await self.transport.edit(
+                    ref=job.progress_ref,
+                    message=self.presenter.render_progress(
+                        state, elapsed_s=0.0, label="`cancelled`"
+                    ),
+                )
+                self.transport.commit_turn(job.user_msg_id)
+        if not quiet:
+            self.transport.notice(
+                f"cancelling {count} task{'s' if count != 1 else ''}…"
+                if count
+                else "nothing is running."
+            )
+        return count
+
+    # -- texts ----------------------------------------------------------------------------
+
+    def banner(self) -> str:
+        runtime = self.runtime
+        lines = ["takopi · terminal", f"default engine: {runtime.default_engine}"]
+        lines.append(f"engines: {self._engines_summary()}")
+        aliases = runtime.project_aliases()
+        lines.append(f"projects: {', '.join(aliases) if aliases else 'none'}")
+        lines.append(f"commands: {self._commands_summary()}")
+        here = f"working in: {Path.cwd()}"
+        if self.ambient is not None and self.ambient.project:
+            here += f" (project {runtime.project_alias_for_key(self.ambient.project)})"
+        lines.append(here)
+        if self.interactive:
+            lines.append(
+                "Type a prompt and press Enter. /help lists commands; Ctrl+C cancels a run, "
+                "Ctrl+C when idle or Ctrl+D quits."
+            )
+        return "\n".join(lines)
+
+    def _engines_summary(self) -> str:
+        runtime = self.runtime
+        available = ", ".join(runtime.available_engine_ids()) or "none"
+        missing = runtime.missing_engine_ids()
+        if missing:
+            available += f" (not installed: {', '.join(missing)})"
+        return available
+
+    def _commands_summary(self) -> str:
+        table = self.dispatcher.table
+        text = ", ".join(f"/{cid}" for cid in sorted(table.ids)) or "none"
+        if table.skipped:
+            text += f" (skipped: {', '.join(sorted(table.skipped))}; see /help)"
+        return text
+
+    def help_text(self) -> str:
+        runtime = self.runtime
+        issues = runtime.engine_issues()
+        rows: list[tuple[str, str]] = [("<prompt>", "run it on the default engine")]
+        for engine in runtime.engine_ids:
+            note = f" ({issues[engine]})" if engine in issues else ""
+            rows.append((f"/{engine} <prompt>", f"use {engine}{note}"))
+        for alias in runtime.project_aliases():
+            rows.append((f"/{alias} <prompt>", f"work in {alias}"))
+        table = self.dispatcher.table
+        rows.extend((f"/{command_id} ...", "command plugin") for command_id in sorted(table.ids))
+        rows += [
+            ("<resume line> [prompt]", "continue that session"),
+            ("/cancel, Ctrl+C", "cancel what is running"),
+            ("/quit, Ctrl+D", "leave"),
+        ]
+        width = max(len(left) for left, _ in rows) + 2
+        lines = ["How to talk to takopi here:"]
+        lines.extend(f"  {left.ljust(width)}{right}" for left, right in rows)
+        if table.skipped:
+            lines.append("Skipped command plugins:")
+            lines.extend(f"  /{cid}: {reason}" for cid, reason in sorted(table.skipped.items()))
+        return "\n".join(lines)
+
+
+async def _read_chunks(fd: int) -> AsyncIterator[bytes]:
+    """Bytes from ``fd`` until end of input, without blocking the event loop (and without
+    a reader thread, which could not be stopped while it waits)."""
+    waits = not stat.S_ISREG(os.fstat(fd).st_mode)  # regular files are always readable
+    while True:
+        if waits:
+            await anyio.wait_readable(fd)
+        try:
+            data = os.read(fd, 65536)
+        except BlockingIOError:
+            continue
+        if not data:
+            return
+        yield data
+
+
+def _is_tty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+@contextlib.contextmanager
+def _route_logging(transport: TerminalTransport) -> Iterator[None]:
+    """Show warnings as notices while the chat owns the screen (a stray stderr line would
+    tear the live region)."""
+
+    class NoticeHandler(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            try:
+                transport.notice(f"{record.levelname.lower()}: {record.getMessage()}")
+            except Exception:
+                self.handleError(record)
+
+    handler = NoticeHandler(level=logging.WARNING)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+
+
+# --- the backend ---------------------------------------------------------------------------
+
+
+class TerminalBackend:
+    """``TransportBackend`` of the terminal chat: no account, no token, no setup needed."""
+
+    id = "terminal"
+    description = "Local chat in this terminal (no account needed)"
+    #: Declared setup fields (a later issue defines them); the terminal needs none.
+    setup_fields: tuple[Any, ...] = ()
+
+    def check_setup(
+        self, engine_backend: EngineBackend, *, transport_override: str | None = None
+    ) -> SetupResult:
+        """Problems that stop a chat: an unreadable config, the engine's CLI missing."""
+        config_path = resolve_config_path()
+        issues: list[SetupIssue] = []
+        try:
+            load_settings_if_exists(config_path)
+        except ConfigError as exc:
+            lines = tuple(f"   {line}" for line in str(exc).splitlines())
+            issues.append(SetupIssue("fix the config", lines))
+        cmd = engine_backend.cli_cmd or engine_backend.id
+        if shutil.which(cmd) is None:
+            issues.append(install_issue(cmd, engine_backend.install_cmd))
+        return SetupResult(issues=issues, config_path=config_path)
+
+    async def interactive_setup(self, *, force: bool) -> bool:
+        """Nothing to set up: the terminal needs no account or token."""
+        return True
+
+    def lock_token(self, *, transport_config: object, config_path: Path) -> str | None:
+        """One chat per terminal: the token is the controlling terminal (or the process)."""
+        for stream in (sys.stdin, sys.stdout):
+            try:
+                return f"terminal:{os.ttyname(stream.fileno())}"
+            except (OSError, AttributeError, ValueError):
+                continue
+        return f"terminal:pid:{os.getpid()}"
+
+    def build_and_run(
+        self,
+        *,
+        transport_config: object,
+        config_path: Path,
+        runtime: TransportRuntime,
+        final_notify: bool,
+        default_engine_override: str | None,
+    ) -> None:
+        chat = TerminalChat(runtime, final_notify=final_notify)
+        anyio.run(chat.run)
+
+
+BACKEND = TerminalBackend()
