@@ -14,7 +14,13 @@ from .backends import (
     TransportBackend,
     install_issue,
 )
-from .bridge import ExecBridgeConfig, IncomingMessage, RunningTask, RunningTasks
+from .bridge import (
+    ExecBridgeConfig,
+    IncomingMessage,
+    RunningTask,
+    RunningTasks,
+    handle_message,
+)
 from .context import RunContext, reset_run_base_dir, set_run_base_dir
 from .errors import ConfigError
 from .events import EventFactory
@@ -71,6 +77,7 @@ __all__ = [
     "bind_run_context",
     "clear_context",
     "get_logger",
+    "handle_message",
     "install_issue",
     "reset_run_base_dir",
     "set_run_base_dir",
