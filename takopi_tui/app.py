@@ -68,6 +68,12 @@ class TakopiApp(App[None]):
             check_setup=check_setup,
         )
 
+    started = False
+    """True once the app is on screen (the CLI falls back to plain text only before that)."""
+
+    def on_mount(self) -> None:
+        self.started = True
+
     def get_default_screen(self) -> Screen:
         return PluginsScreen(self.options)
 
