@@ -140,6 +140,10 @@ class ThreadScheduler:
             self._active.add(key)
         self._task_group.start_soon(self._worker, key)
 
+    def queued_jobs(self) -> list[ThreadJob]:
+        """Every job still waiting, thread by thread, in queue order."""
+        return [job for queue in self._queues.values() for job in queue]
+
     def _index(self, job: ThreadJob) -> None:
         if job.progress_ref is not None:
             self._by_progress[(job.chat_id, job.progress_ref.message_id)] = job

@@ -19,7 +19,6 @@ import shutil
 import signal
 import stat
 import sys
-import textwrap
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any, TextIO
@@ -41,7 +40,7 @@ from ..context import RunContext
 from ..directives import DirectiveError
 from ..errors import ConfigError
 from ..model import ResumeToken
-from ..progress import ActionState, ProgressState, ProgressTracker
+from ..progress import MarkdownPresenter, ProgressState, ProgressTracker
 from ..runtime import TransportRuntime
 from ..scheduler import ThreadJob, ThreadScheduler
 from ..settings import load_settings_if_exists
@@ -50,74 +49,6 @@ from .terminal_io import EndOfInput, LineEditor, TerminalScreen, TerminalTranspo
 
 #: Chat commands the terminal handles itself; command plugins with these ids are shadowed.
 BUILTIN_COMMANDS: tuple[str, ...] = ("cancel", "help", "quit")
-
-# --- presenter -----------------------------------------------------------------------------
-
-_SYMBOLS = {"running": "▸", "updated": "↻", "done": "✓", "failed": "✗"}
-
-
-def format_elapsed(seconds: float) -> str:
-    """``42s``, ``3m 05s``, ``1h 01m``."""
-    total = max(int(seconds), 0)
-    if total < 60:
-        return f"{total}s"
-    if total < 3600:
-        return f"{total // 60}m {total % 60:02d}s"
-    return f"{total // 3600}h {total % 3600 // 60:02d}m"
-
-
-def _action_line(state: ActionState) -> str:
-    action = state.action
-    exit_code = action.detail.get("exit_code") if isinstance(action.detail, dict) else None
-    failed_exit = isinstance(exit_code, int) and not isinstance(exit_code, bool) and exit_code
-    if not state.completed:
-        symbol = _SYMBOLS["updated" if state.display_phase == "updated" else "running"]
-    elif state.ok is False or (state.ok is None and failed_exit):
-        symbol = _SYMBOLS["failed"]
-    else:
-        symbol = _SYMBOLS["done"]
-    title = textwrap.shorten(action.title or action.id, 300, placeholder="…")
-    prefix = {
-        "command": "$ ",
-        "tool": "tool: ",
-        "web_search": "searched: ",
-        "subagent": "subagent: ",
-        "file_change": "files: ",
-    }.get(action.kind, "")
-    suffix = f" (exit {exit_code})" if state.completed and failed_exit else ""
-    return f"{symbol} {prefix}{title}{suffix}"
-
-
-class TerminalPresenter:
-    """Plain-text progress and final messages: a header, actions or answer, then the
-    context and resume lines."""
-
-    max_actions = 5
-
-    def render_progress(
-        self, state: ProgressState, *, elapsed_s: float, label: str = "working"
-    ) -> RenderedMessage:
-        actions = state.actions[-self.max_actions :]
-        body = "\n".join(_action_line(action) for action in actions)
-        return self._assemble(self._header(label, state, elapsed_s), body, state)
-
-    def render_final(
-        self, state: ProgressState, *, elapsed_s: float, status: str, answer: str
-    ) -> RenderedMessage:
-        return self._assemble(self._header(status, state, elapsed_s), answer.strip(), state)
-
-    @staticmethod
-    def _header(label: str, state: ProgressState, elapsed_s: float) -> str:
-        parts = [label, state.engine, format_elapsed(elapsed_s)]
-        if state.action_count:
-            parts.append(f"step {state.action_count}")
-        return " · ".join(parts)
-
-    @staticmethod
-    def _assemble(header: str, body: str, state: ProgressState) -> RenderedMessage:
-        footer = "\n".join(line for line in (state.context_line, state.resume_line) if line)
-        return RenderedMessage(text="\n\n".join(part for part in (header, body, footer) if part))
-
 
 # --- the chat session ----------------------------------------------------------------------
 
@@ -140,7 +71,7 @@ class TerminalChat:
         color = self.interactive and not os.environ.get("NO_COLOR")
         self.screen = TerminalScreen(self._stdout, interactive=self.interactive, color=color)
         self.transport = TerminalTransport(self.screen)
-        self.presenter = TerminalPresenter()
+        self.presenter = MarkdownPresenter()
         self.exec_cfg = ExecBridgeConfig(
             transport=self.transport, presenter=self.presenter, final_notify=final_notify
         )
@@ -148,7 +79,6 @@ class TerminalChat:
         self.dispatcher = CommandDispatcher(runtime, builtin=BUILTIN_COMMANDS)
         self.ambient: RunContext | None = runtime.context_for_path(Path.cwd())
         self._command_scopes: dict[int, anyio.CancelScope] = {}
-        self._queued: dict[int, ThreadJob] = {}
         self._scheduler: ThreadScheduler | None = None
         self._input_scope = anyio.CancelScope()
         self._quitting = False
@@ -234,7 +164,8 @@ class TerminalChat:
         self._input_scope.cancel()
 
     def busy(self) -> bool:
-        return bool(self.running_tasks or self._command_scopes or self._queued)
+        queued = self._scheduler.queued_jobs() if self._scheduler is not None else []
+        return bool(self.running_tasks or self._command_scopes or queued)
 
     # -- messages -------------------------------------------------------------------------
 
@@ -310,8 +241,6 @@ class TerminalChat:
                 context=resolved.context,
                 progress_ref=progress,
             )
-            if progress is not None:
-                self._queued[progress.message_id] = job  # type: ignore[index]
             await self._scheduler.enqueue(job)
             return
         try:
@@ -331,8 +260,6 @@ class TerminalChat:
             self.transport.commit_turn(message.message_id)
 
     async def _run_job(self, job: ThreadJob) -> None:
-        if job.progress_ref is not None:
-            self._queued.pop(job.progress_ref.message_id, None)  # type: ignore[call-overload]
         message = MessageRef(channel_id=job.chat_id, message_id=job.user_msg_id)
         try:
             await run_message(
@@ -388,21 +315,20 @@ class TerminalChat:
         for scope in list(self._command_scopes.values()):
             scope.cancel()
             count += 1
-        if self._scheduler is not None:
-            for progress_id, job in list(self._queued.items()):
-                dropped = await self._scheduler.cancel_queued(job.chat_id, progress_id)
-                self._queued.pop(progress_id, None)
-                if dropped is None or job.progress_ref is None:
-                    continue
-                count += 1
-                state = self._resume_state(job.resume_token, job.context)
-                await self.transport.edit(
-                    ref=job.progress_ref,
-                    message=self.presenter.render_progress(
-                        state, elapsed_s=0.0, label="`cancelled`"
-                    ),
-                )
-                self.transport.commit_turn(job.user_msg_id)
+        queued = self._scheduler.queued_jobs() if self._scheduler is not None else []
+        for job in queued:
+            if job.progress_ref is None or self._scheduler is None:
+                continue
+            dropped = await self._scheduler.cancel_queued(job.chat_id, job.progress_ref.message_id)
+            if dropped is None:
+                continue
+            count += 1
+            state = self._resume_state(job.resume_token, job.context)
+            await self.transport.edit(
+                ref=job.progress_ref,
+                message=self.presenter.render_progress(state, elapsed_s=0.0, label="`cancelled`"),
+            )
+            self.transport.commit_turn(job.user_msg_id)
         if not quiet:
             self.transport.notice(
                 f"cancelling {count} task{'s' if count != 1 else ''}…"
