@@ -168,7 +168,7 @@ def _shorten(text: str) -> str:
 
 
 def _relative_path(path: str, base_dir: Path | None) -> str:
-    base = base_dir if base_dir is not None else Path.cwd()
+    base = base_dir or get_run_base_dir() or Path.cwd()
     try:
         return str(Path(path).relative_to(base))
     except ValueError:
@@ -255,7 +255,7 @@ class MarkdownFormatter:
     def progress_parts(
         self, state: ProgressState, *, elapsed_s: float, label: str = "working"
     ) -> MarkdownParts:
-        base_dir = get_run_base_dir()
+        base_dir = get_run_base_dir()  # read once per render, not once per action
         shown = state.actions[-self.max_actions :] if self.max_actions > 0 else ()
         body = HARD_BREAK.join(action_line(action, base_dir) for action in shown)
         return MarkdownParts(
