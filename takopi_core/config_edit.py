@@ -33,8 +33,9 @@ from .errors import ConfigError
 
 TableLike = TOMLDocument | Table | InlineTable | OutOfOrderTableProxy
 
-#: A fresh single-line array longer than this is written one item per line.
-MULTILINE_ARRAY_WIDTH = 80
+#: A fresh array with more items, or longer, than this is written one item per line.
+MULTILINE_ARRAY_ITEMS = 2
+MULTILINE_ARRAY_WIDTH = 60
 
 
 class ConfigEdit:
@@ -182,7 +183,16 @@ class ConfigEdit:
         trailing = _trailing_comments(current)
         index = owner._map[_key(key)]
         del parent[key]
-        if trailing and isinstance(owner.body[index][1], Null):
+        if not trailing:
+            return
+        previous = next(
+            (v for _, v in reversed(owner.body[:index]) if not isinstance(v, Null)), None
+        )
+        if isinstance(previous, Table):
+            # Hand the comments to the section just above, so they still come right before
+            # whatever followed the removed table.
+            _last_section_owner(previous.value).body.extend((None, item) for item in trailing)
+        elif isinstance(owner.body[index][1], Null):
             text = "".join(item.as_string() for item in trailing)
             # One comment item holding the whole run; its text is rendered verbatim.
             owner.body[index] = (
@@ -246,6 +256,8 @@ def _add_key_value(container: TableLike, key: str, item: Item) -> None:
             last_key_value = index
     if last_key_value is not None:
         index = last_key_value + 1
+    elif first_section == len(body) and isinstance(container, Table):
+        index = 0  # a table with only comments: those introduce the next section
     else:
         index = first_section
         # Comments right above the first section introduce it: go above them.
@@ -257,32 +269,62 @@ def _add_key_value(container: TableLike, key: str, item: Item) -> None:
 
 
 def _add_table(container: TableLike, key: str, table: Table) -> None:
-    """Add a new ``[section]``: after the container's last content, before the comments that
-    end it (those introduce the next section)."""
-    owner = _body_owner(container)
+    """Add a new ``[section]`` at the end of ``container``'s text, but before the comments
+    that end it: those introduce the next section (or close the file), so they move to the
+    end of the new section."""
+    closing = _detach_closing_comments(container)
     if isinstance(container, TOMLDocument):
         rendered = container.as_string()
         if rendered.strip() and not rendered.endswith(("\n\n", "\r\n\r\n")):
             table.trivia.indent = "\n"  # a blank line before the new section
-        container[key] = table
-        return
+    if closing:
+        table.value.append(None, Whitespace("\n"))
+        for item in closing:
+            table.value.append(None, item)
+    container[key] = table
+
+
+def _detach_closing_comments(container: TableLike) -> list[Item]:
+    """Remove and return the comment lines that close ``container``'s text.
+
+    They sit at the end of the body of its last section (or deeper). Returns ``[]`` when
+    the text does not end with a comment. Only key-less items are removed, so tomlkit's
+    key index stays valid.
+    """
+    owner = _body_owner(container)
     if owner is None:
-        container[key] = table
-        return
-    body = owner.body
+        return []
+    body = _last_section_owner(owner).body
+    index = _content_end(body)
+    first_comment = next(
+        (i for i in range(index, len(body)) if isinstance(body[i][1], Comment)), None
+    )
+    if first_comment is None:
+        return []
+    closing = [v for _, v in body[first_comment:] if not isinstance(v, Null)]
+    # The blank line that preceded the comments stays where it was.
+    del body[first_comment:]
+    return closing
+
+
+def _content_end(body: list[tuple[Any, Any]]) -> int:
+    """Index just past the last item that is not a comment, blank line or deleted slot."""
     index = len(body)
     while index > 0 and _is_filler(body[index - 1][1]):
         index -= 1
-    if index < len(body) and isinstance(body[index][1], Whitespace):
-        index += 1  # keep the blank line that separates us from the content above
-    if index >= len(body) or not any(isinstance(v, Comment) for _, v in body[index:]):
-        container[key] = table
-        return
-    following = body[index][1]
-    if isinstance(following, Comment):
-        # A blank line between our new section and the comments that now follow it.
-        following.trivia.indent = "\n" + following.trivia.indent
-    _insert(container, owner, index, key, table)
+    return index
+
+
+def _last_section_owner(owner: Container) -> Container:
+    """The container whose body ends ``owner``'s text: the body of its last [section],
+    recursively, unless comments or keys come after that section."""
+    while True:
+        body = owner.body
+        index = _content_end(body)
+        has_comment_after = any(isinstance(v, Comment) for _, v in body[index:])
+        if index == 0 or has_comment_after or not isinstance(body[index - 1][1], Table):
+            return owner
+        owner = body[index - 1][1].value
 
 
 def _insert(container: TableLike, owner: Container, index: int, key: str, item: Item) -> None:
@@ -310,12 +352,21 @@ def _trailing_comments(table: Table) -> list[Item]:
 
 
 def _has_comments(container: TableLike) -> bool:
+    """True when the table holds comments of its own: on its header line or among its keys.
+
+    The comments that close its text introduce what follows; :meth:`ConfigEdit._remove`
+    keeps those, so they do not count.
+    """
     owner = _body_owner(container)
     if owner is None:
         return "#" in container.as_string() if hasattr(container, "as_string") else False
-    return any(isinstance(v, Comment) for _, v in owner.body) or bool(
-        isinstance(container, Table) and container.trivia.comment
-    )
+    if isinstance(container, Table) and container.trivia.comment:
+        return True
+    body = owner.body
+    end = len(body)
+    while end > 0 and _is_filler(body[end - 1][1]):
+        end -= 1
+    return any(isinstance(v, Comment) for _, v in body[:end])
 
 
 # --- values ------------------------------------------------------------------------------
@@ -346,7 +397,7 @@ def _fresh_array(names: Sequence[str]) -> Array:
 
 
 def _wrap_if_long(array: Array) -> None:
-    if len(array.as_string()) > MULTILINE_ARRAY_WIDTH:
+    if len(array) > MULTILINE_ARRAY_ITEMS or len(array.as_string()) > MULTILINE_ARRAY_WIDTH:
         array.multiline(True)
 
 

@@ -170,17 +170,18 @@ def plan_enabled(
     before = inventory.visible(current_list)
     notes: list[str] = []
     if changes == ENABLE_ALL:
-        new_list: list[str] = []
         wanted: dict[str, bool] = {}
+        target = set(inventory.spelling)
     else:
         wanted, stale = _targets(discovery, inventory, current_list, changes, notes)
-        new_list = _new_list(inventory, current_list, before, wanted, stale)
-    after = inventory.visible(new_list)
+        target = (before | {k for k, on in wanted.items() if on}) - {
+            k for k, on in wanted.items() if not on
+        }
     for key, enable in wanted.items():
-        if (key in before) == enable and (key in after) == enable:
+        if (key in before) == enable:
             state = "enabled" if enable else "disabled"
             notes.append(f"{inventory.spelling[key]} is already {state}")
-    if not after:
+    if not target:
         return EnablementPlan(
             current=current_list,
             new_list=None,
@@ -191,6 +192,11 @@ def plan_enabled(
                 "visible. Keep at least one distribution enabled."
             ),
         )
+    if changes == ENABLE_ALL:
+        new_list: list[str] = []
+    else:
+        new_list = _new_list(inventory, current_list, before, wanted, stale)
+    after = inventory.visible(new_list)
     changed = [
         DistributionChange(
             distribution=inventory.spelling[key],
