@@ -21,7 +21,19 @@ from .bridge import (
     RunningTasks,
     handle_message,
 )
+from .commands import (
+    CommandContext,
+    CommandExecutor,
+    CommandResult,
+    RunMode,
+    RunRequest,
+    RunResult,
+    get_command,
+    list_command_ids,
+)
+from .config_compat import HOME_CONFIG_PATH, read_config, write_config
 from .context import RunContext, reset_run_base_dir, set_run_base_dir
+from .directives import DirectiveError
 from .errors import ConfigError
 from .events import EventFactory
 from .ids import RESERVED_COMMAND_IDS
@@ -36,11 +48,15 @@ from .model import (
 )
 from .progress import ActionState, ProgressState, ProgressTracker
 from .runner import BaseRunner, JsonlSubprocessRunner, Runner, RunnerUnavailableError
+from .runtime import ResolvedMessage, ResolvedRunner, TransportRuntime, list_backends
+from .scheduler import ThreadJob, ThreadScheduler
+from .settings import load_settings
 from .transport import MessageRef, Presenter, RenderedMessage, SendOptions, Transport
 
 TAKOPI_PLUGIN_API_VERSION = 1
 
 __all__ = [
+    "HOME_CONFIG_PATH",
     "RESERVED_COMMAND_IDS",
     "TAKOPI_PLUGIN_API_VERSION",
     "Action",
@@ -48,8 +64,12 @@ __all__ = [
     "ActionState",
     "BaseRunner",
     "CommandBackend",
+    "CommandContext",
+    "CommandExecutor",
+    "CommandResult",
     "CompletedEvent",
     "ConfigError",
+    "DirectiveError",
     "EngineBackend",
     "EngineConfig",
     "EngineId",
@@ -62,8 +82,13 @@ __all__ = [
     "ProgressState",
     "ProgressTracker",
     "RenderedMessage",
+    "ResolvedMessage",
+    "ResolvedRunner",
     "ResumeToken",
     "RunContext",
+    "RunMode",
+    "RunRequest",
+    "RunResult",
     "Runner",
     "RunnerUnavailableError",
     "RunningTask",
@@ -72,14 +97,23 @@ __all__ = [
     "SetupIssue",
     "SetupResult",
     "StartedEvent",
+    "ThreadJob",
+    "ThreadScheduler",
     "Transport",
     "TransportBackend",
+    "TransportRuntime",
     "bind_run_context",
     "clear_context",
+    "get_command",
     "get_logger",
     "handle_message",
     "install_issue",
+    "list_backends",
+    "list_command_ids",
+    "load_settings",
+    "read_config",
     "reset_run_base_dir",
     "set_run_base_dir",
     "suppress_logs",
+    "write_config",
 ]
