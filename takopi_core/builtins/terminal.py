@@ -80,7 +80,7 @@ class TerminalChat:
         self.ambient: RunContext | None = runtime.context_for_path(Path.cwd())
         self._command_scopes: dict[int, anyio.CancelScope] = {}
         self._scheduler: ThreadScheduler | None = None
-        self._input_scope = anyio.CancelScope()
+        self._input_scope: anyio.CancelScope | None = None
         self._quitting = False
 
     # -- lifecycle ------------------------------------------------------------------------
@@ -93,6 +93,7 @@ class TerminalChat:
                     outer.start_soon(self._watch_interrupts)
                     async with anyio.create_task_group() as turns:
                         self._scheduler = ThreadScheduler(task_group=turns, run_job=self._run_job)
+                        self._input_scope = anyio.CancelScope()
                         with self._input_scope:
                             async with contextlib.aclosing(self._lines()) as lines:
                                 async for line in lines:
@@ -161,7 +162,8 @@ class TerminalChat:
 
     def quit(self) -> None:
         self._quitting = True
-        self._input_scope.cancel()
+        if self._input_scope is not None:
+            self._input_scope.cancel()
 
     def busy(self) -> bool:
         queued = self._scheduler.queued_jobs() if self._scheduler is not None else []
