@@ -58,7 +58,7 @@ if resume:
 emit({{"type": "result", "answer": answer}})
 """
 
-ENGINE_MODULE = '''
+ENGINE_MODULE = """
 from __future__ import annotations
 
 import re
@@ -146,7 +146,7 @@ BACKEND = EngineBackend(
     cli_cmd=ENGINE,
     install_cmd="pip install {engine}-cli",
 )
-'''
+"""
 
 
 def fake_engine(engine: str, *, dist_name: str | None = None) -> Dist:
@@ -190,7 +190,7 @@ def command_dist(command_id: str, body: str, *, dist_name: str | None = None) ->
     )
 
 
-LOCKING_TRANSPORT = '''
+LOCKING_TRANSPORT = """
 from __future__ import annotations
 
 import os
@@ -222,7 +222,7 @@ class LockingTransport:
             os._exit(9)
         time.sleep(float(transport_config.get("hold", 0)))
         print("ran", runtime.default_engine, final_notify, default_engine_override)
-'''
+"""
 
 
 def locking_transport(transport_id: str = "locky", *, config_kw: str = "_config_path") -> Dist:
