@@ -8,17 +8,23 @@ only ``takopi.api``, like a third-party plugin.
 The fake CLI reads the prompt on stdin and answers ``<engine> answered: <prompt>``; a resumed
 run (``--resume ID``) keeps the session id and says ``(resumed ID)``. Words in the prompt
 steer it: ``sleep`` makes it hang until killed, ``fail`` exits 3 with a message on stderr,
-``slow`` spaces its events by ``FAKE_ENGINE_DELAY`` seconds (default 0.3). Every start is
-appended to ``$FAKE_ENGINE_LOG`` when set, so tests can see what ran.
+``slow`` spaces its events by ``FAKE_ENGINE_DELAY`` seconds (default 0.3), ``together``
+waits until a second engine has started too (files in ``$FAKE_ENGINE_RENDEZVOUS``) and
+answers ``(alone)`` if none comes within 10 s. Every start is appended to
+``$FAKE_ENGINE_LOG`` when set, so tests can see what ran.
 """
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import os
 import sys
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from distfactory import COMMAND_GROUP, ENGINE_GROUP, TRANSPORT_GROUP, Dist
 
 FAKE_CLI = """\
@@ -36,6 +42,15 @@ if log:
         handle.write(json.dumps({{"engine": engine, "pid": os.getpid(), "prompt": prompt,
                                  "resume": resume, "cwd": os.getcwd()}}) + "\\n")
 delay = float(os.environ.get("FAKE_ENGINE_DELAY", "0.3")) if "slow" in prompt else 0.0
+rendezvous = os.environ.get("FAKE_ENGINE_RENDEZVOUS")
+if rendezvous and "together" in prompt:
+    # Proves runs overlap: each waits (up to 10 s) until two engines have arrived.
+    open(os.path.join(rendezvous, engine + ".started"), "w").close()
+    deadline = time.time() + 10
+    while len(os.listdir(rendezvous)) < 2 and time.time() < deadline:
+        time.sleep(0.02)
+    if len(os.listdir(rendezvous)) < 2:
+        prompt += " (alone)"
 
 def emit(obj):
     sys.stdout.write(json.dumps(obj) + "\\n")
@@ -165,6 +180,23 @@ def write_fake_cli(bin_dir: Path, engine: str) -> Path:
     path.write_text(FAKE_CLI.format(python=sys.executable), encoding="utf-8")
     path.chmod(0o755)
     return path
+
+
+@contextlib.contextmanager
+def activated(site: Path, bin_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Make ``site``'s distributions importable in this process and ``bin_dir`` the first
+    PATH entry; forget the fake plugin modules afterwards (module names repeat across tests).
+    """
+    monkeypatch.syspath_prepend(str(site))
+    monkeypatch.setenv("PATH", path_with(bin_dir))
+    importlib.invalidate_caches()
+    before = set(sys.modules)
+    try:
+        yield
+    finally:
+        for name in set(sys.modules) - before:
+            if name.startswith("fake_"):
+                del sys.modules[name]
 
 
 def path_with(bin_dir: Path) -> str:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import importlib
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from distfactory import ENGINE_GROUP, Dist, write_dists
-from run_dists import fake_engine, path_with, write_fake_cli
+from run_dists import activated, fake_engine, write_fake_cli
 
 from takopi_core.errors import ConfigError
 from takopi_core.runtime import build_runtime_spec, list_backends
@@ -28,14 +26,8 @@ def engines(site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iter
     write_dists(site, fake_engine("alpha"), fake_engine("beta"), broken)
     bin_dir = tmp_path / "bin"
     write_fake_cli(bin_dir, "alpha")
-    monkeypatch.syspath_prepend(str(site))
-    monkeypatch.setenv("PATH", path_with(bin_dir))
-    importlib.invalidate_caches()
-    before = set(sys.modules)
-    yield bin_dir
-    for name in set(sys.modules) - before:
-        if name.startswith("fake_"):
-            del sys.modules[name]
+    with activated(site, bin_dir, monkeypatch):
+        yield bin_dir
 
 
 def settings_of(config_path: Path, data: dict) -> Settings:
