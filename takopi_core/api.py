@@ -51,6 +51,7 @@ from .runner import BaseRunner, JsonlSubprocessRunner, Runner, RunnerUnavailable
 from .runtime import ResolvedMessage, ResolvedRunner, TransportRuntime, list_backends
 from .scheduler import ThreadJob, ThreadScheduler
 from .settings import load_settings
+from .setup_fields import SetupField
 from .transport import MessageRef, Presenter, RenderedMessage, SendOptions, Transport
 
 TAKOPI_PLUGIN_API_VERSION = 1
@@ -94,6 +95,7 @@ __all__ = [
     "RunningTask",
     "RunningTasks",
     "SendOptions",
+    "SetupField",
     "SetupIssue",
     "SetupResult",
     "StartedEvent",

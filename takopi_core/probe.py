@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from .plugins import Discovery, PluginEntry
+from .setup_fields import FieldSpec, specs_from_json
 
 DEFAULT_TIMEOUT = 10.0
 _STDERR_TAIL = 4000  # characters of the child's stderr kept for a crash report
@@ -48,6 +49,10 @@ class LoadResult:
     install_cmd: str | None = None  # engines: how to install that executable
     setup_ok: bool | None = None
     setup_issues: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    #: Transports: the declared setup fields (see takopi_core.setup_fields), or why the
+    #: declaration could not be read.
+    setup_fields: tuple[FieldSpec, ...] = ()
+    setup_fields_error: str | None = None
 
     @property
     def key(self) -> tuple[str, str, str | None]:
@@ -86,6 +91,8 @@ def _result(entry: PluginEntry, fields: Mapping[str, Any]) -> LoadResult:
         install_cmd=fields.get("install_cmd"),
         setup_ok=fields.get("setup_ok"),
         setup_issues=issues,
+        setup_fields=specs_from_json(fields.get("setup_fields") or ()),
+        setup_fields_error=fields.get("setup_fields_error"),
     )
 
 

@@ -69,6 +69,10 @@ def check_entry(
         # The parent checks PATH itself (doctor, TUI); it only needs the names.
         result["cli_cmd"] = obj.cli_cmd or obj.id
         result["install_cmd"] = obj.install_cmd
+    if entry.kind == "transport":
+        from .setup_fields import describe_fields
+
+        result.update(describe_fields(obj))
     if entry.kind == "transport" and setup_engine is not None:
         if proto:
             proto.send(event="phase", index=index, phase="checking setup")

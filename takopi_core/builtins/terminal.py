@@ -21,7 +21,7 @@ import stat
 import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 import anyio
 import anyio.abc
@@ -44,6 +44,7 @@ from ..progress import MarkdownPresenter, ProgressState, ProgressTracker
 from ..runtime import TransportRuntime
 from ..scheduler import ThreadJob, ThreadScheduler
 from ..settings import load_settings_if_exists
+from ..setup_fields import SetupField
 from ..transport import MessageRef, RenderedMessage, SendOptions
 from .terminal_io import EndOfInput, LineEditor, TerminalScreen, TerminalTransport
 
@@ -445,14 +446,47 @@ def _route_logging(transport: TerminalTransport) -> Iterator[None]:
 
 # --- the backend ---------------------------------------------------------------------------
 
+#: Allowed values of ``[transports.terminal] max_actions``.
+MAX_ACTIONS_RANGE = (1, 50)
+
+
+def check_max_actions(value: object) -> str | None:
+    """Why ``value`` cannot be ``max_actions`` (None when it can): the field's validator."""
+    low, high = MAX_ACTIONS_RANGE
+    if isinstance(value, bool) or not isinstance(value, int):
+        return "must be a whole number"
+    if not low <= value <= high:
+        return f"must be between {low} and {high}"
+    return None
+
+
+def max_actions_setting(transport_config: object, config_path: Path) -> int:
+    """``[transports.terminal] max_actions`` (default 5); ConfigError naming the key if bad."""
+    table = transport_config if isinstance(transport_config, dict) else {}
+    value = table.get("max_actions", 5)
+    problem = check_max_actions(value)
+    if problem:
+        raise ConfigError(f"{config_path}: `transports.terminal.max_actions` {problem}")
+    return int(value)
+
 
 class TerminalBackend:
     """``TransportBackend`` of the terminal chat: no account, no token, no setup needed."""
 
     id = "terminal"
     description = "Local chat in this terminal (no account needed)"
-    #: Declared setup fields (a later issue defines them); the terminal needs none.
-    setup_fields: tuple[Any, ...] = ()
+    #: What `takopi setup terminal` and the TUI's wizard ask (see takopi_core.setup_fields).
+    setup_fields: tuple[SetupField, ...] = (
+        SetupField(
+            "max_actions",
+            "Progress lines",
+            help="How many of the engine's latest steps the progress message shows "
+            f"({MAX_ACTIONS_RANGE[0]}-{MAX_ACTIONS_RANGE[1]}).",
+            default=5,
+            kind="int",
+            validate=check_max_actions,
+        ),
+    )
 
     def check_setup(
         self, engine_backend: EngineBackend, *, transport_override: str | None = None
@@ -493,6 +527,7 @@ class TerminalBackend:
         default_engine_override: str | None,
     ) -> None:
         chat = TerminalChat(runtime, final_notify=final_notify)
+        chat.presenter.formatter.max_actions = max_actions_setting(transport_config, config_path)
         anyio.run(chat.run)
 
 
