@@ -118,9 +118,7 @@ def _run_textual(config_path: Path, timeout: float | None) -> str | None:
     return None
 
 
-def run_plain(
-    config_path: Path, enabled: list[str], args: argparse.Namespace, reason: str
-) -> int:
+def run_plain(config_path: Path, enabled: list[str], args: argparse.Namespace, reason: str) -> int:
     """Print what the UI would show, then the commands that do each of its actions."""
     import platform
 

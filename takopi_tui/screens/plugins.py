@@ -40,6 +40,8 @@ from ..widgets.summary import SummaryLine, describe_summary
 from .dialogs import ConfirmDialog, DiffDialog
 
 KIND_KEYS = Binding.Group("Kind", compact=True)
+#: Actions whose availability depends on the row or the staged state (see check_action).
+_ROW_ACTIONS = ("save", "undo", "toggle", "check_selected", "copy_details")
 ALL_PROBES = "probe-all"
 ONE_PROBE = "probe-one"
 
@@ -74,9 +76,7 @@ class PluginsScreen(Screen[None]):
         Binding("3", "kind('transport')", "Transports", group=KIND_KEYS),
         Binding("4", "kind('command')", "Commands", group=KIND_KEYS),
         Binding("e", "errors_only", "Errors", tooltip="Show only plugins with errors"),
-        Binding(
-            "c", "copy_details", "Copy", show=False, tooltip="Copy the details of this plugin"
-        ),
+        Binding("c", "copy_details", "Copy", show=False, tooltip="Copy the details of this plugin"),
         Binding("question_mark", "app.help", "Help", tooltip="Keys and what the marks mean"),
     ]
 
@@ -98,6 +98,7 @@ class PluginsScreen(Screen[None]):
         self._probes: dict[str, ProbeRun] = {}
         self._run_keys: dict[int, set[EntryKey]] = {}
         self._refresh_pending = False
+        self._key_state: tuple[bool | None, ...] = ()
 
     # -- layout ---------------------------------------------------------------------------
 
@@ -315,7 +316,7 @@ class PluginsScreen(Screen[None]):
         visible = {entry.key for entry in self.discovery.visible()}
         results = [r for key, r in self.results.items() if key in visible]
         self.query_one(ErrorPane).show(collect_errors(self.discovery, results))
-        self.refresh_bindings()
+        self._refresh_keys()
 
     @property
     def current_row(self) -> PluginRow | None:
@@ -330,7 +331,14 @@ class PluginsScreen(Screen[None]):
     @on(DataTable.RowHighlighted, "#plugins")
     def _follow_cursor(self, _event: DataTable.RowHighlighted) -> None:
         self.query_one(DetailPane).show(self.current_row)
-        self.refresh_bindings()
+        self._refresh_keys()
+
+    def _refresh_keys(self) -> None:
+        """Update the footer when the set of keys that apply changed (it re-lays out)."""
+        state = tuple(self.check_action(action, ()) for action in _ROW_ACTIONS)
+        if state != self._key_state:
+            self._key_state = state
+            self.refresh_bindings()
 
     @on(DataTable.RowSelected, "#plugins")
     def _open_details(self, _event: DataTable.RowSelected) -> None:
