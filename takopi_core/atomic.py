@@ -48,11 +48,12 @@ def write_atomic(target: Path, data: bytes, *, mode: int = PRIVATE_FILE_MODE) ->
     folder = target.parent
     fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     try:
-        # mkstemp creates 0600; set the wanted mode before any byte is written.
-        os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
+            # mkstemp made it 0600; widen to the wanted mode only once it is complete, so
+            # a temporary file left by a crash is never readable by others.
+            os.fchmod(handle.fileno(), mode)
             os.fsync(handle.fileno())
         os.replace(temp_name, target)
     except BaseException:
