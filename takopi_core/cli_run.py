@@ -195,6 +195,12 @@ def run_bridge(args: argparse.Namespace) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        # A transport plugin's own bug: say whose it is instead of a bare traceback (the
+        # traceback goes to the --debug log).
+        logging.getLogger(__name__).debug("build_and_run failed", exc_info=True)
+        _error(f"{label} stopped with an error: {_reason(exc)}")
+        return 1
     finally:
         lock.release()
     return 0
