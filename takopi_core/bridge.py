@@ -8,9 +8,10 @@ cancellation through ``RunningTasks``, and delivers the final answer.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeAlias
 
@@ -135,8 +136,8 @@ def strip_resume_lines(text: str, is_resume_line: Callable[[str], bool]) -> str:
 class ProgressEdits:
     """Keeps the progress message in step with the run without ever queueing edits.
 
-    Each view-changing event bumps a counter and drops a signal into a one-slot channel (a
-    full slot means a render is already due, so the signal is dropped). The editor renders
+    Each view-changing event bumps a counter and raises a one-slot signal (an event; if it
+    is already raised a render is due anyway, so nothing more happens). The editor renders
     the newest state whenever the counter moved, skips unchanged renders, and edits with
     ``wait=False`` so a slow transport coalesces on its side too. A flood of events thus
     costs a handful of edits, and the state after the last event is always rendered.
@@ -167,39 +168,41 @@ class ProgressEdits:
         self.event_seq = 0
         self.rendered_seq = 0
         self.edits_issued = 0
-        self._signal_send, self._signal_receive = anyio.create_memory_object_stream[None](1)
+        self._due = anyio.Event()
 
     def on_event(self, event: TakopiEvent) -> None:
         if not self.tracker.note_event(event):
             return
         self.event_seq += 1
-        with suppress(anyio.WouldBlock):
-            self._signal_send.send_nowait(None)
+        due = self._due
+        if not due.is_set():
+            due.set()
 
     async def run(self) -> None:
-        async with self._signal_receive:
-            async for _ in self._signal_receive:
-                if self.event_seq == self.rendered_seq:
-                    continue
-                self.rendered_seq = self.event_seq
-                state = self.tracker.snapshot(
-                    resume_formatter=self.runner.format_resume, context_line=self.context_line
-                )
-                message = self.presenter.render_progress(
-                    state, elapsed_s=self.clock() - self.started_at, label="working"
-                )
-                if message == self.last_rendered:
-                    continue
-                self.edits_issued += 1
-                try:
-                    edited = await self.transport.edit(
-                        ref=self.progress_ref, message=message, wait=False
-                    )
-                except Exception as error:  # best effort: the next event tries again
-                    logger.debug("progress.edit_failed", error=_describe(error))
-                    continue
-                if edited is not None:
-                    self.last_rendered = message
+        while True:
+            await self._due.wait()
+            self._due = anyio.Event()
+            if self.event_seq != self.rendered_seq:
+                await self._render()
+
+    async def _render(self) -> None:
+        self.rendered_seq = self.event_seq
+        state = self.tracker.snapshot(
+            resume_formatter=self.runner.format_resume, context_line=self.context_line
+        )
+        message = self.presenter.render_progress(
+            state, elapsed_s=self.clock() - self.started_at, label="working"
+        )
+        if message == self.last_rendered:
+            return
+        self.edits_issued += 1
+        try:
+            edited = await self.transport.edit(ref=self.progress_ref, message=message, wait=False)
+        except Exception as error:  # best effort: the next event tries again
+            logger.debug("progress.edit_failed", error=_describe(error))
+            return
+        if edited is not None:
+            self.last_rendered = message
 
 
 # -- result delivery ---------------------------------------------------------------------------
@@ -287,11 +290,14 @@ async def _run_runner(
 ) -> None:
     """Iterate the runner until it ends or ``running_task.cancel_requested`` fires."""
 
+    log_events = logger.is_enabled_for(logging.DEBUG)
+
     async def consume(scope: anyio.CancelScope) -> None:
         try:
             async with _closing(runner.run(prompt, resume_token)) as events:
                 async for event in events:
-                    logger.debug("runner.event", line=_event_line(event))
+                    if log_events:
+                        logger.debug("runner.event", line=_event_line(event))
                     if isinstance(event, StartedEvent):
                         outcome.resume = event.resume
                         bind_run_context(resume=event.resume.value)

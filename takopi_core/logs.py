@@ -63,8 +63,13 @@ class StructLogger:
         """A logger that adds ``fields`` to every line."""
         return StructLogger(self._logger, {**self._bound, **fields})
 
+    def is_enabled_for(self, level: int) -> bool:
+        """Whether a line at ``level`` would be emitted here (lets callers skip costly
+        field formatting)."""
+        return level >= _min_level.get() and self._logger.isEnabledFor(level)
+
     def log(self, level: int, event: str, *, exc_info: Any = None, **fields: Any) -> None:
-        if level < _min_level.get() or not self._logger.isEnabledFor(level):
+        if not self.is_enabled_for(level):
             return
         merged = {**_context_fields.get(), **self._bound, **fields}
         self._logger.log(

@@ -43,6 +43,32 @@ class ProgressState:
     context_line: str | None
 
 
+class _ActionRecord:
+    """The mutable twin of ``ActionState``: events update it in place, and the frozen
+    ``ActionState`` is built only when a snapshot needs it (a flood of events costs no
+    allocations beyond the events themselves)."""
+
+    __slots__ = ("action", "completed", "display_phase", "first_seen", "last_update", "ok",
+                 "phase", "state")  # fmt: skip
+
+    def __init__(self, first_seen: int) -> None:
+        self.first_seen = first_seen
+        self.state: ActionState | None = None
+
+    def frozen(self) -> ActionState:
+        if self.state is None:
+            self.state = ActionState(
+                action=self.action,
+                phase=self.phase,
+                ok=self.ok,
+                display_phase=self.display_phase,
+                completed=self.completed,
+                first_seen=self.first_seen,
+                last_update=self.last_update,
+            )
+        return self.state
+
+
 class ProgressTracker:
     """Accumulates a run's events into the state a progress message shows."""
 
@@ -50,44 +76,41 @@ class ProgressTracker:
         self.engine = engine
         self.resume: ResumeToken | None = None
         self.action_count = 0
-        self._actions: dict[str, ActionState] = {}
+        # Insertion order is first appearance, which is the order actions are shown in.
+        self._actions: dict[str, _ActionRecord] = {}
         self._seq = 0
 
     def note_event(self, event: object) -> bool:
         """Fold ``event`` in; return whether the rendered view may have changed."""
+        if isinstance(event, ActionEvent):
+            action = event.action
+            if action.kind == "turn":
+                return False
+            action_id = str(action.id or "")
+            if not action_id:
+                return False
+            phase = event.phase
+            completed = phase == "completed"
+            self._seq += 1
+            record = self._actions.get(action_id)
+            if record is None:
+                self.action_count += 1
+                record = self._actions[action_id] = _ActionRecord(self._seq)
+                is_update = phase == "updated"
+            else:
+                is_update = phase == "updated" or (phase == "started" and not record.completed)
+            record.action = action
+            record.phase = phase
+            record.ok = event.ok
+            record.display_phase = "updated" if is_update and not completed else phase
+            record.completed = completed
+            record.last_update = self._seq
+            record.state = None
+            return True
         if isinstance(event, StartedEvent):
             self.resume = event.resume
             return True
-        if not isinstance(event, ActionEvent):
-            return False
-        action = event.action
-        if action.kind == "turn":
-            return False
-        action_id = str(action.id or "")
-        if not action_id:
-            return False
-        previous = self._actions.get(action_id)
-        completed = event.phase == "completed"
-        is_update = event.phase == "updated" or (
-            event.phase == "started" and previous is not None and not previous.completed
-        )
-        display_phase = "updated" if is_update and not completed else event.phase
-        self._seq += 1
-        if previous is None:
-            self.action_count += 1
-            first_seen = self._seq
-        else:
-            first_seen = previous.first_seen
-        self._actions[action_id] = ActionState(
-            action=action,
-            phase=event.phase,
-            ok=event.ok,
-            display_phase=display_phase,
-            completed=completed,
-            first_seen=first_seen,
-            last_update=self._seq,
-        )
-        return True
+        return False
 
     def set_resume(self, resume: ResumeToken | None) -> None:
         """Remember ``resume`` unless it is None."""
@@ -104,11 +127,10 @@ class ProgressTracker:
         resume_line = None
         if self.resume is not None and resume_formatter is not None:
             resume_line = resume_formatter(self.resume)
-        # dicts keep insertion order = first appearance, and replacing a value keeps its slot.
         return ProgressState(
             engine=self.engine,
             action_count=self.action_count,
-            actions=tuple(self._actions.values()),
+            actions=tuple(record.frozen() for record in self._actions.values()),
             resume=self.resume,
             resume_line=resume_line,
             context_line=context_line,

@@ -338,10 +338,9 @@ class JsonlSubprocessRunner(BaseRunner):
         except json.JSONDecodeError:
             return None
 
-    async def iter_json_lines(self, stream: ByteReceiveStream) -> AsyncIterator[bytes]:
+    def iter_json_lines(self, stream: ByteReceiveStream) -> AsyncIterator[bytes]:
         """The child's stdout as lines (without their ``\\n``)."""
-        async for line in iter_lines(stream):
-            yield line
+        return iter_lines(stream)
 
     def invalid_json_events(self, *, raw: bytes, line: str, state: Any) -> list[TakopiEvent]:
         return [
@@ -476,11 +475,11 @@ class JsonlSubprocessRunner(BaseRunner):
                             dropped_after_completed = True
                             logger.debug("runner.drop_after_completed", engine=self.engine)
                         continue
-                    line = raw_line.decode("utf-8", errors="replace").strip()
-                    if not line:
+                    raw = raw_line.strip()
+                    if not raw:
                         continue
                     line_no += 1
-                    events = self._events_for_line(raw_line, line, state, resume, found_session)
+                    events = self._events_for_line(raw, state, resume, found_session)
                     for event in events:
                         if isinstance(event, StartedEvent):
                             found_session, emit = self.handle_started_event(
@@ -517,7 +516,6 @@ class JsonlSubprocessRunner(BaseRunner):
     def _events_for_line(
         self,
         raw: bytes,
-        line: str,
         state: Any,
         resume: ResumeToken | None,
         found_session: ResumeToken | None,
@@ -525,8 +523,10 @@ class JsonlSubprocessRunner(BaseRunner):
         try:
             data = self.decode_jsonl(line=raw)
         except Exception as error:
+            line = raw.decode("utf-8", errors="replace")
             return self.decode_error_events(raw=raw, line=line, error=error, state=state)
         if data is None:
+            line = raw.decode("utf-8", errors="replace")
             return self.invalid_json_events(raw=raw, line=line, state=state)
         try:
             return self.translate(data, state=state, resume=resume, found_session=found_session)
