@@ -2,8 +2,8 @@
 
 Plugins written for upstream Takopi call loggers structlog-style:
 ``logger.info("runner.start", pid=123)``. ``get_logger`` returns a small wrapper that accepts
-that shape, merges fields bound with ``bind_run_context`` (per async context), and hands one
-record to stdlib logging with the fields in ``record.takopi_fields``.
+that shape, merges fields bound with ``bind_run_context`` (per async context), masks secret
+fields, and hands one record to stdlib logging with the fields in ``record.takopi_fields``.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from types import MappingProxyType
 from typing import Any
+
+from .config import MASK, is_secret_key
 
 _LEVELS = {
     "debug": logging.DEBUG,
@@ -46,6 +48,17 @@ def _render(event: str, fields: Mapping[str, Any]) -> str:
     return f"{event} {pairs}"
 
 
+def _masked(fields: dict[str, Any]) -> dict[str, Any]:
+    """Secrets never reach a log: values of ``*token*``/``*secret*``/``*password*``/``*key*``
+    fields are replaced by a mask."""
+    if not any(is_secret_key(name) for name in fields):
+        return fields
+    return {
+        name: MASK if is_secret_key(name) and value is not None else value
+        for name, value in fields.items()
+    }
+
+
 class StructLogger:
     """A logger taking an event name plus keyword fields; ``bind`` returns a child logger."""
 
@@ -71,7 +84,7 @@ class StructLogger:
     def log(self, level: int, event: str, *, exc_info: Any = None, **fields: Any) -> None:
         if not self.is_enabled_for(level):
             return
-        merged = {**_context_fields.get(), **self._bound, **fields}
+        merged = _masked({**_context_fields.get(), **self._bound, **fields})
         self._logger.log(
             level,
             "%s",
