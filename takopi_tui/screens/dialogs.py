@@ -35,7 +35,7 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog") as dialog:
-            dialog.border_title = self._title
+            dialog.border_title = Content(self._title)
             yield Static(self._body, id="dialog-body")
             with Horizontal(classes="buttons"):
                 yield Button(Content(f"{self._yes} (y)"), id="yes", variant="primary")
