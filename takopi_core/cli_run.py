@@ -7,11 +7,8 @@ for every `takopi` invocation, so the run path's modules load inside the handler
 from __future__ import annotations
 
 import argparse
-import inspect
-import logging
 import os
 import re
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -198,6 +195,8 @@ def run_bridge(args: argparse.Namespace) -> int:
     except Exception as exc:
         # A transport plugin's own bug: say whose it is instead of a bare traceback (the
         # traceback goes to the --debug log).
+        import logging
+
         logging.getLogger(__name__).debug("build_and_run failed", exc_info=True)
         _error(f"{label} stopped with an error: {_reason(exc)}")
         return 1
@@ -244,6 +243,8 @@ def _plain(text: str) -> str:
 
 def run_interactive_setup(backend: Any, *, force: bool) -> bool:
     """Call a transport's ``interactive_setup``, sync or async (upstream's is async)."""
+    import inspect
+
     result = backend.interactive_setup(force=force)
     if inspect.isawaitable(result):
         import anyio
@@ -256,6 +257,8 @@ def run_interactive_setup(backend: Any, *, force: bool) -> bool:
 
 
 def _enable_debug_log() -> None:
+    import logging
+
     path = os.environ.setdefault("TAKOPI_LOG_FILE", "debug.log")
     handler = logging.FileHandler(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
@@ -323,6 +326,8 @@ def run_init(args: argparse.Namespace) -> int:
 
 def project_root(cwd: Path) -> Path:
     """The main worktree of the git checkout containing ``cwd``, else ``cwd`` itself."""
+    import subprocess
+
     try:
         result = subprocess.run(
             ["git", "rev-parse", "--git-common-dir"],

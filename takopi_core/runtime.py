@@ -457,7 +457,9 @@ def build_runtime_spec(
         raise ConfigError("No engine backends are available.")
 
     for warning in warnings:
-        _logger.warning("setup.warning", issue=warning)
+        # Info, not warning: the caller shows spec.warnings itself (the CLI prints them);
+        # a warning record would also reach stderr through logging's last-resort handler.
+        _logger.info("setup.warning", issue=warning)
     return RuntimeSpec(
         router=AutoRouter(entries, default_engine),
         projects=projects,
