@@ -478,13 +478,18 @@ def pick_default_engine(
     ``--engine``, then ``default_engine``, then ``codex`` (upstream's default) when it is
     installed or nothing is, else the first installed engine. Unknown ids are a ConfigError.
     """
+    if not engine_ids:
+        raise ConfigError(
+            "No engine backends are available: install an engine plugin, then check that "
+            "`takopi plugins` lists it (and that `[plugins] enabled` does not hide it)."
+        )
     if override:
         engine_id, source = override.strip(), "--engine"
     else:
         configured = getattr(settings, "default_engine", None)
         if configured:
             engine_id, source = str(configured).strip(), f"`default_engine` in {config_path}"
-        elif "codex" in engine_ids or not engine_ids:
+        elif "codex" in engine_ids:
             engine_id, source = "codex", "the built-in default"
         else:
             # Nothing configured and upstream's default is not installed: any engine beats

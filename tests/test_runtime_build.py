@@ -91,6 +91,20 @@ def test_unknown_default_engine_names_its_source(engines: Path, config_path: Pat
     assert message.endswith("Available: alpha, beta, broken.")
 
 
+def test_no_engines_at_all(engines: Path, config_path: Path) -> None:
+    settings = settings_of(config_path, {"plugins": {"enabled": ["takopi-nothing"]}})
+    with pytest.raises(ConfigError, match=r"^No engine backends are available: install"):
+        build_runtime_spec(settings=settings, config_path=config_path)
+
+
+def test_without_a_configured_default_the_first_engine_is_used(
+    engines: Path, config_path: Path
+) -> None:
+    settings = settings_of(config_path, {"plugins": {"enabled": ["takopi-engine-alpha"]}})
+    spec = build_runtime_spec(settings=settings, config_path=config_path)
+    assert spec.router.default_engine == "alpha"
+
+
 def test_default_engine_that_cannot_load_is_fatal(engines: Path, config_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"Failed to load engine 'broken'.*acme_sdk"):
         build_runtime_spec(
