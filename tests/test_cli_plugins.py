@@ -37,7 +37,10 @@ def test_listing_format_and_exit_status(site: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     assert _section(out, "engine backends:") == ["  good (zoo-good)", "  raises (zoo-raises)"]
-    assert _section(out, "transport backends:") == ["  zoochat (zoo-transport)"]
+    assert _section(out, "transport backends:") == [
+        "  terminal (takopi-tui)",  # our built-in, listed like any plugin
+        "  zoochat (zoo-transport)",
+    ]
     assert _section(out, "command backends:") == ["  hello (zoo-command)"]
     assert "errors:" not in out
 
@@ -82,6 +85,7 @@ def test_enabled_list_marks_entries(site: Path, config_path: Path) -> None:
         "  raises (zoo-raises) disabled",
     ]
     assert _section(proc.stdout, "command backends:") == ["  hello (zoo-command) disabled"]
+    assert "  terminal (takopi-tui) disabled" in proc.stdout
     # Disabled plugins are not loaded, so the broken one is no error now.
     assert run_takopi("plugins", "--load", site=site).returncode == 0
 
@@ -141,6 +145,16 @@ def test_transport_reserved_free_and_builtins(site: Path) -> None:
     )
     proc = run_takopi("plugins", site=site)
     assert "  cancel (zoo-t)" in _section(proc.stdout, "transport backends:")
+
+
+def test_upstream_name_keeps_builtins_visible(site: Path, config_path: Path) -> None:
+    _small_site(site)
+    config_path.parent.mkdir(parents=True)
+    config_path.write_text('[plugins]\nenabled = ["takopi", "zoo-good"]\n')
+    proc = run_takopi("plugins", "--json", site=site)
+    builtin = [item for item in json.loads(proc.stdout) if item["builtin"]]
+    assert builtin and all(item["enabled"] for item in builtin)
+    assert {item["distribution"] for item in builtin} == {"takopi-tui"}
 
 
 def test_usage_error_exits_2() -> None:
