@@ -13,7 +13,10 @@ from textual.widgets import Input
 class FilterBar(Input):
     """Filter text for the plugin table."""
 
-    BINDINGS = [Binding("escape", "clear_filter", "Clear filter")]
+    BINDINGS = [
+        Binding("enter", "submit", "Back to table"),
+        Binding("escape", "clear_filter", "Clear filter"),
+    ]
 
     class Cleared(Message):
         """Escape was pressed: the filter is empty again."""
