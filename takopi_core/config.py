@@ -62,9 +62,12 @@ def describe_toml_error(exc: tomllib.TOMLDecodeError, text: str, path: Path) -> 
             line_no, col = int(parts[1]), int(parts[3])
         except (IndexError, ValueError):
             line_no = col = None
-    if line_no is None:
-        return f"{path}: invalid TOML: {message}"
     lines = text.splitlines()
+    if line_no is None and where.startswith("end of document") and lines:
+        line_no, col = len(lines), len(lines[-1]) + 1
+        reason += " at the end of the file"
+    if line_no is None or col is None:
+        return f"{path}: invalid TOML: {message}"
     shown = lines[line_no - 1] if 0 < line_no <= len(lines) else ""
     caret = " " * max(col - 1, 0) + "^"
     return (

@@ -27,6 +27,7 @@ CORPUS: dict[str, tuple[str, list[str]]] = {
     "bad_escape": ('a = "back\\q"\n', [":1:", 'a = "back\\q"']),
     "bare_word_value": ("default_engine = codex\n", [":1:", "default_engine = codex"]),
     "array_without_comma": ('[plugins]\nenabled = ["a" "b"]\n', [":2:", "enabled ="]),
+    "unclosed_array_at_end": ("a = [1,\n", [":1:8:", "at the end of the file", "a = [1,"]),
     "inline_table_newline": ("p = { a = 1,\n b = 2 }\n", [":1:"]),
     "control_character": ('a = "x\x01y"\n', [":1:"]),
     # --- types: the place is the key path ----------------------------------------------
