@@ -463,14 +463,21 @@ class ConfigFile:
             Settings.from_data(data, self.path)
         target = real_target(self.path)
         self._check_unchanged(target)
-        ensure_private_folder(target.parent)
-        mode = PRIVATE_FILE_MODE
-        if self._disk is not None:
-            mode = stat.S_IMODE(os.stat(target).st_mode)
-            write_atomic(real_target(self.backup_path), self._disk, mode=PRIVATE_FILE_MODE)
         new_bytes = new_text.encode("utf-8")
-        self._check_unchanged(target)  # again, to keep the window before the rename short
-        write_atomic(target, new_bytes, mode=mode)
+        try:
+            ensure_private_folder(target.parent)
+            mode = PRIVATE_FILE_MODE
+            if self._disk is not None:
+                mode = stat.S_IMODE(os.stat(target).st_mode)
+                write_atomic(real_target(self.backup_path), self._disk, mode=PRIVATE_FILE_MODE)
+            self._check_unchanged(target)  # again, to keep the window before the rename short
+            write_atomic(target, new_bytes, mode=mode)
+        except OSError as exc:
+            where = exc.filename or target
+            raise ConfigError(
+                f"{self.path}: cannot write ({where}: {exc.strerror or exc}); "
+                "the file was not changed"
+            ) from None
         self.text, self._disk, self._data = new_text, new_bytes, data
         return True
 
