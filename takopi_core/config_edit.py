@@ -122,7 +122,8 @@ class ConfigEdit:
         plugins = self._table(("plugins",), create=True)
         assert plugins is not None
         if "enabled" not in plugins:
-            _add_key_value(plugins, "enabled", _fresh_array(wanted))
+            wrap = not isinstance(plugins, InlineTable)
+            _add_key_value(plugins, "enabled", _fresh_array(wanted, wrap=wrap))
             return
         current = _raw_item(plugins, "enabled")
         if not isinstance(current, Array):
@@ -138,12 +139,14 @@ class ConfigEdit:
             if str(current[index]) not in wanted:
                 del current[index]
         if kept != wanted[: len(kept)] or len(set(kept)) != len(kept):
-            plugins["enabled"] = _fresh_array(wanted)  # order changed: write it afresh
+            # The order changed: write it afresh.
+            plugins["enabled"] = _fresh_array(wanted, wrap=not isinstance(plugins, InlineTable))
             return
+        was_empty = not kept and not len(current)
         for name in wanted[len(kept) :]:
             current.append(name)
-        if len(current) == len(wanted) and not current.as_string().count("\n"):
-            _wrap_if_long(current)
+        if was_empty and not isinstance(plugins, InlineTable):
+            _wrap_if_long(current)  # an array that had no style of its own yet
 
     # -- internals ----------------------------------------------------------------------
 
@@ -389,10 +392,11 @@ def _to_item(value: Any) -> Item:
     return tomlkit.item(value)
 
 
-def _fresh_array(names: Sequence[str]) -> Array:
+def _fresh_array(names: Sequence[str], *, wrap: bool = True) -> Array:
     array = tomlkit.array()
     array.extend(names)
-    _wrap_if_long(array)
+    if wrap:
+        _wrap_if_long(array)
     return array
 
 

@@ -84,6 +84,16 @@ CASES: dict[str, tuple[str, Edit, set[str]]] = {
     # Quirk: [plugins] is created beside [plugins.multi] # comment; the comment must not be
     # copied onto the new header.
     "super_table_header": ("super_table.toml", disable("acme"), set()),
+    "inline_table_plugins": (
+        "inline_plugins.toml",
+        enable("slack"),
+        {'plugins = { enabled = ["takopi-tui", "takopi-engine-acme"] }  # inline table'},
+    ),
+    "dotted_key_plugins": (
+        "dotted_plugins.toml",
+        enable("acme"),
+        {'plugins.enabled = ["takopi-tui"]   # dotted key'},
+    ),
     "set_existing_keeps_comment": (
         "commented.toml",
         set_("default_engine", "claude"),
