@@ -299,12 +299,17 @@ class CliSetup:
         if new_text != config.text:
             from .config import display_path
             from .errors import ConfigError
+            from .setup_flow import holds_secrets, save_plan
 
             try:
-                config.save(new_text)
+                note = save_plan(
+                    config, new_text, holds_secrets=holds_secrets(plan, new_text, config.path)
+                )
             except ConfigError as exc:
                 raise SetupError(str(exc)) from None
             self.term.say(f"saved {display_path(config.path)}")
+            if note:
+                self.term.say(note)
         return self.report_check(choice, engine or survey.default_engine)
 
     def own_setup_only(self, config: ConfigFile) -> int:

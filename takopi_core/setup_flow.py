@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .config import CONFIG_ENV, MASK, ConfigFile, enabled_list, is_secret_path
+from .config import CONFIG_ENV, MASK, ConfigFile, display_path, enabled_list, is_secret_path
 from .errors import ConfigError
 from .ids import ENGINE, TRANSPORT
 from .plugins import Discovery, PluginEntry, discover
@@ -330,9 +330,8 @@ def local_errors(specs: Sequence[FieldSpec], values: Mapping[str, Any]) -> dict[
 
 
 def is_configured(data: Mapping[str, Any], transport_id: str, specs: Sequence[FieldSpec]) -> bool:
-    """True when every required field has a valid value in the config."""
-    current = current_values(data, transport_id, specs)
-    return not local_errors(specs, {s.key: current.get(s.key) for s in specs})
+    """True when every required field has a valid value: configured, or its default."""
+    return not local_errors(specs, initial_values(data, transport_id, specs))
 
 
 def parse_assignments(
@@ -405,8 +404,22 @@ class SetupPlan:
 
 
 def plan_text(config: ConfigFile, plan: SetupPlan) -> str:
-    """The config text after ``plan``; comments and layout elsewhere are kept."""
+    """The config text after ``plan``; comments and layout elsewhere are kept.
+
+    Top-level keys are set before the transport's table is touched, so they stay with the
+    other top-level keys, above the first table.
+    """
     editor = config.edit()
+
+    def put(keys: tuple[str, ...], value: Any) -> None:
+        found, old = editor.get(keys)
+        if not (found and old == value and type(old) is type(value)):
+            editor.set(keys, value)
+
+    if plan.make_default:
+        put(("transport",), plan.transport_id)
+    if plan.default_engine:
+        put(("default_engine",), plan.default_engine)
     by_key = {spec.key: spec for spec in plan.specs}
     for key, value in plan.values.items():
         spec = by_key.get(key)
@@ -414,17 +427,7 @@ def plan_text(config: ConfigFile, plan: SetupPlan) -> str:
         if value is None:
             editor.unset(keys)
         else:
-            found, old = editor.get(keys)
-            if not (found and old == value and type(old) is type(value)):
-                editor.set(keys, value)
-    if plan.make_default:
-        found, old = editor.get(("transport",))
-        if not (found and old == plan.transport_id):
-            editor.set(("transport",), plan.transport_id)
-    if plan.default_engine:
-        found, old = editor.get(("default_engine",))
-        if not (found and old == plan.default_engine):
-            editor.set(("default_engine",), plan.default_engine)
+            put(keys, value)
     return editor.text()
 
 
@@ -481,9 +484,42 @@ def _mark_changed(
     return editor.text()
 
 
-def save_plan(config: ConfigFile, new_text: str) -> bool:
-    """Write ``new_text`` through ConfigFile (checked, atomic, conflict-safe)."""
-    return config.save(new_text)
+def holds_secrets(plan: SetupPlan, new_text: str, path: Path) -> bool:
+    """True when ``new_text`` has a secret: a declared secret field, or a secret-named key."""
+    from .config import parse_toml_text
+    from .config_edit import lookup_quietly
+
+    data = parse_toml_text(new_text, path)
+    for keys in plan.secret_paths():
+        found, value = lookup_quietly(data, keys)
+        if found and value not in (None, ""):
+            return True
+    return bool(config_secrets(data))
+
+
+def save_plan(config: ConfigFile, new_text: str, *, holds_secrets: bool) -> str | None:
+    """Write ``new_text`` through ConfigFile (checked, atomic, conflict-safe).
+
+    ConfigFile keeps an existing file's mode; when the new text holds secrets and the file
+    is readable by others, it is made private (group and other bits dropped). Returns a note
+    saying so, else None.
+    """
+    import stat
+
+    config.save(new_text)
+    if not holds_secrets:
+        return None
+    from .atomic import real_target
+
+    target = real_target(config.path)
+    mode = stat.S_IMODE(os.stat(target).st_mode)
+    if not mode & 0o077:
+        return None
+    os.chmod(target, mode & ~0o077)
+    return (
+        f"{display_path(config.path)} holds secrets, so it is now readable only by you "
+        f"({mode & ~0o077:04o}, was {mode:04o})"
+    )
 
 
 def describe_issues(

@@ -109,9 +109,11 @@ def test_current_and_initial_values() -> None:
         "webhook_url": None,
         "topics.enabled": True,
     }
-    assert not is_configured(data, "chatty", SPECS)  # no token, and mode is only a default
-    data["transports"]["chatty"].update(bot_token="t", mode="thread")
-    assert is_configured(data, "chatty", SPECS)
+    assert not is_configured(data, "chatty", SPECS)  # no token, and it has no default
+    data["transports"]["chatty"]["bot_token"] = "t"
+    assert is_configured(data, "chatty", SPECS)  # mode and retries have defaults
+    data["transports"]["chatty"]["mode"] = "dm"
+    assert not is_configured(data, "chatty", SPECS)
     assert current_values({"transports": "oops"}, "chatty", SPECS) == {}
 
 
