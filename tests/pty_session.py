@@ -79,11 +79,11 @@ class PtySession:
                 self._seen = match.end()
                 return before
             remaining = deadline - time.monotonic()
-            if remaining <= 0 or not self._read(min(remaining, 0.5)):
-                if not regex.search(self.text, self._seen):
-                    raise AssertionError(
-                        f"{pattern!r} did not appear; output so far:\n{self.text[-4000:]}"
-                    )
+            ended = remaining <= 0 or not self._read(min(remaining, 0.5))
+            if ended and not regex.search(self.text, self._seen):
+                raise AssertionError(
+                    f"{pattern!r} did not appear; output so far:\n{self.text[-4000:]}"
+                )
 
     def send(self, text: str) -> None:
         os.write(self.fd, text.encode())

@@ -10,10 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import run_takopi
 from pty_session import PtySession
 from setup_plugins import TokenService, child_env, make_bin, write_setup_site
-
-from conftest import run_takopi
 
 GOLDEN = Path(__file__).parent / "golden" / "setup"
 
