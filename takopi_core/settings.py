@@ -255,14 +255,18 @@ class _Checker:
             for k, v in data.items()
             if k not in KNOWN_TOP_LEVEL and k not in LEGACY_TELEGRAM_KEYS
         }
-        if settings.default_project is not None and settings.projects:
-            aliases = {alias.lower() for alias in settings.projects}
-            if settings.default_project.lower() not in aliases:
-                self.problem(
-                    ("default_project",),
-                    f"is {settings.default_project!r}, which names no project; "
-                    f"known: {', '.join(sorted(settings.projects))}",
-                )
+        # Checked against the aliases as written; a wrongly typed [projects] is reported alone.
+        raw_projects = data.get("projects") or {}
+        if (
+            settings.default_project is not None
+            and isinstance(raw_projects, dict)
+            and settings.default_project.lower() not in {a.lower() for a in raw_projects}
+        ):
+            known = ", ".join(sorted(raw_projects)) or "none yet"
+            self.problem(
+                ("default_project",),
+                f"is {settings.default_project!r}, which names no project (projects: {known})",
+            )
 
     def transports(self, value: object) -> dict[str, dict[str, Any]]:
         table = self.table(("transports",), value)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from takopi_core.config import ConfigFile
 
-ROUNDS = 40
+ROUNDS = 30
 
 
 def big_config(tag: str) -> str:
@@ -44,14 +44,19 @@ def test_killed_while_saving_leaves_old_or_new_content(config_path: Path) -> Non
     config_path.write_text(variants[0], encoding="utf-8")
     os.chmod(config_path, 0o640)  # a mode of the user's own, which saving keeps
     backup = config_path.with_name("takopi.toml.bak")
+    save_cost = time_one_save(config_path, variants)
     seen: list[str] = []
     deadline = time.monotonic() + 8  # bounded even on a slow machine
 
-    for round_no in range(ROUNDS):
+    round_no = 0
+    while round_no < ROUNDS or len(set(seen)) < 2:
+        round_no += 1
         pid = os.fork()
         if pid == 0:
             save_forever(config_path, variants)
-        time.sleep(rng.uniform(0, 0.04))
+        # Kill anywhere within a few saves' time: in the read, the parse, the backup, the
+        # write of the temporary file, or the rename.
+        time.sleep(rng.uniform(0, 3 * save_cost))
         os.kill(pid, signal.SIGKILL)
         _, status = os.waitpid(pid, 0)
         assert os.WIFSIGNALED(status), f"child ended on its own (seed {seed})"
@@ -72,3 +77,14 @@ def test_killed_while_saving_leaves_old_or_new_content(config_path: Path) -> Non
     # The kills did land while saves were happening: the content changed along the way.
     assert len(set(seen)) == 2, f"the child never completed a save (seed {seed})"
     assert len(seen) >= 10
+
+
+def time_one_save(path: Path, variants: tuple[str, str]) -> float:
+    """How long one save takes here and now (the middle of three), to aim the kills."""
+    costs = []
+    for _ in range(3):
+        started = time.perf_counter()
+        config = ConfigFile.load(path)
+        config.save(variants[1] if config.text == variants[0] else variants[0], validate=False)
+        costs.append(time.perf_counter() - started)
+    return sorted(costs)[1]

@@ -70,7 +70,7 @@ CORPUS: dict[str, tuple[str, list[str]]] = {
     ),
     "default_project_unknown": (
         'default_project = "nope"\n[projects.foo]\npath = "."\n',
-        ["`default_project` is 'nope', which names no project"],
+        ["`default_project` is 'nope', which names no project (projects: foo)"],
     ),
     "duplicate_alias_by_case": (
         '[projects.Foo]\npath = "a"\n[projects.foo]\npath = "b"\n',
