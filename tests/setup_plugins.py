@@ -332,3 +332,33 @@ class TokenService:
         finally:
             self._server.shutdown()
             self._server.server_close()
+
+
+_MODULES_AFTER = """
+import json, sys
+from takopi_core.cli import main
+code = main({argv!r})
+sys.stdout.flush()
+sys.stderr.write("\\n@@MODULES@@" + json.dumps(sorted(sys.modules)) + "@@" + str(code))
+"""
+
+
+def modules_after(argv: list[str], env: dict[str, str]) -> tuple[set[str], int]:
+    """The modules a `takopi ARGV` run leaves imported in its own process, and its status."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-c", _MODULES_AFTER.format(argv=argv)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    payload = proc.stderr.rpartition("@@MODULES@@")[2]
+    modules, _, code = payload.rpartition("@@")
+    assert modules, proc.stderr
+    return set(json.loads(modules)), int(code)
+
+
+PLUGIN_MODULE_PREFIXES = ("chatty_", "askme_", "fakecli_", "ghost_", "textual", "takopi_tui")

@@ -14,7 +14,13 @@ from pathlib import Path
 import pytest
 from conftest import run_takopi
 from distfactory import TRANSPORT_GROUP, Dist, write_dists
-from setup_plugins import child_env, make_bin, write_setup_site
+from setup_plugins import (
+    PLUGIN_MODULE_PREFIXES,
+    child_env,
+    make_bin,
+    modules_after,
+    write_setup_site,
+)
 
 from takopi_core.cli_doctor import _masked, print_report
 from takopi_core.doctor import DoctorReport, run_doctor, unknown_keys
@@ -377,3 +383,13 @@ def test_stale_lock_then_fix(
     fixed = doctor(config_path, site, fix=True).find("instance lock")
     assert fixed is not None and fixed.status == "ok" and fixed.fixed
     assert not lock_file.exists()
+
+
+def test_doctor_runs_no_plugin_code_in_its_own_process(
+    env: dict[str, str], config_path: Path
+) -> None:
+    write_config(config_path, HEALTHY)
+    modules, status = modules_after(["doctor"], env)
+    assert status == 0
+    assert "takopi_core.doctor" in modules
+    assert not {m for m in modules if m.startswith(PLUGIN_MODULE_PREFIXES)}

@@ -12,7 +12,14 @@ from pathlib import Path
 import pytest
 from conftest import run_takopi
 from pty_session import PtySession
-from setup_plugins import TokenService, child_env, make_bin, write_setup_site
+from setup_plugins import (
+    PLUGIN_MODULE_PREFIXES,
+    TokenService,
+    child_env,
+    make_bin,
+    modules_after,
+    write_setup_site,
+)
 
 GOLDEN = Path(__file__).parent / "golden" / "setup"
 
@@ -348,3 +355,13 @@ def test_own_setup_only_is_what_the_tui_hands_the_terminal_to(
         assert term.wait() == 1
     finally:
         term.close()
+
+
+def test_setup_runs_no_plugin_code_in_its_own_process(
+    env: dict[str, str], config_path: Path
+) -> None:
+    argv = ["setup", "chatty", "--non-interactive", "bot_token=ok-1", "--engine", "fakecli"]
+    modules, status = modules_after(argv, env)
+    assert status == 0
+    assert "takopi_core.setup_flow" in modules  # the flow really ran here
+    assert not {m for m in modules if m.startswith(PLUGIN_MODULE_PREFIXES)}
