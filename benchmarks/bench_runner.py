@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/bench_runner.py [--lines N] [--runs R]
 
 One fake engine (a real child process) prints N JSON lines (default 100,000: a session line,
-N-2 action lines, a result line). Every figure is the median of R runs (default 5) of:
+N-2 action lines, a result line). Every figure is the median of R interleaved runs (default 5) of:
 
 - baseline: spawn that child, read its stdout, split lines, ``json.loads`` each one (the
   least any JSONL runner must do);
@@ -107,17 +107,25 @@ async def pipeline(runner: BenchRunner, transport: MemoryTransport) -> dict[str,
     return {"events": runner.lines, "edits": len(progress_edits)}
 
 
-def measure(
-    label: str, make: Callable[[], Awaitable[dict[str, float]]], runs: int
-) -> tuple[str, float, dict[str, float]]:
-    anyio.run(make)  # warm-up
-    samples: list[float] = []
-    stats: dict[str, float] = {}
+Case = tuple[str, Callable[[], Awaitable[dict[str, float]]]]
+
+
+def measure(cases: list[Case], runs: int) -> list[tuple[str, float, dict[str, float]]]:
+    """Median seconds per case. Rounds are interleaved (every case once per round) so a
+    change in machine load hits all cases alike and the ratios stay meaningful."""
+    for _, make in cases:
+        anyio.run(make)  # warm-up
+    samples: list[list[float]] = [[] for _ in cases]
+    stats: list[dict[str, float]] = [{} for _ in cases]
     for _ in range(runs):
-        start = time.perf_counter()
-        stats = anyio.run(make)
-        samples.append(time.perf_counter() - start)
-    return label, statistics.median(samples), stats
+        for index, (_, make) in enumerate(cases):
+            start = time.perf_counter()
+            stats[index] = anyio.run(make)
+            samples[index].append(time.perf_counter() - start)
+    return [
+        (label, statistics.median(samples[index]), stats[index])
+        for index, (label, _) in enumerate(cases)
+    ]
 
 
 def main() -> int:
@@ -128,20 +136,13 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         script = write_engine(Path(tmp), "bench_engine", ENGINE_BODY)
         runner = BenchRunner(script, args.lines)
-        rows = [
-            measure("baseline: json.loads loop", lambda: baseline(runner), args.runs),
-            measure("JsonlSubprocessRunner", lambda: runner_only(runner), args.runs),
-            measure(
-                "handle_message, in-memory",
-                lambda: pipeline(runner, MemoryTransport()),
-                args.runs,
-            ),
-            measure(
-                "handle_message, 5 ms edits",
-                lambda: pipeline(runner, SlowTransport()),
-                args.runs,
-            ),
+        cases: list[Case] = [
+            ("baseline: json.loads loop", lambda: baseline(runner)),
+            ("JsonlSubprocessRunner", lambda: runner_only(runner)),
+            ("handle_message, in-memory", lambda: pipeline(runner, MemoryTransport())),
+            ("handle_message, 5 ms edits", lambda: pipeline(runner, SlowTransport())),
         ]
+        rows = measure(cases, args.runs)
     base = rows[0][1]
     print(
         f"{args.lines:,} JSONL lines, median of {args.runs} runs (Python {sys.version.split()[0]})"
