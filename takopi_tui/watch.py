@@ -1,10 +1,17 @@
-"""Notice when the config or an installed plugin changes on disk, by polling mtimes.
+"""Notice when the config or an installed plugin changes on disk, by polling.
 
 Polling a few hundred ``stat`` calls a second costs about a millisecond and needs no
-dependency or OS-specific API; it catches a `pip install` in another terminal (the
-site-packages folder and the ``*.dist-info`` folders change) and a plugin author saving a
-module (the module files and their folders change). Finding module files never imports them:
-``find_spec`` of a top-level name only asks the finders where it lives.
+dependency or OS-specific API. What is compared:
+
+- the config file's mtime;
+- for every folder on the search path, the names of the ``*.dist-info`` / ``*.egg-info``
+  folders in it (a `pip install` or uninstall in another terminal adds or removes one);
+- for every installed plugin, its ``entry_points.txt`` and ``METADATA`` and its module files
+  (a plugin author saving a module).
+
+Folder mtimes are not compared: the probe compiling ``__pycache__`` would look like a change.
+Finding module files never imports them: ``find_spec`` of a top-level name only asks the
+finders where it lives.
 """
 
 from __future__ import annotations
@@ -22,7 +29,9 @@ from takopi_core.plugins import Discovery
 #: Stop walking a package after this many files: a huge package should not slow the poll.
 MAX_FILES_PER_PACKAGE = 400
 
-Fingerprint = dict[str, int | None]
+_METADATA_SUFFIXES = (".dist-info", ".egg-info")
+
+Fingerprint = dict[str, object]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,29 +46,32 @@ class Changes:
 
 
 class SourceWatcher:
-    """Remembers the mtimes of the config and the plugins' files; :meth:`poll` compares."""
+    """Remembers the state of the config and the plugins' files; :meth:`poll` compares."""
 
     def __init__(self, config_path: Path, search_path: Sequence[str] | None = None) -> None:
         self.config_path = config_path
         self.search_path = list(search_path) if search_path is not None else None
-        self._plugin_paths: list[str] = []
+        self._folders: list[str] = []
+        self._files: list[str] = []
         self._config_mark: int | None = None
         self._plugin_marks: Fingerprint = {}
 
     def track(self, discovery: Discovery) -> None:
         """Watch the files behind ``discovery`` from now on; the current state is the baseline."""
-        self._plugin_paths = sorted(plugin_paths(discovery, self.search_path))
+        roots = self.search_path if self.search_path is not None else sys.path
+        self._folders = sorted({os.path.abspath(p) for p in roots if p and os.path.isdir(p)})
+        self._files = sorted(plugin_files(discovery, self.search_path))
         self.rebase()
 
     def rebase(self) -> None:
         """Take the files as they are now as the baseline (after our own save, for example)."""
         self._config_mark = _mtime(str(self.config_path))
-        self._plugin_marks = fingerprint(self._plugin_paths)
+        self._plugin_marks = self._fingerprint()
 
     def poll(self) -> Changes:
         """What changed since the baseline; the baseline moves to now."""
         config_mark = _mtime(str(self.config_path))
-        plugin_marks = fingerprint(self._plugin_paths)
+        plugin_marks = self._fingerprint()
         changes = Changes(
             config=config_mark != self._config_mark,
             plugins=plugin_marks != self._plugin_marks,
@@ -67,13 +79,14 @@ class SourceWatcher:
         self._config_mark, self._plugin_marks = config_mark, plugin_marks
         return changes
 
+    def _fingerprint(self) -> Fingerprint:
+        marks: Fingerprint = {path: _mtime(path) for path in self._files}
+        marks.update((folder, _installed(folder)) for folder in self._folders)
+        return marks
+
     @property
     def watched(self) -> list[str]:
-        return [str(self.config_path), *self._plugin_paths]
-
-
-def fingerprint(paths: Iterable[str]) -> Fingerprint:
-    return {path: _mtime(path) for path in paths}
+        return [str(self.config_path), *self._folders, *self._files]
 
 
 def _mtime(path: str) -> int | None:
@@ -83,22 +96,29 @@ def _mtime(path: str) -> int | None:
         return None
 
 
-def plugin_paths(discovery: Discovery, search_path: Sequence[str] | None) -> set[str]:
-    """Folders and files whose change means the installed plugins may have changed."""
-    roots = search_path if search_path is not None else sys.path
-    paths = {os.path.abspath(p or ".") for p in roots if p and os.path.isdir(p)}
+def _installed(folder: str) -> frozenset[str]:
+    """The distribution metadata folders directly in ``folder``."""
+    try:
+        with os.scandir(folder) as entries:
+            return frozenset(e.name for e in entries if e.name.endswith(_METADATA_SUFFIXES))
+    except OSError:
+        return frozenset()
+
+
+def plugin_files(discovery: Discovery, search_path: Sequence[str] | None) -> set[str]:
+    """The metadata and module files of every discovered plugin."""
+    files: set[str] = set()
     tops: set[str] = set()
     for item in [*discovery.entries, *discovery.errors]:
         location = getattr(item, "location", None)
         if location:
-            paths.add(location)
-            paths.update(os.path.join(location, name) for name in ("entry_points.txt", "METADATA"))
+            files.update(os.path.join(location, name) for name in ("entry_points.txt", "METADATA"))
         module = item.value.partition(":")[0].strip()
         if module:
             tops.add(module.split(".")[0])
     for top in sorted(tops):
-        paths.update(_module_files(top, search_path))
-    return paths
+        files.update(_module_files(top, search_path))
+    return files
 
 
 def _module_files(top: str, search_path: Sequence[str] | None) -> set[str]:
@@ -111,23 +131,23 @@ def _module_files(top: str, search_path: Sequence[str] | None) -> set[str]:
         return set()
     if spec is None:
         return set()
-    found: set[str] = set()
     if spec.submodule_search_locations:
+        found: set[str] = set()
         for folder in spec.submodule_search_locations:
-            found.update(_walk(folder))
-    elif spec.origin and os.path.exists(spec.origin):
-        found.add(spec.origin)
-    return found
+            found.update(_python_files(folder))
+        return found
+    if spec.origin and os.path.exists(spec.origin):
+        return {spec.origin}
+    return set()
 
 
-def _walk(folder: str) -> set[str]:
-    found = {folder}
+def _python_files(folder: str) -> Iterable[str]:
+    count = 0
     for root, dirs, files in os.walk(folder):
         dirs[:] = [d for d in dirs if d != "__pycache__" and not d.startswith(".")]
-        found.add(root)
         for name in files:
             if name.endswith(".py"):
-                found.add(os.path.join(root, name))
-                if len(found) >= MAX_FILES_PER_PACKAGE:
-                    return found
-    return found
+                yield os.path.join(root, name)
+                count += 1
+                if count >= MAX_FILES_PER_PACKAGE:
+                    return

@@ -70,7 +70,9 @@ class PluginsScreen(Screen[None]):
         Binding("u", "undo", "Undo", tooltip="Drop every staged change"),
         Binding("l", "check_all", "Check all", tooltip="Load and validate every enabled plugin"),
         Binding("r", "check_selected", "Check", tooltip="Load and validate the selected plugin"),
-        Binding("slash", "filter", "Filter", tooltip="Filter rows as you type"),
+        # priority: handled as soon as it arrives, so keys typed right after "/" (or pasted
+        # with it) land in the filter rather than in the table that had focus.
+        Binding("slash", "filter", "Filter", priority=True, tooltip="Filter rows as you type"),
         Binding("1", "kind('all')", "All kinds", group=KIND_KEYS),
         Binding("2", "kind('engine')", "Engines", group=KIND_KEYS),
         Binding("3", "kind('transport')", "Transports", group=KIND_KEYS),
@@ -342,7 +344,7 @@ class PluginsScreen(Screen[None]):
 
     @on(DataTable.RowSelected, "#plugins")
     def _open_details(self, _event: DataTable.RowSelected) -> None:
-        self.query_one(DetailPane).focus()
+        self.set_focus(self.query_one(DetailPane))
 
     def show_banner(self, text: str, level: str = "info") -> None:
         banner = self.query_one("#banner", Static)
@@ -355,7 +357,7 @@ class PluginsScreen(Screen[None]):
     def action_filter(self) -> None:
         bar = self.query_one(FilterBar)
         bar.display = True
-        bar.focus()
+        self.set_focus(bar)
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
@@ -365,13 +367,13 @@ class PluginsScreen(Screen[None]):
     def _filter_submitted(self, _event: Input.Submitted) -> None:
         bar = self.query_one(FilterBar)
         bar.display = bool(bar.value)
-        self.table.focus()
+        self.set_focus(self.table)
 
     @on(FilterBar.Cleared)
     def _filter_cleared(self, _event: FilterBar.Cleared) -> None:
         self.query_one(FilterBar).display = False
         self._set_filter(text="")
-        self.table.focus()
+        self.set_focus(self.table)
 
     def action_kind(self, kind: str) -> None:
         self._set_filter(kind=None if kind == "all" else kind)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual import events
 from tui_support import SIZE, go_to, make_app, row, scripted, settle, static_text, wait_for
 
 from takopi_tui.screens.help import HelpScreen
@@ -145,3 +146,17 @@ async def test_copy_and_enter_focus_the_details(demo_site: Path, demo_config: Pa
         await pilot.press("enter")
         assert isinstance(app.focused, DetailPane)
         assert row(app, "acme").id == "acme"
+
+
+async def test_keys_typed_right_after_slash_land_in_the_filter(demo_site: Path, demo_config: Path):
+    """A fast typist (or a paste) sends "/acme⏎" in one go, before any refresh."""
+    app = make_app(demo_site)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for key, char in [("slash", "/"), *[(c, c) for c in "acme"], ("enter", "\r")]:
+            event = events.Key(key, char)
+            event.set_sender(app)
+            app._driver.send_message(event)  # all queued at once, as a terminal delivers them
+        await wait_for(pilot, lambda: app.plugins_screen.row_filter.text == "acme")
+        assert shown_ids(app) == ["acme"]
+        assert isinstance(app.focused, PluginTable)
