@@ -14,23 +14,35 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__
-from .ids import CLI_COMMANDS
 
 # Exit statuses shared by every subcommand.
 EXIT_OK = 0
 EXIT_PROBLEMS = 1  # the command ran and found errors (plugin load errors, failed checks)
 EXIT_USAGE = 2  # bad usage or a config that cannot be read
 
-#: Subcommand name -> module with ``register(subparsers)``. Order is the order in --help.
-SUBCOMMAND_MODULES: dict[str, str] = {
-    "tui": "takopi_core.cli_tui",
-    "plugins": "takopi_core.cli_plugins",
-    "config": "takopi_core.cli_config",
-    "run": "takopi_core.cli_run",
-    "init": "takopi_core.cli_run",
-    "setup": "takopi_core.cli_setup",
-    "doctor": "takopi_core.cli_doctor",
+#: Subcommand -> (module with ``register(subparsers)``, one-line help). Order is --help's.
+#: Only the module of the command being run is imported: `takopi --help` imports none.
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "tui": ("takopi_core.cli_tui", "browse, check, enable and disable plugins in a terminal UI"),
+    "plugins": ("takopi_core.cli_plugins", "list discovered plugins and optionally validate them"),
+    "config": ("takopi_core.cli_config", "show or edit takopi.toml"),
+    "setup": (
+        "takopi_core.cli_setup",
+        "set up a transport: its settings, the default engine, then a check",
+    ),
+    "doctor": (
+        "takopi_core.cli_doctor",
+        "check the config, transport, engines, plugins and lock; say what to fix",
+    ),
+    "run": ("takopi_core.cli_run", "start the bridge (the default when no command is given)"),
+    "init": ("takopi_core.cli_run", "register the current folder as a project"),
 }
+
+
+def summary(command: str) -> str:
+    """The one-line help of ``command``, for its module's ``add_parser(help=...)``."""
+    return SUBCOMMANDS[command][1]
+
 
 DESCRIPTION = "Takopi plugin host: list, validate, enable and set up plugins, and run the bridge."
 EPILOG = "Run `takopi ENGINE` to start the bridge with that engine as the default."
@@ -74,24 +86,19 @@ class ArgumentParser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser, with full arguments for ``command`` and a bare entry for the others."""
     parser = ArgumentParser(prog="takopi", description=DESCRIPTION, epilog=EPILOG)
     parser.add_argument("--version", action="version", version=f"takopi-tui {__version__}")
     # prog= spares argparse a help formatter (and shutil) on every start.
     subparsers = parser.add_subparsers(
         dest="command", metavar="COMMAND", prog="takopi", parser_class=ArgumentParser
     )
-    for module_name in dict.fromkeys(SUBCOMMAND_MODULES.values()):
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue  # that subcommand has not landed yet
-        module.register(subparsers)
-    registered = set(subparsers.choices)
-    unknown = registered - CLI_COMMANDS
-    assert not unknown, f"reserve these CLI command names in ids.py: {sorted(unknown)}"
+    if command in SUBCOMMANDS:
+        importlib.import_module(SUBCOMMANDS[command][0]).register(subparsers)
+    for name, (_module, help_text) in SUBCOMMANDS.items():
+        if name not in subparsers.choices:
+            subparsers.add_parser(name, help=help_text, add_help=False)
     return parser
 
 
@@ -106,18 +113,16 @@ def add_config_option(parser: argparse.ArgumentParser) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
-    engine_shortcut = _engine_shortcut(args_list, parser)
-    if engine_shortcut is not None:
+    command = args_list[0] if args_list and not args_list[0].startswith("-") else None
+    if command is not None and command not in SUBCOMMANDS:
         # `takopi ENGINE [options]` is `takopi run --engine ENGINE [options]`.
-        args_list = ["run", "--engine", engine_shortcut, *args_list[1:]]
-    args = parser.parse_args(args_list)
+        args_list = ["run", "--engine", command, *args_list[1:]]
+        command = "run"
+    args = build_parser(command).parse_args(args_list)
     handler = getattr(args, "handler", None)
     if handler is None:
-        if args.command is None and "run" in _subcommand_choices(parser):
-            return main(["run", *args_list])  # bare `takopi` starts the bridge, as upstream
-        parser.print_help()
-        return EXIT_OK
+        # A bare `takopi` starts the bridge, as upstream does.
+        return main(["run", *args_list])
     try:
         return int(handler(args) or 0)
     except KeyboardInterrupt:
@@ -126,20 +131,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Output piped into `head` and closed early: not an error worth a traceback.
         sys.stderr.close()
         return EXIT_OK
-
-
-def _engine_shortcut(args: list[str], parser: argparse.ArgumentParser) -> str | None:
-    """The engine id when argv starts with a word that is not one of our subcommands."""
-    if not args or args[0].startswith("-"):
-        return None
-    choices = _subcommand_choices(parser)
-    if args[0] in choices or "run" not in choices:
-        return None
-    return args[0]
-
-
-def _subcommand_choices(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            return action.choices
-    return {}

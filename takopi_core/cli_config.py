@@ -23,11 +23,11 @@ EXIT_USAGE = 2
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from .cli import add_config_option
+    from .cli import add_config_option, summary
 
     parser = subparsers.add_parser(
         "config",
-        help="show or edit takopi.toml",
+        help=summary("config"),
         description="Show or edit the config file. Edits keep comments and formatting, are "
         "checked before writing, and are written atomically with a .bak copy.",
     )

@@ -23,11 +23,11 @@ _INDENT = " " * (2 + _WIDTH + 2 + 2)  # under the check's name, two further in
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from .cli import add_config_option
+    from .cli import add_config_option, summary
 
     parser = subparsers.add_parser(
         "doctor",
-        help="check the config, transport, engines, plugins and lock; say what to fix",
+        help=summary("doctor"),
         description="Check that the config parses and has the right types, list unknown "
         "keys, check file modes (0600 file, 0700 folder) and secrets, run the chosen "
         "transport's check_setup, look for each engine's CLI on PATH, report plugin load "

@@ -8,11 +8,11 @@ from pathlib import Path
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from .cli import add_config_option
+    from .cli import add_config_option, summary
 
     parser = subparsers.add_parser(
         "plugins",
-        help="list discovered plugins and optionally validate them",
+        help=summary("plugins"),
         description="List discovered plugins and optionally validate them. Listing reads "
         "metadata only; --load checks each plugin in a separate process.",
     )

@@ -18,11 +18,11 @@ _MARKUP_TAGS = re.compile(r"\[/?(?:dim|bold|italic|underline|red|green|yellow|cy
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from .cli import add_config_option
+    from .cli import add_config_option, summary
 
     run = subparsers.add_parser(
         "run",
-        help="start the bridge (the default when no command is given)",
+        help=summary("run"),
         description="Start the bridge: load the transport, engines and commands, check the "
         "transport's setup, take the single-instance lock and run until stopped. "
         "`takopi ENGINE` is a shortcut for `takopi run --engine ENGINE`.",
@@ -56,7 +56,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     init = subparsers.add_parser(
         "init",
-        help="register the current folder as a project",
+        help=summary("init"),
         description="Register the current folder (the repository root inside a git "
         "checkout) as a project alias, used as /alias in messages.",
     )

@@ -34,11 +34,11 @@ STEPS = 6
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from .cli import add_config_option
+    from .cli import add_config_option, summary
 
     parser = subparsers.add_parser(
         "setup",
-        help="set up a transport: its settings, the default engine, then a check",
+        help=summary("setup"),
         description="Set up a transport: show its setup issues, ask for the settings it "
         "declares (or run its own interactive setup), choose the default engine, show the "
         "change to takopi.toml, write it, and run the transport's check again.",

@@ -28,11 +28,11 @@ CLI_EQUIVALENTS: tuple[tuple[str, str], ...] = (
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from .cli import add_config_option
+    from .cli import add_config_option, summary
 
     parser = subparsers.add_parser(
         "tui",
-        help="browse, check, enable and disable plugins in a terminal UI",
+        help=summary("tui"),
         description="Browse installed plugins, watch them load, see why one fails, and "
         "enable or disable them in takopi.toml. Prints a plain-text view instead when "
         "stdout is not a terminal, TERM=dumb, or --plain is given.",

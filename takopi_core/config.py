@@ -11,12 +11,11 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import stat
-import tomllib
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from .errors import ConfigConflictError, ConfigError
@@ -26,6 +25,13 @@ if TYPE_CHECKING:
     from .settings import Settings
 
 CONFIG_ENV = "TAKOPI_CONFIG"
+
+
+def _tomllib() -> ModuleType:
+    """tomllib, imported on the first parse, so a missing config never pays for it."""
+    import tomllib
+
+    return tomllib
 
 
 def home_config_path() -> Path:
@@ -46,12 +52,12 @@ def resolve_config_path(explicit: str | os.PathLike[str] | None = None) -> Path:
 def parse_toml_text(text: str, path: Path) -> dict[str, Any]:
     """Parse TOML, turning a syntax error into a ConfigError with path, line, column and line."""
     try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+        return _tomllib().loads(text)
+    except _tomllib().TOMLDecodeError as exc:
         raise ConfigError(describe_toml_error(exc, text, path)) from None
 
 
-def describe_toml_error(exc: tomllib.TOMLDecodeError, text: str, path: Path) -> str:
+def describe_toml_error(exc: ValueError, text: str, path: Path) -> str:
     message = str(exc)
     # tomllib appends " (at line L, column C)"; keep the reason and show the line itself.
     reason, _, where = message.partition(" (at ")
@@ -180,8 +186,8 @@ def parse_value(raw: str) -> Any:
     if not text:
         return ""
     try:
-        parsed = tomllib.loads(f"__value__ = {text}\n")
-    except tomllib.TOMLDecodeError:
+        parsed = _tomllib().loads(f"__value__ = {text}\n")
+    except _tomllib().TOMLDecodeError:
         return text
     if list(parsed) != ["__value__"]:
         return text  # the text smuggled in more keys: take it literally
@@ -304,6 +310,8 @@ def masked_literal(keys: tuple[str, ...], value: Any, *, show_secrets: bool) -> 
 
 def unified_diff(old: str, new: str, label: str) -> str:
     """A unified diff of two config texts ("" when they are equal)."""
+    import difflib  # only diffs need it; plain reads stay cheap
+
     old_lines = old.splitlines(keepends=True)
     new_lines = new.splitlines(keepends=True)
     for lines in (old_lines, new_lines):
