@@ -81,8 +81,12 @@ def main() -> int:
         home = Path(tmp) / "home"
         home.mkdir()
         site = make_site(Path(tmp) / "site")
+        env = dict(os.environ)
+        # Measure as installed: with bytecode caches (pip compiles them at install time). The
+        # warm-up run of each command writes any that are missing.
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         env = dict(
-            os.environ,
+            env,
             HOME=str(home),
             TAKOPI_CONFIG=str(home / ".takopi" / "takopi.toml"),
             PYTHONPATH=str(site),
