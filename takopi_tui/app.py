@@ -7,13 +7,14 @@ the file-watch interval.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from pathlib import Path
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.widgets import DataTable
 
 from takopi_core.config import resolve_config_path
 from takopi_core.probe import DEFAULT_TIMEOUT
@@ -23,6 +24,7 @@ from .probing import ProbeFactory, real_probe
 from .screens.dialogs import ConfirmDialog
 from .screens.help import HelpScreen, key_rows
 from .screens.plugins import PluginsScreen, ScreenOptions
+from .screens.setup_wizard import HandOver, SetupService, SetupWizard, suspend_and_run
 
 
 class TakopiApp(App[None]):
@@ -33,6 +35,12 @@ class TakopiApp(App[None]):
     BINDINGS = [
         Binding("q", "quit", "Quit", tooltip="Quit (asks first when changes are staged)"),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
+        Binding(
+            "s",
+            "setup",
+            "Setup",
+            tooltip="Set up the selected transport: settings, default engine, diff, check",
+        ),
     ]
 
     def __init__(
@@ -45,6 +53,8 @@ class TakopiApp(App[None]):
         environment: Environment | None = None,
         watch_interval: float | None = 1.0,
         check_setup: bool = True,
+        setup_service: Callable[[], SetupService] | None = None,
+        hand_over: HandOver = suspend_and_run,
     ) -> None:
         """
         Args:
@@ -56,6 +66,9 @@ class TakopiApp(App[None]):
             environment: the interpreter shown in the summary line.
             watch_interval: seconds between checks for changed files (None: never).
             check_setup: also run transports' ``check_setup`` in the probe.
+            setup_service: makes the setup wizard's service (default: a SetupSession on
+                this config and search path, running plugin code in child processes).
+            hand_over: how the wizard hands the terminal to a transport's own setup.
         """
         super().__init__()
         self.options = ScreenOptions(
@@ -67,6 +80,9 @@ class TakopiApp(App[None]):
             watch_interval=watch_interval,
             check_setup=check_setup,
         )
+        self._setup_service = setup_service
+        self._hand_over = hand_over
+        self._setup_available: bool | None = None
 
     started = False
     """True once the app is on screen (the CLI falls back to plain text only before that)."""
@@ -108,6 +124,54 @@ class TakopiApp(App[None]):
         keys = key_rows((b for b in bindings if isinstance(b, Binding)), self.get_key_display)
         self.push_screen(HelpScreen(keys))
 
+    # -- the setup wizard -------------------------------------------------------------------
+
+    def _selected_transport(self) -> str | None:
+        """The transport row under the cursor of the main screen, when it is on top."""
+        stack = self.screen_stack
+        if not stack or self.screen is not stack[0] or not isinstance(stack[0], PluginsScreen):
+            return None
+        row = stack[0].current_row
+        return row.id if row is not None and row.kind == "transport" else None
+
+    def action_setup(self, transport_id: str | None = None) -> None:
+        """Open the setup wizard, on the selected transport when there is one."""
+        if isinstance(self.screen, SetupWizard):
+            return
+        if self._setup_service is not None:
+            service = self._setup_service()
+        else:
+            from takopi_core.setup_flow import SetupSession
+
+            options = self.options
+            service = SetupSession(
+                options.config_path, search_path=options.search_path, timeout=options.timeout
+            )
+        wizard = SetupWizard(
+            service,
+            transport_id=transport_id or self._selected_transport(),
+            hand_over=self._hand_over,
+        )
+        self.push_screen(wizard, callback=self._setup_done)
+
+    def _setup_done(self, outcome: object) -> None:
+        # The wizard may have written the config, or the transport's own setup may have.
+        main = self.plugins_screen
+        if main.reload():
+            main.check_all()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "setup":
+            return self._selected_transport() is not None
+        return True
+
+    def on_data_table_row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
+        # `s` applies to transport rows only: redraw the footer when that changes.
+        available = self._selected_transport() is not None
+        if available != self._setup_available:
+            self._setup_available = available
+            self.refresh_bindings()
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The command palette: every action of the plugins screen, by name."""
         main = self.plugins_screen
@@ -120,4 +184,9 @@ class TakopiApp(App[None]):
                 f"{help_text} ({self.get_key_display(binding)})",
                 partial(main.run_action, binding.action),
             )
+        yield SystemCommand(
+            "Set up a transport",
+            "Choose a transport and set it up: settings, default engine, diff, write, check (s)",
+            self.action_setup,
+        )
         yield from super().get_system_commands(screen)

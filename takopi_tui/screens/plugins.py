@@ -561,6 +561,8 @@ class PluginsScreen(Screen[None]):
     # -- which keys apply --------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "filter":
+            return not isinstance(self.focused, FilterBar)  # "/" is typed into the filter
         if action in ("save", "undo"):
             return self.has_staged
         if action == "toggle":

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from demo_plugins import DEMO_CONFIG, write_demo
+
+from .demo_plugins import DEMO_CONFIG, write_demo
 
 
 @pytest.fixture

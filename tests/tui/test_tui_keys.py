@@ -6,12 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual import events
-from tui_support import SIZE, go_to, make_app, row, scripted, settle, static_text, wait_for
 
 from takopi_tui.screens.help import HelpScreen
 from takopi_tui.widgets.detail_pane import DetailPane
 from takopi_tui.widgets.filter_bar import FilterBar
 from takopi_tui.widgets.plugin_table import PluginTable
+
+from .tui_support import SIZE, go_to, make_app, row, scripted, settle, static_text, wait_for
 
 
 def shown_ids(app) -> list[str]:

@@ -10,9 +10,14 @@ import os
 import time
 from pathlib import Path
 
-from demo_plugins import ENGINE_CODE, write_demo
 from distfactory import ENGINE_GROUP, Dist, write_dist
-from tui_support import (
+
+from takopi_core.plugins import PluginEntry
+from takopi_tui.probing import ProbeRequest
+from takopi_tui.rows import Status
+
+from .demo_plugins import ENGINE_CODE, write_demo
+from .tui_support import (
     SIZE,
     go_to,
     make_app,
@@ -23,10 +28,6 @@ from tui_support import (
     static_text,
     wait_for,
 )
-
-from takopi_core.plugins import PluginEntry
-from takopi_tui.probing import ProbeRequest
-from takopi_tui.rows import Status
 
 SLOW = Dist(
     name="takopi-engine-slow",

@@ -16,12 +16,13 @@ from pathlib import Path
 from distfactory import COMMAND_GROUP, ENGINE_GROUP, TRANSPORT_GROUP, Dist, write_dists
 from textual.pilot import Pilot
 from textual.widgets import Input
-from tui_support import SIZE, go_to, make_app, scripted, settle, wait_for
 
 from takopi_tui.app import TakopiApp
 from takopi_tui.rows import Status
 from takopi_tui.screens.dialogs import DiffDialog
 from takopi_tui.screens.help import HelpScreen
+
+from .tui_support import SIZE, go_to, make_app, scripted, settle, wait_for
 
 THEME = "textual-dark"
 

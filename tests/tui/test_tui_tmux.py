@@ -17,8 +17,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from demo_plugins import ACME, BAD_ID, BROKEN, DEMO_CONFIG, DISCORD, SLACK, TOOLS
 from distfactory import write_dists
+
+from .demo_plugins import ACME, BAD_ID, BROKEN, DEMO_CONFIG, DISCORD, SLACK, TOOLS
 
 pytestmark = [
     pytest.mark.tmux,

@@ -8,12 +8,13 @@ import re
 import tomllib
 from pathlib import Path
 
-from demo_plugins import ACME, TRANSPORT_CODE
 from distfactory import COMMAND_GROUP, ENGINE_GROUP, TRANSPORT_GROUP, Dist, write_dists
-from tui_support import SIZE, go_to, make_app, notifications, row, settle, static_text, wait_for
 
 from takopi_tui.rows import Status
 from takopi_tui.screens.dialogs import ConfirmDialog, DiffDialog
+
+from .demo_plugins import ACME, TRANSPORT_CODE
+from .tui_support import SIZE, go_to, make_app, notifications, row, settle, static_text, wait_for
 
 EVIL_DIST = "takopi-[bold]evil[/]"
 EVIL_MESSAGE = "bad [bold]markup[/] [/] [link=http://x]click[/link] [red"

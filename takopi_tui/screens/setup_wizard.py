@@ -1,0 +1,928 @@
+"""The transport setup wizard: one modal screen, six steps, Back / Next / Cancel.
+
+1. Choose a transport: every visible transport, its description and setup status;
+2. its setup issues;
+3. its settings: declared fields as a form, checked as you type (type, choices, required)
+   and by the transport's own validators when you press Next; a transport without declared
+   fields runs its own interactive setup with the terminal (the app suspends itself);
+4. the default engine (a missing CLI shows how to install it) and whether this transport
+   becomes the default;
+5. the diff of takopi.toml (secrets masked);
+6. write it, then the transport's ``check_setup`` again.
+
+Every plugin call (check_setup, validators, the transport's own setup) happens in a child
+process, through :class:`takopi_core.setup_flow.SetupSession` and the hand-over seam. All
+text that comes from plugins or the config is shown as :class:`Content`, never as markup.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from textual import on
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import (
+    Button,
+    Checkbox,
+    ContentSwitcher,
+    Input,
+    Label,
+    OptionList,
+    Select,
+    Static,
+)
+from textual.widgets.option_list import Option
+
+from takopi_core.config import ConfigFile, display_path
+from takopi_core.errors import ConfigError
+from takopi_core.plugins import PluginEntry
+from takopi_core.setup_child import ValidatorRunError
+from takopi_core.setup_fields import FieldSpec, FieldValueError, check_value, format_value, mask
+from takopi_core.setup_flow import (
+    STEP_TITLES,
+    EngineChoice,
+    SetupPlan,
+    Survey,
+    TransportChoice,
+    config_secrets,
+    describe_issues,
+    holds_secrets,
+    initial_values,
+    plan_diff,
+    plan_text,
+    save_plan,
+)
+
+from .dialogs import ConfirmDialog, diff_content
+
+STEPS = len(STEP_TITLES)
+
+
+class SetupService(Protocol):
+    """What the wizard needs from :class:`takopi_core.setup_flow.SetupSession`."""
+
+    config_path: Path
+
+    def survey(self, config: ConfigFile | None = None) -> Survey: ...
+
+    def check(self, transport: PluginEntry, engine_id: str | None) -> TransportChoice: ...
+
+    def validate(self, transport: PluginEntry, values: Any, keys: Any) -> dict[str, str]: ...
+
+    def child_env(self) -> dict[str, str]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class HandOverRequest:
+    """Run ``command`` with the terminal handed over; ``transport_id`` is for messages."""
+
+    transport_id: str
+    command: list[str]
+    env: dict[str, str]
+
+
+#: Runs a transport's own setup with the terminal: returns its exit status, or raises
+#: HandOverUnavailable. The default suspends the app; tests inject their own.
+HandOver = Callable[[App[Any], HandOverRequest], int]
+
+
+class HandOverUnavailable(RuntimeError):
+    """This terminal cannot be handed over (a headless or test driver)."""
+
+
+def suspend_and_run(app: App[Any], request: HandOverRequest) -> int:
+    """Suspend the app, run the command with the real terminal, wait for Enter, resume."""
+    from textual.app import SuspendNotSupported
+
+    try:
+        with app.suspend():
+            status = subprocess.call(request.command, env=request.env)
+            print(
+                f"\n[takopi] the setup of {request.transport_id} ended (status {status}); "
+                "press Enter to go back to takopi tui",
+                flush=True,
+            )
+            with contextlib.suppress(EOFError):
+                input()
+    except SuspendNotSupported as exc:
+        raise HandOverUnavailable(str(exc) or "this terminal cannot be suspended") from None
+    return status
+
+
+@dataclass(frozen=True, slots=True)
+class WizardOutcome:
+    """What the wizard did: whether it wrote the config, and the last check."""
+
+    transport_id: str
+    saved: bool
+    check: TransportChoice | None
+
+
+def own_setup_command(transport_id: str, config_path: Path) -> list[str]:
+    """`takopi setup ID --own-setup --force`, with this interpreter and this config."""
+    return [
+        sys.executable,
+        "-m",
+        "takopi_core",
+        "setup",
+        transport_id,
+        "--own-setup",
+        "--force",
+        "--config",
+        str(config_path),
+    ]
+
+
+class SetupWizard(ModalScreen[WizardOutcome | None]):
+    """Set up a transport in six steps (see the module docstring)."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", tooltip="Close the wizard (asks first)"),
+    ]
+
+    def __init__(
+        self,
+        session: SetupService,
+        *,
+        transport_id: str | None = None,
+        hand_over: HandOver = suspend_and_run,
+    ) -> None:
+        super().__init__()
+        self.session = session
+        self.preselect = transport_id
+        self.hand_over = hand_over
+        self.step = 1
+        self.survey: Survey | None = None
+        self.choice: TransportChoice | None = None
+        self.specs: tuple[FieldSpec, ...] = ()
+        self.initial: dict[str, Any] = {}
+        self.current: dict[str, Any] = {}
+        self.values: dict[str, Any] = {}
+        self.field_errors: dict[str, str] = {}
+        self.own_setup_ran = False
+        self.engine: str | None = None
+        self.new_text: str | None = None
+        self.config: ConfigFile | None = None
+        self.saved = False
+        self.final: TransportChoice | None = None
+        self.busy = False
+        self.plan: SetupPlan | None = None
+        self._result_head = ""
+        self._secrets: list[str] = []
+        self._built_for: str | None = None
+
+    # -- layout -------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="wizard", classes="dialog wizard-dialog") as box:
+            box.border_title = "Set up a transport"
+            yield Static("", id="wizard-step")
+            with ContentSwitcher(initial="step-1", id="wizard-steps"):
+                with Vertical(id="step-1"):
+                    yield Static(Content("Checking transports and engines…"), id="survey-note")
+                    yield OptionList(id="transport-list")
+                with VerticalScroll(id="step-2"):
+                    yield Static("", id="issues")
+                with VerticalScroll(id="step-3"):
+                    yield Static("", id="settings-note")
+                    yield Vertical(id="fields")
+                    with Vertical(id="handover"):
+                        yield Button(Content("Run its setup"), id="run-own-setup")
+                        yield Static("", id="handover-result")
+                with Vertical(id="step-4"):
+                    yield Label(Content("Default engine"), classes="section")
+                    yield OptionList(id="engine-list")
+                    yield Static("", id="engine-note")
+                    yield Checkbox(Content("Make it the default transport"), id="make-default")
+                    yield Static("", id="default-note")
+                with Vertical(id="step-5"):
+                    yield Static("", id="diff-path")
+                    with VerticalScroll(id="wizard-diff-scroll"):
+                        yield Static("", id="wizard-diff")
+                with VerticalScroll(id="step-6"):
+                    yield Static("", id="result")
+            yield Static("", id="wizard-status")
+            with Horizontal(classes="buttons"):
+                yield Button(Content("Back"), id="back")
+                yield Button(Content("Next"), id="next", variant="primary")
+                yield Button(Content("Cancel"), id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#handover").display = False
+        self._show_step()
+        self._set_busy(True, "Checking transports and engines…")
+        self.run_worker(self._load_survey, thread=True, exit_on_error=False, group="wizard")
+
+    # -- background work --------------------------------------------------------------------
+
+    def _load_survey(self) -> None:
+        try:
+            survey = self.session.survey()
+        except ConfigError as exc:
+            self._from_thread(self._survey_failed, str(exc))
+            return
+        except Exception as exc:  # the probe machinery broke: say so, keep the app
+            self._from_thread(self._survey_failed, f"{type(exc).__name__}: {exc}")
+            return
+        self._from_thread(self._survey_loaded, survey)
+
+    def _from_thread(self, callback: Callable[..., None], *args: Any) -> None:
+        if self.is_attached:
+            self.app.call_from_thread(callback, *args)
+
+    def _survey_failed(self, message: str) -> None:
+        self._set_busy(False)
+        self._note("#survey-note", f"Cannot list transports:\n{message}", "error")
+
+    def _survey_loaded(self, survey: Survey) -> None:
+        self.survey = survey
+        self._secrets = config_secrets(self._config_data())
+        self._set_busy(False)
+        options = self.query_one("#transport-list", OptionList)
+        options.clear_options()
+        if not survey.transports:
+            self._note(
+                "#survey-note",
+                "No transport is installed (or all are hidden by [plugins] enabled).",
+                "error",
+            )
+            return
+        self._note("#survey-note", "Which transport do you want to set up?")
+        width = max(len(t.id) for t in survey.transports)
+        for choice in survey.transports:
+            options.add_option(
+                Option(
+                    _transport_prompt(choice, width, survey.current_transport),
+                    id=choice.id,
+                    disabled=not choice.loaded,
+                )
+            )
+        wanted = self.preselect or survey.current_transport
+        index = next((i for i, t in enumerate(survey.transports) if t.id == wanted), None)
+        if index is None:
+            index = next((i for i, t in enumerate(survey.transports) if t.loaded), 0)
+        options.highlighted = index
+        options.focus()
+        self._update_buttons()
+
+    def _config_data(self) -> dict[str, Any]:
+        try:
+            return ConfigFile.load(self.session.config_path).data
+        except ConfigError:
+            return {}
+
+    # -- navigation ---------------------------------------------------------------------
+
+    @on(Button.Pressed, "#next")
+    def action_next(self) -> None:
+        if self.busy:
+            return
+        if self.step == 1:
+            self._leave_choose()
+        elif self.step == 2:
+            self._go(3)
+        elif self.step == 3:
+            self._leave_settings()
+        elif self.step == 4:
+            self._leave_defaults()
+        elif self.step == 5:
+            self._write()
+        else:
+            self.dismiss(self._outcome())
+
+    @on(Button.Pressed, "#back")
+    def action_back(self) -> None:
+        if self.busy or self.step in (1, 6):
+            return
+        self._go(self.step - 1)
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel_pressed(self) -> None:
+        self.action_cancel()
+
+    def action_cancel(self) -> None:
+        """Close; when something was entered and not written, ask first."""
+        if self.saved or self.step == 6:
+            self.dismiss(self._outcome())
+            return
+        if not self.has_entered:
+            self.dismiss(None)
+            return
+        self.app.push_screen(
+            ConfirmDialog(
+                "Discard the setup?",
+                "What you entered has not been written to takopi.toml. Discard it?",
+                yes="Discard",
+                no="Keep editing",
+            ),
+            callback=lambda yes: self.dismiss(None) if yes else None,
+        )
+
+    @property
+    def has_entered(self) -> bool:
+        """True when the user changed anything that is not written yet."""
+        if self.own_setup_ran:
+            return True
+        if self.specs and self._built_for is not None:
+            values, _ = self._read_fields()
+            if any(values.get(k) != self.initial.get(k) for k in values):
+                return True
+        if self.step >= 4:
+            if self.engine != (self.survey.default_engine if self.survey else None):
+                return True
+            if self._make_default_value():
+                return True
+        return False
+
+    def _go(self, step: int) -> None:
+        self.step = step
+        self._show_step()
+
+    def _show_step(self) -> None:
+        title = STEP_TITLES[self.step - 1]
+        self.query_one("#wizard-step", Static).update(
+            Content.assemble((f"Step {self.step} of {STEPS}", "bold"), f"  ·  {title}")
+        )
+        self.query_one(ContentSwitcher).current = f"step-{self.step}"
+        self._set_status("")
+        self._update_buttons()
+        self.call_after_refresh(self._focus_step)
+
+    def _focus_step(self) -> None:
+        # The switcher hides the widget that had focus: give it to this step's first one.
+        targets = {
+            1: "#transport-list",
+            2: "#next",
+            3: "#fields Input, #fields Select, #fields Checkbox, #run-own-setup",
+            4: "#engine-list",
+            5: "#next",
+            6: "#next",
+        }
+        for widget in self.query(targets[self.step]):
+            if widget.display and widget.focusable:
+                widget.focus()
+                return
+        self.query_one("#next", Button).focus()
+
+    def _update_buttons(self) -> None:
+        back = self.query_one("#back", Button)
+        back.disabled = self.busy or self.step in (1, 6)
+        nxt = self.query_one("#next", Button)
+        labels = {5: "Write" if self._has_change() else "Check", 6: "Done"}
+        nxt.label = Content(labels.get(self.step, "Next"))
+        nxt.disabled = self.busy or (self.step == 1 and not self._highlighted_transport())
+        self.query_one("#cancel", Button).label = Content("Close" if self.step == 6 else "Cancel")
+
+    def _has_change(self) -> bool:
+        return self.config is not None and self.new_text not in (None, self.config.text)
+
+    def _set_busy(self, busy: bool, status: str = "") -> None:
+        self.busy = busy
+        self._set_status(status)
+        self._update_buttons()
+
+    def _set_status(self, text: str, level: str = "") -> None:
+        status = self.query_one("#wizard-status", Static)
+        status.update(Content(text))
+        status.set_classes(f"-{level}" if level else "")
+        status.display = bool(text)
+
+    def _note(self, selector: str, text: str, level: str = "") -> None:
+        widget = self.query_one(selector, Static)
+        widget.update(Content(text))
+        widget.set_classes(f"-{level}" if level else "")
+
+    # -- step 1: choose -------------------------------------------------------------------
+
+    def _highlighted_transport(self) -> TransportChoice | None:
+        if self.survey is None:
+            return None
+        options = self.query_one("#transport-list", OptionList)
+        if options.highlighted is None:
+            return None
+        option = options.get_option_at_index(options.highlighted)
+        if option.disabled or option.id is None:
+            return None
+        return self.survey.transport(option.id)
+
+    @on(OptionList.OptionHighlighted, "#transport-list")
+    def _transport_highlighted(self) -> None:
+        self._update_buttons()
+
+    @on(OptionList.OptionSelected, "#transport-list")
+    def _transport_selected(self) -> None:
+        self.action_next()
+
+    def _leave_choose(self) -> None:
+        choice = self._highlighted_transport()
+        if choice is None:
+            return
+        self.choice = choice
+        if self._built_for != choice.id:
+            self._prepare_transport(choice)
+        self._show_issues()
+        self._go(2)
+
+    def _prepare_transport(self, choice: TransportChoice) -> None:
+        """Build step 3 and 4 for ``choice`` (fields, hand-over, default checkbox)."""
+        data = self._config_data()
+        self.specs = () if choice.fields_error else choice.fields
+        self.initial = initial_values(data, choice.id, self.specs)
+        from takopi_core.setup_flow import current_values
+
+        self.current = current_values(data, choice.id, self.specs)
+        self.field_errors = {}
+        self.own_setup_ran = False
+        self._build_fields()
+        self._built_for = choice.id
+        current = data.get("transport")
+        box = self.query_one("#make-default", Checkbox)
+        is_default = current == choice.id
+        box.label = Content(f"Make {choice.id} the default transport")
+        box.display = not is_default
+        with self.prevent(Checkbox.Changed):
+            box.value = not isinstance(current, str)
+        note = (
+            f"{choice.id} is already the default transport."
+            if is_default
+            else f"Now the default: {current}."
+            if isinstance(current, str)
+            else "No default transport is set yet (takopi run uses terminal)."
+        )
+        self._note("#default-note", note)
+        self._build_engines()
+
+    # -- step 2: issues -------------------------------------------------------------------
+
+    def _show_issues(self) -> None:
+        choice = self.choice
+        assert choice is not None
+        lines = [f"{choice.id} ({choice.entry.dist_label}): {choice.status}", ""]
+        if choice.setup_ok is None:
+            lines.append("Its setup was not checked: no engine is installed to check it with.")
+        elif not choice.issues:
+            lines.append("No setup issues.")
+        lines += describe_issues(choice.issues, self._secrets)
+        if choice.fields_error:
+            lines += ["", f"Its declared settings cannot be used: {choice.fields_error}"]
+        level = "" if choice.setup_ok is not False else "warning"
+        self._note("#issues", "\n".join(lines), level)
+
+    # -- step 3: settings -----------------------------------------------------------------
+
+    def _build_fields(self) -> None:
+        fields = self.query_one("#fields", Vertical)
+        fields.remove_children()
+        choice = self.choice
+        assert choice is not None
+        handover = self.query_one("#handover")
+        if not self.specs:
+            handover.display = True
+            fields.display = False
+            self._note(
+                "#settings-note",
+                f"{choice.id} does not declare its settings, so it asks for them itself. "
+                "Run its setup: takopi steps aside and the transport's own prompts use this "
+                "terminal; when it ends you come back here.",
+            )
+            self._note("#handover-result", "")
+            return
+        handover.display = False
+        fields.display = True
+        self._note(
+            "#settings-note",
+            f"Settings for [transports.{choice.id}]. Values are checked as you type; "
+            "Next also asks the transport to check them.",
+        )
+        widgets = []
+        for index, spec in enumerate(self.specs):
+            widgets.append(self._field_widget(index, spec))
+        fields.mount_all(widgets)
+
+    def _field_widget(self, index: int, spec: FieldSpec) -> Vertical:
+        tags = [
+            t for t in ("secret" if spec.secret else "", "" if spec.required else "optional") if t
+        ]
+        label = spec.label + (f"  ({', '.join(tags)})" if tags else "")
+        parts: list[Any] = [Label(Content(label), classes="field-label")]
+        if spec.help:
+            parts.append(Static(Content(spec.help), classes="field-help"))
+        start = self.initial.get(spec.key)
+        if spec.kind == "bool":
+            parts.append(
+                Checkbox(Content(spec.label), value=bool(start), id=f"field-{index}", compact=True)
+            )
+        elif spec.choices:
+            options = [(Content(format_value(spec, c)), c) for c in spec.choices]
+            select_value = start if start in spec.choices else Select.NULL
+            parts.append(
+                Select(
+                    options,
+                    value=select_value,
+                    allow_blank=not spec.required or select_value is Select.NULL,
+                    id=f"field-{index}",
+                    prompt="Choose…",
+                    compact=True,
+                )
+            )
+        elif spec.secret:
+            has_current = self.current.get(spec.key) not in (None, "")
+            parts.append(
+                Input(
+                    "",
+                    placeholder="set; type to replace, leave empty to keep" if has_current else "",
+                    password=True,
+                    id=f"field-{index}",
+                    compact=True,
+                )
+            )
+        else:
+            parts.append(
+                Input(
+                    format_value(spec, start) if start is not None else "",
+                    placeholder="" if spec.required else "optional",
+                    id=f"field-{index}",
+                    compact=True,
+                )
+            )
+        parts.append(Static("", classes="field-error", id=f"error-{index}"))
+        return Vertical(*parts, classes="field")
+
+    def _read_fields(self) -> tuple[dict[str, Any], dict[str, str]]:
+        """The form's values and the local problems: ``({key: value}, {key: message})``."""
+        from takopi_core.setup_fields import parse_text
+
+        values: dict[str, Any] = {}
+        errors: dict[str, str] = {}
+        for index, spec in enumerate(self.specs):
+            widgets = self.query(f"#field-{index}")
+            if not widgets:
+                continue
+            widget = widgets.first()
+            value: Any
+            if isinstance(widget, Checkbox):
+                value = widget.value
+            elif isinstance(widget, Select):
+                value = None if widget.value is Select.NULL else widget.value
+            else:
+                assert isinstance(widget, Input)
+                try:
+                    value = parse_text(spec, widget.value)
+                except FieldValueError as exc:
+                    errors[spec.key] = str(exc)
+                    values[spec.key] = None
+                    continue
+                if value is None and spec.secret:
+                    value = self.current.get(spec.key)  # empty secret: keep the current one
+            values[spec.key] = value
+            problem = check_value(spec, value)
+            if problem:
+                errors[spec.key] = problem
+        return values, errors
+
+    def _show_field_errors(self, errors: dict[str, str]) -> None:
+        secrets = self._typed_secrets()
+        for index, spec in enumerate(self.specs):
+            message = errors.get(spec.key)
+            widgets = self.query(f"#error-{index}")
+            if not widgets:
+                continue
+            error = widgets.first(Static)
+            if message:
+                error.update(Content(mask(f"{spec.label} {message}", secrets)))
+            else:
+                error.update("")
+            error.display = bool(message)
+            field = self.query_one(f"#field-{index}")
+            field.set_class(bool(message), "-invalid")
+
+    def _typed_secrets(self) -> list[str]:
+        values, _ = self._read_fields() if self.specs else ({}, {})
+        typed = [str(values[s.key]) for s in self.specs if s.secret and values.get(s.key)]
+        return [*self._secrets, *typed]
+
+    @on(Input.Changed, "#fields Input")
+    @on(Select.Changed, "#fields Select")
+    @on(Checkbox.Changed, "#fields Checkbox")
+    def _field_changed(self) -> None:
+        # Inline: only the local checks, and only for fields that have something in them or
+        # showed an error already (an empty form is not a wall of red on the first key).
+        _, errors = self._read_fields()
+        shown = {k: v for k, v in errors.items() if k in self.field_errors or v != "is required"}
+        self.field_errors = shown
+        self._show_field_errors(shown)
+
+    def _leave_settings(self) -> None:
+        if not self.specs:
+            self._go(4)
+            return
+        values, errors = self._read_fields()
+        self.field_errors = errors
+        self._show_field_errors(errors)
+        if errors:
+            self._set_status("Fix the marked fields first.", "error")
+            self._focus_first_error()
+            return
+        checked = [s.key for s in self.specs if s.has_validator and values.get(s.key) is not None]
+        if not checked:
+            self.values = values
+            self._go(4)
+            return
+        assert self.choice is not None
+        self._set_busy(True, f"Asking {self.choice.id} to check the values…")
+        entry = self.choice.entry
+        self.run_worker(
+            lambda: self._validate(entry, values, checked),
+            thread=True,
+            exit_on_error=False,
+            group="wizard",
+        )
+
+    def _validate(self, entry: PluginEntry, values: dict[str, Any], keys: list[str]) -> None:
+        try:
+            failures = self.session.validate(entry, values, keys)
+        except ValidatorRunError as exc:
+            self._from_thread(self._validated, values, {}, str(exc))
+            return
+        except Exception as exc:
+            self._from_thread(self._validated, values, {}, f"{type(exc).__name__}: {exc}")
+            return
+        self._from_thread(self._validated, values, failures, None)
+
+    def _validated(
+        self, values: dict[str, Any], failures: dict[str, str], problem: str | None
+    ) -> None:
+        self._set_busy(False)
+        if problem is not None:
+            self._set_status(
+                mask(f"The values could not be checked: {problem}", self._typed_secrets()), "error"
+            )
+            return
+        if failures:
+            self.field_errors = failures
+            self._show_field_errors(failures)
+            self._set_status("The transport rejected some values.", "error")
+            self._focus_first_error()
+            return
+        self.values = values
+        self._go(4)
+
+    def _focus_first_error(self) -> None:
+        for index, spec in enumerate(self.specs):
+            if spec.key in self.field_errors:
+                self.query_one(f"#field-{index}").focus()
+                return
+
+    @on(Button.Pressed, "#run-own-setup")
+    def _run_own_setup(self, event: Button.Pressed) -> None:
+        event.stop()
+        choice = self.choice
+        assert choice is not None
+        request = HandOverRequest(
+            choice.id,
+            own_setup_command(choice.id, self.session.config_path),
+            self.session.child_env(),
+        )
+        try:
+            status = self.hand_over(self.app, request)
+        except HandOverUnavailable as exc:
+            self._note(
+                "#handover-result",
+                f"This terminal cannot be handed over ({exc}). Run `takopi setup {choice.id}` "
+                "in a shell instead.",
+                "error",
+            )
+            return
+        except OSError as exc:
+            self._note("#handover-result", f"Could not start its setup: {exc}", "error")
+            return
+        self.own_setup_ran = True
+        self.refresh()
+        outcome = "finished" if status == 0 else f"ended with status {status}"
+        self._note("#handover-result", f"Its setup {outcome}. Checking {choice.id} again…")
+        self._set_busy(True, f"Checking {choice.id} again…")
+        engine = self.survey.default_engine if self.survey else None
+        self.run_worker(
+            lambda: self._recheck(choice.entry, engine, after_own_setup=status),
+            thread=True,
+            exit_on_error=False,
+            group="wizard",
+        )
+
+    # -- step 4: defaults -----------------------------------------------------------------
+
+    def _build_engines(self) -> None:
+        survey = self.survey
+        assert survey is not None
+        engines = self.query_one("#engine-list", OptionList)
+        engines.clear_options()
+        self.engine = survey.default_engine
+        if not survey.engines:
+            engines.display = False
+            self._note(
+                "#engine-note",
+                "No engine is installed: install one (`takopi plugins` lists what is "
+                "installed), then set it up here.",
+                "warning",
+            )
+            return
+        engines.display = True
+        self._note("#engine-note", "")
+        width = max(len(e.id) for e in survey.engines)
+        for engine in survey.engines:
+            engines.add_option(
+                Option(
+                    _engine_prompt(engine, width, survey.default_engine),
+                    id=engine.id,
+                    disabled=not engine.loaded,
+                )
+            )
+        usable = [e.id for e in survey.engines if e.loaded]
+        installed = [e.id for e in survey.engines if e.loaded and e.installed]
+        start = survey.default_engine if survey.default_engine in usable else None
+        start = start or (installed[0] if installed else usable[0] if usable else None)
+        if start is not None:
+            engines.highlighted = [e.id for e in survey.engines].index(start)
+            self.engine = start
+
+    @on(OptionList.OptionHighlighted, "#engine-list")
+    def _engine_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option.id and not event.option.disabled:
+            self.engine = event.option.id
+
+    @on(OptionList.OptionSelected, "#engine-list")
+    def _engine_selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id and not event.option.disabled:
+            self.engine = event.option.id
+            self.action_next()
+
+    def _make_default_value(self) -> bool:
+        box = self.query_one("#make-default", Checkbox)
+        return box.display and box.value
+
+    def _leave_defaults(self) -> None:
+        assert self.choice is not None and self.survey is not None
+        try:
+            self.config = ConfigFile.load(self.session.config_path)
+            engine = self.engine if self.engine != self.survey.default_engine else None
+            self.plan = SetupPlan(
+                self.choice.id,
+                values=self.values if self.specs else {},
+                specs=self.specs,
+                make_default=self._make_default_value(),
+                default_engine=engine,
+            )
+            self.new_text = plan_text(self.config, self.plan)
+            diff = plan_diff(self.config, self.new_text, secret_paths=self.plan.secret_paths())
+        except ConfigError as exc:
+            self._set_status(f"Cannot prepare the change: {exc}", "error")
+            return
+        path = display_path(self.config.path)
+        if diff:
+            self._note("#diff-path", f"These changes will be written to {path}:")
+        else:
+            self._note("#diff-path", f"Nothing to change in {path}.")
+        self.query_one("#wizard-diff", Static).update(
+            diff_content(mask(diff, self._typed_secrets()))
+        )
+        self.query_one("#wizard-diff-scroll").display = bool(diff)
+        self._go(5)
+
+    # -- steps 5 and 6: write, check ------------------------------------------------------
+
+    def _write(self) -> None:
+        assert self.choice is not None and self.config is not None
+        if self._has_change():
+            assert self.new_text is not None
+            try:
+                note = save_plan(
+                    self.config,
+                    self.new_text,
+                    holds_secrets=holds_secrets(self.plan, self.new_text, self.config.path),
+                )
+            except ConfigError as exc:
+                self._set_status(
+                    f"Not written: {exc}\nPress Back and Next to see the change against the "
+                    "file as it is now.",
+                    "error",
+                )
+                return
+            self.saved = True
+            self._result_head = f"Saved {display_path(self.config.path)}." + (
+                f"\n{note}." if note else ""
+            )
+        else:
+            self._result_head = "Nothing to change in the config."
+        self._go(6)
+        self._note("#result", f"{self._result_head}\n\nChecking {self.choice.id} again…")
+        self._set_busy(True, f"Checking {self.choice.id} again…")
+        entry = self.choice.entry
+        engine = self.engine
+        self.run_worker(
+            lambda: self._recheck(entry, engine), thread=True, exit_on_error=False, group="wizard"
+        )
+
+    def _recheck(
+        self, entry: PluginEntry, engine: str | None, *, after_own_setup: int | None = None
+    ) -> None:
+        try:
+            checked = self.session.check(entry, engine)
+        except Exception as exc:
+            self._from_thread(self._recheck_failed, f"{type(exc).__name__}: {exc}")
+            return
+        if after_own_setup is not None:
+            self._from_thread(self._own_setup_checked, checked, after_own_setup)
+        else:
+            self._from_thread(self._checked, checked)
+
+    def _recheck_failed(self, message: str) -> None:
+        self._set_busy(False)
+        self._set_status(f"The check could not run: {message}", "error")
+
+    def _own_setup_checked(self, checked: TransportChoice, status: int) -> None:
+        self._set_busy(False)
+        self.choice = checked
+        self._secrets = config_secrets(self._config_data())
+        outcome = "finished" if status == 0 else f"ended with status {status}"
+        lines = [f"Its setup {outcome}. {checked.id} is now: {checked.status}."]
+        lines += describe_issues(checked.issues, self._secrets)
+        level = "success" if checked.setup_ok else "warning"
+        self._note("#handover-result", "\n".join(lines), level)
+        self._show_issues()
+
+    def _checked(self, checked: TransportChoice) -> None:
+        self._set_busy(False)
+        self.final = checked
+        self._secrets = config_secrets(self._config_data())
+        lines = [self._result_head, ""]
+        level = "success"
+        if checked.load_error:
+            lines.append(f"{checked.id} failed to load: {checked.load_error}")
+            level = "error"
+        elif checked.setup_ok is None:
+            lines.append(f"{checked.id}: not checked (no engine is installed to check it with).")
+            level = "warning"
+        elif checked.setup_ok:
+            lines.append(f"✓ {checked.id} is ready. Start it with `takopi run`.")
+        else:
+            lines.append(f"{checked.id} still needs setup:")
+            lines += describe_issues(checked.issues, self._typed_secrets())
+            level = "warning"
+        self._note("#result", mask("\n".join(lines), self._typed_secrets()), level)
+
+    def _outcome(self) -> WizardOutcome | None:
+        if self.choice is None:
+            return None
+        return WizardOutcome(self.choice.id, self.saved, self.final)
+
+
+# --- option text ------------------------------------------------------------------------------
+
+_STATUS_STYLE = {
+    "ready": "$text-success",
+    "needs setup": "$text-warning",
+    "failed to load": "$text-error",
+    "not checked": "$text-muted",
+}
+
+
+def _transport_prompt(choice: TransportChoice, width: int, current: str | None) -> Content:
+    head = Content.assemble(
+        (f"{choice.id:<{width}}", "bold"),
+        "  ",
+        (f"{choice.status:<14}", _STATUS_STYLE.get(choice.status, "")),
+        "  ",
+        choice.description or "",
+        ("  (default)", "$text-muted") if choice.id == current else "",
+    )
+    if choice.load_error:
+        return Content("\n").join([head, Content.styled(f"  {choice.load_error}", "$text-error")])
+    return head
+
+
+def _engine_prompt(engine: EngineChoice, width: int, default: str | None) -> Content:
+    style = "$text-success" if engine.loaded and engine.installed else "$text-warning"
+    if not engine.loaded:
+        style = "$text-error"
+    head = Content.assemble(
+        (f"{engine.id:<{width}}", "bold"),
+        "  ",
+        (engine.status, style),
+        ("  (current default)", "$text-muted") if engine.id == default else "",
+    )
+    lines = [head]
+    if engine.install_hint:
+        lines.append(Content.assemble("  install: ", (engine.install_hint, "bold")))
+    elif not engine.loaded and engine.result is not None and engine.result.message:
+        lines.append(Content.styled(f"  {engine.result.message}", "$text-error"))
+    return Content("\n").join(lines)

@@ -1,0 +1,1 @@
+"""TUI tests: Pilot, snapshots, a real terminal (tmux) and the plain fallback."""
