@@ -103,7 +103,11 @@ class PluginRow:
 
     def search_text(self) -> str:
         """What the `/` filter matches against (lowercased)."""
-        parts = (self.kind, self.id, self.dist_label, self.value, self.status.value)
+        parts = [self.kind, self.id, self.dist_label, self.value, self.status.value]
+        if self.broken_reason:
+            parts.append(self.broken_reason)
+        if not self.enabled and self.status is not Status.DISABLED:
+            parts.append("disabled")
         return " ".join(parts).lower()
 
 

@@ -325,8 +325,14 @@ class SetupWizard(ModalScreen[WizardOutcome | None]):
                 yes="Discard",
                 no="Keep editing",
             ),
-            callback=lambda yes: self.dismiss(None) if yes else None,
+            callback=self._discard_answered,
         )
+
+    def _discard_answered(self, discard: bool | None) -> None:
+        # Not a lambda: a callback's return value is awaited, and awaiting our own
+        # dismiss from here is an error.
+        if discard:
+            self.dismiss(None)
 
     @property
     def has_entered(self) -> bool:
