@@ -477,7 +477,7 @@ class CliSetup:
                 self.term.say("  checking...")
                 failure = self.session.validate(choice.entry, candidate, [spec.key]).get(spec.key)
                 if failure:
-                    self.term.say(f"  ✗ {self.masked(failure)}")
+                    self.term.say(f"  ✗ {spec.label} {self.masked(failure)}")
                     continue
                 self.term.say("  ✓ ok")
             return value

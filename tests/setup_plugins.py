@@ -44,7 +44,7 @@ def check_token(value, values):
     """Ask the service whether the token is good (the way a real transport would)."""
     service = os.environ.get("CHATTY_SERVICE")
     if not service:
-        return None if value.startswith("ok-") else f"token {value} was rejected"
+        return None if value.startswith("ok-") else f"is not valid: {value} does not start with ok-"
     try:
         with urllib.request.urlopen(f"{service}/check?token={value}", timeout=5) as reply:
             body = json.load(reply)
@@ -52,7 +52,7 @@ def check_token(value, values):
         body = json.load(exc)
     if body.get("ok"):
         return None
-    return f"the service rejected token {value}: {body.get('error')}"
+    return f"is not accepted by the service: {value} is an {body.get('error')}"
 
 
 def check_channel(value):

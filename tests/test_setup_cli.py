@@ -120,7 +120,9 @@ def test_non_interactive_validator_failure_writes_nothing(
     )
     assert proc.returncode == 1
     assert "the values were rejected; nothing was written" in proc.stderr
-    assert "bot_token: the service rejected token ********: unknown token" in proc.stderr
+    assert "bot_token: is not accepted by the service: ******** is an unknown token" in (
+        proc.stderr
+    )
     assert "channel: must start with #" in proc.stderr
     assert "wrong-1234" not in proc.stderr + proc.stdout
     assert not config_path.exists()
@@ -198,7 +200,7 @@ def test_interactive_prompts_golden(env: dict[str, str], config_path: Path) -> N
         term.expect(r"Bot token \(bot_token, secret\)\n  From the Chatty dashboard.")
         term.expect(r"  Bot token: ")
         term.send("bad-token\r")
-        term.expect(r"✗ the service rejected token \*{8}: unknown token")
+        term.expect(r"✗ Bot token is not accepted by the service: \*{8} is an unknown token")
         term.expect(r"  Bot token: ")
         term.send("\r")
         term.expect(r"✗ Bot token is required")
@@ -207,7 +209,7 @@ def test_interactive_prompts_golden(env: dict[str, str], config_path: Path) -> N
         term.expect(r"✓ ok")
         term.expect(r"  Channel \[#old\]: ")
         term.send("dev\r")
-        term.expect(r"✗ must start with #")
+        term.expect(r"✗ Channel must start with #")
         term.send("#dev\r")
         term.expect(r"1\) thread  2\) channel")
         term.expect(r"  Reply mode \[thread\]: ")
@@ -275,7 +277,7 @@ def test_declining_the_diff_writes_nothing(env: dict[str, str], config_path: Pat
     try:
         term.expect(r"  Progress lines \[5\]: ")
         term.send("0\r")
-        term.expect(r"✗ must be between 1 and 50")
+        term.expect(r"✗ Progress lines must be between 1 and 50")
         term.send("9\r")
         term.expect(r"make terminal the default transport\? \[Y/n\] ")
         term.send("y\r")

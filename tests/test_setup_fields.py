@@ -222,7 +222,7 @@ def test_validators_call_the_service_from_a_child(site: Path) -> None:
         assert run_validators(entry, good, ["bot_token", "channel"], env=env) == {}
         bad = {"bot_token": "nope-1", "channel": "dev"}
         assert run_validators(entry, bad, ["bot_token", "channel"], env=env) == {
-            "bot_token": "the service rejected token nope-1: unknown token",
+            "bot_token": "is not accepted by the service: nope-1 is an unknown token",
             "channel": "must start with #",
         }
     assert service.seen == ["ok-abc", "nope-1"]

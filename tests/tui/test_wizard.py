@@ -16,6 +16,7 @@ from .tui_support import go_to, settle, wait_for
 from .wizard_support import (
     WIZARD_SIZE,
     RecordingHandOver,
+    back,
     field_error,
     field_input,
     next_step,
@@ -169,14 +170,13 @@ async def test_back_keeps_what_was_entered(site: Path, start_config: Path) -> No
         set_input(screen, "channel", "#kept")
         await next_step(pilot, screen)
         assert screen.step == 4
-        await pilot.click("#back")
+        await pilot.click("#back")  # the button itself, once
         await pilot.pause()
         assert screen.step == 3
         assert field_input(screen, "bot_token").value == "ok-kept"
         assert field_input(screen, "channel").value == "#kept"
-        await pilot.click("#back")
-        await pilot.click("#back")
-        await pilot.pause()
+        await back(pilot, screen)
+        await back(pilot, screen)
         assert screen.step == 1
         # Another transport: its own step 3 (it declares nothing: the hand-over).
         screen.query_one("#transport-list", OptionList).highlighted = 0
@@ -303,7 +303,7 @@ async def test_a_file_changed_on_disk_is_not_overwritten(site: Path, start_confi
         assert screen.step == 5
         assert text(screen, "#wizard-status").startswith("Not written: ")
         assert "changed on disk" in text(screen, "#wizard-status")
-        await pilot.click("#back")
+        await back(pilot, screen)
         await next_step(pilot, screen)  # the diff again, against the file as it is now
         await next_step(pilot, screen)
         assert screen.step == 6
