@@ -169,6 +169,8 @@ class SetupWizard(ModalScreen[WizardOutcome | None]):
         self.current: dict[str, Any] = {}
         self.values: dict[str, Any] = {}
         self.field_errors: dict[str, str] = {}
+        #: What the transport's validators rejected: key -> (the value, the message).
+        self.rejected: dict[str, tuple[Any, str]] = {}
         self.own_setup_ran = False
         self.engine: str | None = None
         self.new_text: str | None = None
@@ -448,6 +450,7 @@ class SetupWizard(ModalScreen[WizardOutcome | None]):
 
         self.current = current_values(data, choice.id, self.specs)
         self.field_errors = {}
+        self.rejected = {}
         self.own_setup_ran = False
         self._build_fields()
         self._built_for = choice.id
@@ -621,10 +624,14 @@ class SetupWizard(ModalScreen[WizardOutcome | None]):
     @on(Select.Changed, "#fields Select")
     @on(Checkbox.Changed, "#fields Checkbox")
     def _field_changed(self) -> None:
-        # Inline: only the local checks, and only for fields that have something in them or
-        # showed an error already (an empty form is not a wall of red on the first key).
-        _, errors = self._read_fields()
+        # Inline: the local checks, for fields that have something in them or showed an
+        # error already (an empty form is not a wall of red on the first key). What the
+        # transport rejected stays marked until that field changes.
+        values, errors = self._read_fields()
         shown = {k: v for k, v in errors.items() if k in self.field_errors or v != "is required"}
+        for key, (rejected_value, message) in self.rejected.items():
+            if key not in shown and values.get(key) == rejected_value:
+                shown[key] = message
         self.field_errors = shown
         self._show_field_errors(shown)
 
@@ -674,6 +681,7 @@ class SetupWizard(ModalScreen[WizardOutcome | None]):
                 mask(f"The values could not be checked: {problem}", self._typed_secrets()), "error"
             )
             return
+        self.rejected = {key: (values.get(key), message) for key, message in failures.items()}
         if failures:
             self.field_errors = failures
             self._show_field_errors(failures)
@@ -868,6 +876,7 @@ class SetupWizard(ModalScreen[WizardOutcome | None]):
 
     def _checked(self, checked: TransportChoice) -> None:
         self._set_busy(False)
+        self._focus_step()  # Done was disabled while checking, so focus went elsewhere
         self.final = checked
         self._secrets = config_secrets(self._config_data())
         lines = [self._result_head, ""]
@@ -924,7 +933,7 @@ def _engine_prompt(engine: EngineChoice, width: int, default: str | None) -> Con
         (f"{engine.id:<{width}}", "bold"),
         "  ",
         (engine.status, style),
-        ("  (current default)", "$text-muted") if engine.id == default else "",
+        ("  (the current default)", "$text-muted") if engine.id == default else "",
     )
     lines = [head]
     if engine.install_hint:

@@ -109,7 +109,14 @@ async def test_every_step_then_the_golden_file(site: Path, start_config: Path) -
         )
         assert field_error(screen, "channel") == "Channel must start with #"
         assert text(screen, "#wizard-status") == "The transport rejected some values."
-        set_input(screen, "bot_token", "ok-wizard-1")
+        set_input(screen, "retries", "4")  # another field: the rejections stay marked
+        await pilot.pause()
+        assert field_error(screen, "channel") == "Channel must start with #"
+        set_input(screen, "bot_token", "ok-wizard-1")  # that field: its mark goes
+        await pilot.pause()
+        assert field_error(screen, "bot_token") == ""
+        assert field_error(screen, "channel") == "Channel must start with #"
+        set_input(screen, "retries", "5")
         set_input(screen, "channel", "#dev")
         select = field_input(screen, "mode")
         assert isinstance(select, Select)
