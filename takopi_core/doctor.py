@@ -173,21 +173,15 @@ def _chosen_transport(state: _State) -> str:
 def _probe(
     state: _State, *, timeout: float, env: Mapping[str, str]
 ) -> dict[tuple[str, str, str | None], LoadResult]:
+    """One probe run over every visible plugin; transports' check_setup runs with the
+    default engine (as in the TUI), and the report reads the chosen transport's."""
     assert state.discovery is not None
     visible = state.discovery.visible()
     if not visible:
         return {}
     engine = setup_engine_for(state.discovery.entries, _default_engine(state))
-    chosen = _chosen_transport(state)
-    # check_setup only for the chosen transport: the others need not be set up.
-    others = [e for e in visible if not (e.kind == TRANSPORT and e.id == chosen)]
-    mine = [e for e in visible if e.kind == TRANSPORT and e.id == chosen]
-    results: dict[tuple[str, str, str | None], LoadResult] = {}
-    for entries, setup_engine in ((others, None), (mine, engine)):
-        if entries:
-            probe = Probe(entries, timeout=timeout, setup_engine=setup_engine, env=env)
-            results.update({r.key: r for r in probe.results()})
-    return results
+    probe = Probe(visible, timeout=timeout, setup_engine=engine, env=env)
+    return {result.key: result for result in probe.results()}
 
 
 # --- config ----------------------------------------------------------------------------------
