@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 from conftest import run_takopi
+from distfactory import GUIDE_TRANSPORT, write_dists
 from pty_session import PtySession
 from setup_plugins import (
+    BADFIELDS,
     PLUGIN_MODULE_PREFIXES,
     TokenService,
     child_env,
@@ -367,3 +369,27 @@ def test_setup_runs_no_plugin_code_in_its_own_process(
     assert status == 0
     assert "takopi_core.setup_flow" in modules  # the flow really ran here
     assert not {m for m in modules if m.startswith(PLUGIN_MODULE_PREFIXES)}
+
+
+def test_a_sync_interactive_setup_and_a_broken_declaration(
+    env: dict[str, str], site: Path, config_path: Path
+) -> None:
+    write_dists(site, GUIDE_TRANSPORT, BADFIELDS)
+    term = _setup(env, "mytransport", "--own-setup")  # the plugin guide's: sync, returns True
+    try:
+        term.expect(r"running the interactive setup of transport mytransport")
+        assert term.wait() == 0
+    finally:
+        term.close()
+    term = _setup(env, "badfields", "--engine", "fakecli", "--no-default", "--yes")
+    try:
+        term.expect(
+            r"its declared fields cannot be used: setup_fields\[0\] \('mode'\): default 'c' "
+            r"must be one of a, b"
+        )
+        term.expect(r"running the interactive setup of transport badfields")
+        term.expect(r"✓ badfields is ready")
+        assert term.wait() == 0
+    finally:
+        term.close()
+    assert config_path.read_text() == 'default_engine = "fakecli"\n'
