@@ -531,7 +531,7 @@ def describe_issues(
     hidden = list(secrets)
     lines: list[str] = []
     for title, detail in issues:
-        lines.append(f"- {mask(plain(title), hidden)}")
+        lines.append(f"- {mask(plain(title).strip(), hidden)}")
         lines.extend(f"    {mask(plain(line).strip(), hidden)}" for line in detail)
     return lines
 

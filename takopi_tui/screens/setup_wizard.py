@@ -449,6 +449,12 @@ class SetupWizard(ModalScreen[WizardOutcome | None]):
         from takopi_core.setup_flow import current_values
 
         self.current = current_values(data, choice.id, self.specs)
+        # Declared secrets need not have secret-sounding keys: mask their values too.
+        self._secrets = config_secrets(data) + [
+            str(value)
+            for spec in self.specs
+            if spec.secret and (value := self.current.get(spec.key)) not in (None, "")
+        ]
         self.field_errors = {}
         self.rejected = {}
         self.own_setup_ran = False

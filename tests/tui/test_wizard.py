@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+from distfactory import TRANSPORT_GROUP, Dist, write_dists
 from textual.widgets import Checkbox, OptionList, Select
 
 from takopi_tui.screens.dialogs import ConfirmDialog
@@ -334,3 +335,65 @@ async def test_a_broken_config_is_reported_not_overwritten(site: Path, config_pa
         assert f"{config_path}:1:" in note
         assert screen.query_one("#next").disabled
     assert config_path.read_text() == "transport = \n"
+
+
+MARKUP = Dist(
+    name="takopi-transport-markup",
+    entry_points={TRANSPORT_GROUP: {"markup": "markup_transport.backend:BACKEND"}},
+    files={
+        "markup_transport/backend.py": """
+            from pathlib import Path
+            from takopi.api import SetupField, SetupIssue, SetupResult
+
+            class Markup:
+                id = "markup"
+                description = "Evil [/] [bold]description[/bold] [link=x]"
+                setup_fields = (
+                    SetupField("token", "Token [red]x[/red]", help="[/bold] help [b]", secret=True,
+                               validate=lambda v: "[/] rejected [bold]"),
+                    SetupField("mode", "Mode [/]", choices=("[a]", "b[/]"), default="[a]"),
+                )
+
+                def check_setup(self, engine_backend, *, transport_override=None):
+                    lines = ("line [red]one[/red] [/]", "set [transports.markup] token [x=1")
+                    issue = SetupIssue("title [/] [bold]", lines)
+                    return SetupResult(issues=[issue], config_path=Path("takopi.toml"))
+
+                async def interactive_setup(self, *, force):
+                    return True
+
+                def lock_token(self, *, transport_config, config_path):
+                    return None
+
+                def build_and_run(self, **kwargs):
+                    raise NotImplementedError
+
+            BACKEND = Markup()
+        """
+    },
+)
+
+
+async def test_plugin_text_is_never_markup(site: Path, start_config: Path) -> None:
+    write_dists(site, MARKUP)
+    app = wizard_app(site)
+    async with app.run_test(size=WIZARD_SIZE) as pilot:
+        screen = await open_wizard(pilot, "markup")
+        options = screen.query_one("#transport-list", OptionList)
+        prompt = options.get_option_at_index(options.highlighted).prompt.plain
+        assert "Evil [/] [bold]description[/bold] [link=x]" in prompt
+        await next_step(pilot, screen)
+        # Upstream's issue lines carry Rich style tags ([dim]$[/]): those are dropped; any
+        # other bracket is text. Nothing is parsed as markup, so nothing can break it.
+        assert text(screen, "#issues").splitlines()[2:] == [
+            "- title",
+            "    line one",
+            "    set [transports.markup] token [x=1",
+        ]
+        await next_step(pilot, screen)
+        labels = [label.content.plain for label in screen.query(".field-label")]
+        assert labels == ["Token [red]x[/red]  (secret)", "Mode [/]"]
+        assert [h.content.plain for h in screen.query(".field-help")] == ["[/bold] help [b]"]
+        set_input(screen, "token", "sekrit-value")
+        await next_step(pilot, screen)
+        assert field_error(screen, "token") == "Token [red]x[/red] [/] rejected [bold]"
