@@ -1,6 +1,8 @@
 """Snapshots of every step of the setup wizard, as users see them.
 
-The conventions of test_tui_snapshots.py hold: sync tests (``snap_compare`` runs the app),
+The wizard is shown alone (WizardHost: an empty screen and the app's styles), so restyling
+the plugins screen behind it does not change these; test_wizard.py drives it inside the real
+app. The conventions of test_tui_snapshots.py hold: sync tests (``snap_compare`` runs the app),
 a fixed terminal size and theme, animations off (conftest), cursor blink off, HOME in a
 temporary folder (paths show as ``~``), and every worker awaited before the screenshot. The
 wizard's children are real (check_setup and validators run in child processes); their
@@ -18,24 +20,26 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList
 
-from takopi_tui.app import TakopiApp
-
 from .test_wizard import START
 from .wizard_support import (
     WIZARD_SIZE,
     RecordingHandOver,
+    WizardHost,
+    host_wizard,
     next_step,
-    open_wizard,
     set_input,
     setup_home,
     until_idle,
-    wizard_app,
 )
 
 
 @pytest.fixture
 def site(isolated_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return setup_home(isolated_home, monkeypatch)
+
+
+def host(site: Path, config_path: Path) -> WizardHost:
+    return WizardHost(site, config_path, "chatty")
 
 
 @pytest.fixture
@@ -48,7 +52,6 @@ def start_config(config_path: Path) -> Path:
 async def still(pilot: Pilot) -> None:
     """Workers done, no blinking cursor, no notifications: ready for the screenshot."""
     app = pilot.app
-    assert isinstance(app, TakopiApp)
     await app.workers.wait_for_complete()
     for widget in app.screen.query(Input):
         widget.cursor_blink = False
@@ -56,8 +59,8 @@ async def still(pilot: Pilot) -> None:
     await pilot.pause()
 
 
-async def to_settings(pilot: Pilot, transport: str = "chatty"):
-    screen = await open_wizard(pilot, transport)
+async def to_settings(pilot: Pilot):
+    screen = await host_wizard(pilot)
     await next_step(pilot, screen)
     await next_step(pilot, screen)
     return screen
@@ -75,19 +78,19 @@ async def filled_in(pilot: Pilot):
 
 def test_wizard_step1_choose(site: Path, start_config: Path, snap_compare) -> None:
     async def run_before(pilot: Pilot) -> None:
-        await open_wizard(pilot, "chatty")
+        await host_wizard(pilot)
         await still(pilot)
 
-    assert snap_compare(wizard_app(site), terminal_size=WIZARD_SIZE, run_before=run_before)
+    assert snap_compare(host(site, start_config), terminal_size=WIZARD_SIZE, run_before=run_before)
 
 
 def test_wizard_step2_issues(site: Path, start_config: Path, snap_compare) -> None:
     async def run_before(pilot: Pilot) -> None:
-        screen = await open_wizard(pilot, "chatty")
+        screen = await host_wizard(pilot)
         await next_step(pilot, screen)
         await still(pilot)
 
-    assert snap_compare(wizard_app(site), terminal_size=WIZARD_SIZE, run_before=run_before)
+    assert snap_compare(host(site, start_config), terminal_size=WIZARD_SIZE, run_before=run_before)
 
 
 def test_wizard_step3_validation_errors(site: Path, start_config: Path, snap_compare) -> None:
@@ -100,16 +103,16 @@ def test_wizard_step3_validation_errors(site: Path, start_config: Path, snap_com
         await pilot.pause()
         await still(pilot)
 
-    assert snap_compare(wizard_app(site), terminal_size=WIZARD_SIZE, run_before=run_before)
+    assert snap_compare(host(site, start_config), terminal_size=WIZARD_SIZE, run_before=run_before)
 
 
 def test_wizard_step3_hand_over(
     site: Path, start_config: Path, config_path: Path, snap_compare
 ) -> None:
-    app = wizard_app(site, hand_over=RecordingHandOver(config_path, name="Ann"))
+    app = WizardHost(site, config_path, "askme", RecordingHandOver(config_path, name="Ann"))
 
     async def run_before(pilot: Pilot) -> None:
-        screen = await to_settings(pilot, "askme")
+        screen = await to_settings(pilot)
         await pilot.press("enter")  # "Run its setup"
         await until_idle(pilot, screen)
         await still(pilot)
@@ -122,7 +125,7 @@ def test_wizard_step4_defaults(site: Path, start_config: Path, snap_compare) -> 
         await filled_in(pilot)
         await still(pilot)
 
-    assert snap_compare(wizard_app(site), terminal_size=WIZARD_SIZE, run_before=run_before)
+    assert snap_compare(host(site, start_config), terminal_size=WIZARD_SIZE, run_before=run_before)
 
 
 def test_wizard_step5_diff(site: Path, start_config: Path, snap_compare) -> None:
@@ -131,7 +134,7 @@ def test_wizard_step5_diff(site: Path, start_config: Path, snap_compare) -> None
         await next_step(pilot, screen)
         await still(pilot)
 
-    assert snap_compare(wizard_app(site), terminal_size=WIZARD_SIZE, run_before=run_before)
+    assert snap_compare(host(site, start_config), terminal_size=WIZARD_SIZE, run_before=run_before)
 
 
 def test_wizard_step6_result(site: Path, start_config: Path, snap_compare) -> None:
@@ -141,7 +144,7 @@ def test_wizard_step6_result(site: Path, start_config: Path, snap_compare) -> No
         await next_step(pilot, screen)
         await still(pilot)
 
-    assert snap_compare(wizard_app(site), terminal_size=WIZARD_SIZE, run_before=run_before)
+    assert snap_compare(host(site, start_config), terminal_size=WIZARD_SIZE, run_before=run_before)
 
 
 def test_wizard_cancel_asks(site: Path, start_config: Path, snap_compare) -> None:
@@ -152,4 +155,4 @@ def test_wizard_cancel_asks(site: Path, start_config: Path, snap_compare) -> Non
         await pilot.pause()
         await still(pilot)
 
-    assert snap_compare(wizard_app(site), terminal_size=WIZARD_SIZE, run_before=run_before)
+    assert snap_compare(host(site, start_config), terminal_size=WIZARD_SIZE, run_before=run_before)

@@ -11,10 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from setup_plugins import make_bin, write_setup_site
+from textual.app import App
 from textual.content import Content
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
+import takopi_tui
+from takopi_core.setup_flow import SetupSession
 from takopi_tui.app import TakopiApp
 from takopi_tui.screens.setup_wizard import HandOverRequest, SetupWizard
 
@@ -123,3 +126,38 @@ class RecordingHandOver:
                 existing + f'\n[transports.askme]\nname = "{self.name}"\n', encoding="utf-8"
             )
         return self.status
+
+
+class WizardHost(App[None]):
+    """The wizard alone, over an empty screen, with the app's styles: what the snapshots
+    show, so a restyle of the plugins screen behind it does not change them."""
+
+    CSS_PATH = Path(takopi_tui.__file__).with_name("app.tcss")
+
+    def __init__(
+        self, site: Path, config_path: Path, transport_id: str | None, hand_over: Any = None
+    ) -> None:
+        super().__init__()
+        self.theme = THEME
+        self._site = site
+        self._config_path = config_path
+        self._transport_id = transport_id
+        self._hand_over = hand_over
+
+    def on_mount(self) -> None:
+        session = SetupSession(self._config_path, search_path=[str(self._site)])
+        options: dict[str, Any] = {"transport_id": self._transport_id}
+        if self._hand_over is not None:
+            options["hand_over"] = self._hand_over
+        self.push_screen(SetupWizard(session, **options))
+
+
+async def host_wizard(pilot: Pilot) -> SetupWizard:
+    """The hosted wizard, once its survey is in."""
+    app = pilot.app
+    await wait_for(pilot, lambda: isinstance(app.screen, SetupWizard), what="the wizard")
+    screen = app.screen
+    assert isinstance(screen, SetupWizard)
+    await wait_for(pilot, lambda: screen.survey is not None and not screen.busy, what="survey")
+    await pilot.pause()
+    return screen
