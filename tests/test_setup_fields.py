@@ -265,3 +265,20 @@ def test_call_validator_shapes() -> None:
         raise KeyError
 
     assert call_validator(raises, "x", {}) == "KeyError"
+
+
+def test_terminal_max_actions_field_and_its_use_on_the_run_path(tmp_path: Path) -> None:
+    from takopi_core.builtins.terminal import BACKEND, check_max_actions, max_actions_setting
+    from takopi_core.errors import ConfigError
+
+    [spec] = describe_fields(BACKEND)["setup_fields"]
+    assert spec["key"] == "max_actions" and spec["kind"] == "int" and spec["default"] == 5
+    assert check_max_actions(8) is None
+    assert check_max_actions(0) == "must be between 1 and 50"
+    assert check_max_actions(True) == "must be a whole number"
+    path = tmp_path / "takopi.toml"
+    assert max_actions_setting({}, path) == 5
+    assert max_actions_setting({"max_actions": 12}, path) == 12
+    with pytest.raises(ConfigError) as caught:
+        max_actions_setting({"max_actions": "many"}, path)
+    assert str(caught.value) == f"{path}: `transports.terminal.max_actions` must be a whole number"
