@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -17,20 +18,23 @@ from textual.screen import Screen
 from textual.widgets import DataTable
 
 from takopi_core.config import resolve_config_path
-from takopi_core.probe import DEFAULT_TIMEOUT
 
 from .environment import Environment
 from .probing import ProbeFactory, real_probe
-from .screens.dialogs import ConfirmDialog
-from .screens.help import HelpScreen, key_rows
 from .screens.plugins import PluginsScreen, ScreenOptions
-from .screens.setup_wizard import HandOver, SetupService, SetupWizard, suspend_and_run
+
+if TYPE_CHECKING:
+    from .screens.setup_wizard import HandOver, SetupService
+
+# Dialogs, help and the setup wizard are imported when first opened: start-up only pays for
+# what the first screen shows.
 
 
 class TakopiApp(App[None]):
     """`takopi tui`: plugin tables, enable toggles saved to takopi.toml, live load errors."""
 
-    CSS_PATH = "app.tcss"
+    # Absolute, so subclasses defined elsewhere (tests, benchmarks) find the styles too.
+    CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = "takopi"
     BINDINGS = [
         Binding("q", "quit", "Quit", tooltip="Quit (asks first when changes are staged)"),
@@ -49,12 +53,12 @@ class TakopiApp(App[None]):
         config_path: str | Path | None = None,
         search_path: Sequence[str] | None = None,
         probe_factory: ProbeFactory = real_probe,
-        timeout: float = DEFAULT_TIMEOUT,
+        timeout: float | None = None,
         environment: Environment | None = None,
         watch_interval: float | None = 1.0,
         check_setup: bool = True,
         setup_service: Callable[[], SetupService] | None = None,
-        hand_over: HandOver = suspend_and_run,
+        hand_over: HandOver | None = None,
     ) -> None:
         """
         Args:
@@ -62,13 +66,14 @@ class TakopiApp(App[None]):
                 ~/.takopi/takopi.toml).
             search_path: folders to find distributions in instead of ``sys.path``.
             probe_factory: starts probe runs (tests inject a scripted probe).
-            timeout: per-plugin time limit of the probe, in seconds.
+            timeout: per-plugin time limit of the probe, in seconds (default: the probe's).
             environment: the interpreter shown in the summary line.
             watch_interval: seconds between checks for changed files (None: never).
             check_setup: also run transports' ``check_setup`` in the probe.
             setup_service: makes the setup wizard's service (default: a SetupSession on
                 this config and search path, running plugin code in child processes).
-            hand_over: how the wizard hands the terminal to a transport's own setup.
+            hand_over: how the wizard hands the terminal to a transport's own setup
+                (default: suspend the app and run it in the terminal).
         """
         super().__init__()
         self.options = ScreenOptions(
@@ -111,6 +116,8 @@ class TakopiApp(App[None]):
             f"{n} staged change{'s are' if n != 1 else ' is'} not saved. Quit and drop "
             f"{'them' if n != 1 else 'it'}? (ctrl+s saves instead)"
         )
+        from .screens.dialogs import ConfirmDialog
+
         self.push_screen(
             ConfirmDialog("Quit without saving?", body, yes="Quit", no="Stay"),
             callback=lambda yes: self.exit() if yes else None,
@@ -118,6 +125,8 @@ class TakopiApp(App[None]):
 
     def action_help(self) -> None:
         """Show every key and what the marks mean."""
+        from .screens.help import HelpScreen, key_rows
+
         if isinstance(self.screen, HelpScreen):
             return
         bindings = [*PluginsScreen.BINDINGS, *self.BINDINGS]
@@ -136,6 +145,8 @@ class TakopiApp(App[None]):
 
     def action_setup(self, transport_id: str | None = None) -> None:
         """Open the setup wizard, on the selected transport when there is one."""
+        from .screens.setup_wizard import SetupWizard, suspend_and_run
+
         if isinstance(self.screen, SetupWizard):
             return
         if self._setup_service is not None:
@@ -144,13 +155,12 @@ class TakopiApp(App[None]):
             from takopi_core.setup_flow import SetupSession
 
             options = self.options
-            service = SetupSession(
-                options.config_path, search_path=options.search_path, timeout=options.timeout
-            )
+            limit = {"timeout": options.timeout} if options.timeout is not None else {}
+            service = SetupSession(options.config_path, search_path=options.search_path, **limit)
         wizard = SetupWizard(
             service,
             transport_id=transport_id or self._selected_transport(),
-            hand_over=self._hand_over,
+            hand_over=self._hand_over or suspend_and_run,
         )
         self.push_screen(wizard, callback=self._setup_done)
 

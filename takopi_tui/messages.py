@@ -8,12 +8,14 @@ of the probe run it belongs to, so news from a cancelled run is ignored.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from takopi_core.probe import LoadResult
-
 from .rows import EntryKey
+
+if TYPE_CHECKING:
+    from takopi_core.probe import LoadResult
 
 
 @dataclass

@@ -11,10 +11,12 @@ import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from takopi_core.plugins import PluginEntry
-from takopi_core.probe import LoadResult
+
+if TYPE_CHECKING:  # the probe module loads when the first run starts, after the first paint
+    from takopi_core.probe import LoadResult
 
 
 class ProbeRun(Protocol):
@@ -32,7 +34,8 @@ class ProbeRequest:
     """What to check and how."""
 
     entries: Sequence[PluginEntry]
-    timeout: float
+    timeout: float | None
+    """Per-plugin time limit in seconds (None: the probe's default)."""
     setup_engine: PluginEntry | None
     """The engine handed to transports' ``check_setup`` (None: skip setup checks)."""
     config_path: Path
@@ -59,9 +62,10 @@ def real_probe(request: ProbeRequest) -> ProbeRun:
     """The real probe: a child process of this interpreter."""
     from takopi_core.probe import Probe
 
+    limit = {"timeout": request.timeout} if request.timeout is not None else {}
     return Probe(
         request.entries,
-        timeout=request.timeout,
         setup_engine=request.setup_engine,
         env=child_environment(request.config_path, request.search_path),
+        **limit,
     )

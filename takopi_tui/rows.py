@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from takopi_core.ids import KINDS
 from takopi_core.plugins import (
@@ -18,7 +19,9 @@ from takopi_core.plugins import (
     PluginEntry,
     is_distribution_enabled,
 )
-from takopi_core.probe import LoadResult
+
+if TYPE_CHECKING:
+    from takopi_core.probe import LoadResult
 
 EntryKey = tuple[str, str, str | None]
 

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from takopi_core.enablement import EnablementError, plan_enabled
 from takopi_core.ids import normalize_dist_name
 from takopi_core.plugins import Discovery, is_distribution_enabled, normalize_allowlist
 
@@ -104,6 +103,8 @@ class Staging:
 
     def plan(self, config: ConfigView, discovery: Discovery) -> StagingPlan:
         """Ask the core planner what the toggles make of the config's enabled list."""
+        from takopi_core.enablement import EnablementError, plan_enabled
+
         current = normalize_allowlist(config.enabled)
         try:
             plan = plan_enabled(

@@ -55,12 +55,14 @@ class SourceWatcher:
         self._files: list[str] = []
         self._config_mark: int | None = None
         self._plugin_marks: Fingerprint = {}
+        self._tracking = False
 
     def track(self, discovery: Discovery) -> None:
         """Watch the files behind ``discovery`` from now on; the current state is the baseline."""
         roots = self.search_path if self.search_path is not None else sys.path
         self._folders = sorted({os.path.abspath(p) for p in roots if p and os.path.isdir(p)})
         self._files = sorted(plugin_files(discovery, self.search_path))
+        self._tracking = True
         self.rebase()
 
     def rebase(self) -> None:
@@ -70,6 +72,8 @@ class SourceWatcher:
 
     def poll(self) -> Changes:
         """What changed since the baseline; the baseline moves to now."""
+        if not self._tracking:
+            return Changes(config=False, plugins=False)
         config_mark = _mtime(str(self.config_path))
         plugin_marks = self._fingerprint()
         changes = Changes(

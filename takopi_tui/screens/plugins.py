@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
@@ -17,14 +18,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Input, Static
 from textual.worker import get_current_worker
 
 from takopi_core.errors import ConfigConflictError, ConfigError
 from takopi_core.ids import normalize_dist_name
 from takopi_core.plugins import Discovery, PluginEntry, discover
-from takopi_core.probe import LoadResult, setup_engine_for
-from takopi_core.report import collect_errors
 
 from ..environment import Environment, display_path
 from ..messages import PluginChecked, PluginChecking, ProbeCrashed, ProbeFinished
@@ -35,9 +34,12 @@ from ..watch import SourceWatcher
 from ..widgets.detail_pane import DetailPane, plain_text
 from ..widgets.error_pane import ErrorPane
 from ..widgets.filter_bar import FilterBar
+from ..widgets.key_bar import KeyBar
 from ..widgets.plugin_table import PluginTable
 from ..widgets.summary import SummaryLine, describe_summary
-from .dialogs import ConfirmDialog, DiffDialog
+
+if TYPE_CHECKING:
+    from takopi_core.probe import LoadResult
 
 KIND_KEYS = Binding.Group("Kind", compact=True)
 #: Actions whose availability depends on the row or the staged state (see check_action).
@@ -53,7 +55,7 @@ class ScreenOptions:
     config_path: Path
     search_path: Sequence[str] | None
     probe_factory: ProbeFactory
-    timeout: float
+    timeout: float | None
     environment: Environment
     watch_interval: float | None
     check_setup: bool = True
@@ -101,11 +103,11 @@ class PluginsScreen(Screen[None]):
         self._run_keys: dict[int, set[EntryKey]] = {}
         self._refresh_pending = False
         self._key_state: tuple[bool | None, ...] = ()
+        self._bindings_pending = False
 
     # -- layout ---------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Header(icon="⌘")
         yield SummaryLine(id="summary")
         yield Static("", id="banner")
         yield FilterBar(id="filter")
@@ -113,7 +115,7 @@ class PluginsScreen(Screen[None]):
         with Horizontal(id="panes"):
             yield DetailPane(id="details")
             yield ErrorPane(id="errors")
-        yield Footer(compact=True)
+        yield KeyBar(id="keys")
 
     @property
     def table(self) -> PluginTable:
@@ -124,7 +126,8 @@ class PluginsScreen(Screen[None]):
         self.sub_title = "plugins"
         self.reload(initial=True)
         self.table.focus()
-        self.check_all()
+        # Rows from metadata paint first; the probe starts once they are on screen.
+        self.call_after_refresh(self.check_all)
         if self.options.watch_interval:
             self.set_interval(self.options.watch_interval, self.poll_sources, name="watch")
 
@@ -152,7 +155,11 @@ class PluginsScreen(Screen[None]):
                 self.show_banner("")
             self.config_error = None
         self.discovery = discover(self.config.enabled, path=self._discovery_path())
-        self.watcher.track(self.discovery)
+        if initial:
+            # Finding every plugin's files takes a while with hundreds installed: after paint.
+            self.call_after_refresh(self.watcher.track, self.discovery)
+        else:
+            self.watcher.track(self.discovery)
         self._replan(after_reload=not initial)
         self.schedule_refresh()
         return self.config_error is None
@@ -205,6 +212,8 @@ class PluginsScreen(Screen[None]):
         self._run_keys[run] = keys
         setup_engine = None
         if self.options.check_setup:
+            from takopi_core.probe import setup_engine_for
+
             setup_engine = setup_engine_for(self.discovery.entries, self.config.default_engine)
         request = ProbeRequest(
             entries=list(entries),
@@ -305,7 +314,7 @@ class PluginsScreen(Screen[None]):
         table = self.table
         table.show_rows(shown)
         counts = count_rows(self.rows)
-        self.query_one(SummaryLine).update(
+        self.query_one(SummaryLine).show(
             describe_summary(
                 counts,
                 self.options.config_path,
@@ -315,10 +324,13 @@ class PluginsScreen(Screen[None]):
             )
         )
         self.query_one(DetailPane).show(self.current_row)
-        visible = {entry.key for entry in self.discovery.visible()}
-        results = [r for key, r in self.results.items() if key in visible]
-        self.query_one(ErrorPane).show(collect_errors(self.discovery, results))
+        self.query_one(ErrorPane).show_errors(self.discovery, self._visible_results())
         self._refresh_keys()
+
+    def _visible_results(self) -> list[LoadResult]:
+        """Results of the plugins enabled now (older results of hidden ones are not shown)."""
+        visible = {entry.key for entry in self.discovery.visible()}
+        return [result for key, result in self.results.items() if key in visible]
 
     @property
     def current_row(self) -> PluginRow | None:
@@ -334,6 +346,17 @@ class PluginsScreen(Screen[None]):
     def _follow_cursor(self, _event: DataTable.RowHighlighted) -> None:
         self.query_one(DetailPane).show(self.current_row)
         self._refresh_keys()
+
+    def refresh_bindings(self) -> None:
+        """Coalesce: each request makes the footer rebuild itself, and one keypress or probe
+        burst can ask several times (focus, cursor, staged state)."""
+        if not self._bindings_pending:
+            self._bindings_pending = True
+            self.call_later(self._publish_bindings)
+
+    def _publish_bindings(self) -> None:
+        self._bindings_pending = False
+        super().refresh_bindings()
 
     def _refresh_keys(self) -> None:
         """Update the footer when the set of keys that apply changed (it re-lays out)."""
@@ -443,6 +466,8 @@ class PluginsScreen(Screen[None]):
             }
         )
         if len(siblings) > 1:
+            from .dialogs import ConfirmDialog
+
             verb = "Enable" if enable else "Disable"
             body = (
                 f"{row.distribution} provides {len(siblings)} plugins: {', '.join(siblings)}.\n"
@@ -515,6 +540,8 @@ class PluginsScreen(Screen[None]):
             self.notify("Nothing to save: no staged changes.", markup=False)
             return
         from takopi_core.config import ConfigFile
+
+        from .dialogs import DiffDialog
 
         try:
             config = ConfigFile.load(self.options.config_path)

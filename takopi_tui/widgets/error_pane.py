@@ -1,24 +1,32 @@
 """The error pane: every discovery and load error, grouped by kind and distribution.
 
-Order and wording come from :mod:`takopi_core.report`, so the pane reads like
-`takopi plugins --load -v`.
+Order, grouping and wording come from :mod:`takopi_core.report`, so the pane reads like the
+``errors:`` block of `takopi plugins --load`. Each error shows its full message; the
+traceback of the plugin under the cursor is in the detail pane, which keeps this pane short
+and cheap to redraw when hundreds of plugins fail.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
-from takopi_core.report import ErrorRecord, group_errors
+if TYPE_CHECKING:
+    from takopi_core.plugins import Discovery
+    from takopi_core.probe import LoadResult
+    from takopi_core.report import ErrorRecord
 
 
 def describe_errors(records: Sequence[ErrorRecord]) -> Content:
-    """The pane's text: a heading per (kind, distribution), then each error and traceback."""
+    """A heading per (kind, distribution), then one entry per error with its message."""
     if not records:
-        return Content.assemble(("No errors.", "$success"))
+        return Content.styled("No errors.", "$success")
+    from takopi_core.report import group_errors
+
     parts: list[Content] = []
     for kind, dist, items in group_errors(records):
         if parts:
@@ -26,6 +34,7 @@ def describe_errors(records: Sequence[ErrorRecord]) -> Content:
         parts.append(Content.assemble((f"{kind} · {dist}", "bold $accent"), "\n"))
         for record in items:
             origin = "discovery" if record.source == "discovery" else "load"
+            last_line = _exception_line(record.traceback)
             parts.append(
                 Content.assemble(
                     ("  ✗ ", "$error"),
@@ -35,14 +44,17 @@ def describe_errors(records: Sequence[ErrorRecord]) -> Content:
                     "\n",
                 )
             )
-            if record.traceback:
-                lines = record.traceback.rstrip().splitlines()
-                parts.append(
-                    Content.assemble(
-                        ("\n".join(f"      {line}" for line in lines), "$text-muted"), "\n"
-                    )
-                )
+            if last_line and last_line.partition(": ")[2] not in record.message:
+                parts.append(Content.assemble(("    " + last_line, "$text-muted"), "\n"))
     return Content("").join(parts).rstrip()
+
+
+def _exception_line(traceback: str | None) -> str | None:
+    """``ErrorType: message``, the last line of a traceback, when there is one."""
+    if not traceback:
+        return None
+    lines = [line for line in traceback.strip().splitlines() if line.strip()]
+    return lines[-1].strip() if lines else None
 
 
 class ErrorPane(VerticalScroll):
@@ -56,6 +68,16 @@ class ErrorPane(VerticalScroll):
 
     def compose(self):  # type: ignore[override]
         yield self._body
+
+    def show_errors(self, discovery: Discovery, results: Iterable[LoadResult]) -> None:
+        """Show what ``takopi_core.report`` collects from discovery and the probe results."""
+        results = list(results)
+        if not discovery.errors and all(result.ok for result in results):
+            self.show(())
+            return
+        from takopi_core.report import collect_errors
+
+        self.show(collect_errors(discovery, results))
 
     def show(self, records: Sequence[ErrorRecord]) -> None:
         records = tuple(records)

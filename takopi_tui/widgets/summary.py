@@ -14,8 +14,9 @@ from ..rows import Counts, RowFilter
 def describe_summary(
     counts: Counts, config_path: Path, env: Environment, row_filter: RowFilter, shown: int
 ) -> Content:
-    """``12 plugins · 1 failed · 2 disabled · checked 9/10 │ config … │ python … 3.11.7``."""
-    parts: list[str | tuple[str, str]] = [(f"{counts.plugins} plugins", "bold")]
+    """``takopi │ 12 plugins · 1 failed · 2 disabled · checking 9/10 │ config … │ python …``."""
+    parts: list[str | tuple[str, str]] = [("takopi", "bold $accent"), ("  │  ", "$text-muted")]
+    parts += [(f"{counts.plugins} plugins", "bold")]
     parts += [" · ", (f"{counts.failed} failed", "bold $error" if counts.failed else "")]
     parts += [" · ", f"{counts.disabled} disabled"]
     if counts.staged_distributions:
@@ -38,3 +39,11 @@ def describe_summary(
 
 class SummaryLine(Static):
     """One line (wrapping when narrow) above the table."""
+
+    def show(self, content: Content) -> None:
+        """Redraw only when the text changed (an update re-lays out the screen)."""
+        old = self.content
+        if not (
+            isinstance(old, Content) and old.plain == content.plain and old.spans == content.spans
+        ):
+            self.update(content)

@@ -52,7 +52,7 @@ async def test_filter_matches_distribution_and_status_words(demo_site: Path, dem
         await pilot.press("slash", *"tools", "enter")
         assert shown_ids(app) == ["digest", "stats"]
         await pilot.press("slash", "escape", "slash", *"disabled", "enter")
-        assert shown_ids(app) == ["discord"]
+        assert shown_ids(app) == ["discord", "Bad-Id"]  # Bad-Id: broken and disabled
 
 
 async def test_kind_and_error_filters(demo_site: Path, demo_config: Path):
