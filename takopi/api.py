@@ -1,4 +1,12 @@
-"""Re-export of :mod:`takopi_core.api`, the stable plugin API."""
+"""The stable plugin API, as the plugin guide imports it: the names of :mod:`takopi_core.api`."""
 
-from takopi_core.api import *  # noqa: F403
-from takopi_core.api import __all__  # noqa: F401
+from takopi_core import api as _core
+from takopi_core.api import TAKOPI_PLUGIN_API_VERSION, __all__  # noqa: F401
+
+
+def __getattr__(name: str) -> object:
+    return getattr(_core, name)
+
+
+def __dir__() -> list[str]:
+    return list(__all__)

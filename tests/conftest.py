@@ -9,6 +9,11 @@ from pathlib import Path
 
 import pytest
 
+# Child processes (the probe, the CLI) re-import the host on every start: let them use and
+# write bytecode caches even where the shell disables them, as an installed tool would.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+sys.dont_write_bytecode = False
+
 # Snapshot stability: these are read when Textual is imported, so set them first.
 os.environ.pop("NO_COLOR", None)
 os.environ.pop("TEXTUAL_THEME", None)
