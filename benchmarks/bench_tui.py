@@ -4,10 +4,10 @@
 
 Both apps run in a fresh child process on a pseudo-terminal (120x36), with Textual's real
 driver. The clock starts just before the child is spawned and stops when the child reports,
-from a callback that runs after the screen refresh following the table being filled (for the
-bare app: after the refresh following mount). The takopi app runs as a user runs it: real
-discovery over the 200 distributions, the real probe starting in the background. Each child
-also reports its peak resident memory at that moment.
+from a callback that runs after the screen refresh that drew the filled table
+(``PluginTable.Populated`` is sent then; for the bare app: ``call_after_refresh`` from mount).
+The takopi app runs as a user runs it: real discovery over the 200 distributions, the real
+probe starting in the background. Each child also reports its peak resident memory then.
 
 Target: takopi tui at most 1.3x the bare app. Figures are medians of N runs (default 9),
 alternating the two apps so machine noise hits both alike.
@@ -32,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from distfactory import COMMAND_GROUP, ENGINE_GROUP, TRANSPORT_GROUP, Dist, write_dists  # noqa: E402
+from distfactory import COMMAND_GROUP, ENGINE_GROUP, TRANSPORT_GROUP, Dist, write_dists
 
 SIZE = (120, 36)
 
@@ -45,7 +45,9 @@ def report_and_exit(app):
     app.exit()
 """
 
-BARE_APP = REPORT + """
+BARE_APP = (
+    REPORT
+    + """
 from textual.app import App
 from textual.widgets import Static
 
@@ -58,18 +60,23 @@ class Bare(App):
 
 Bare().run()
 """
+)
 
-TAKOPI_APP = REPORT + """
+TAKOPI_APP = (
+    REPORT
+    + """
 from takopi_tui.app import TakopiApp
 from takopi_tui.widgets.plugin_table import PluginTable
 
 class Bench(TakopiApp):
     def on_plugin_table_populated(self, message: PluginTable.Populated) -> None:
+        # Sent by the table after the refresh that drew its rows.
         if message.count >= int(os.environ["BENCH_PLUGINS"]):
-            self.call_after_refresh(report_and_exit, self)
+            report_and_exit(self)
 
 Bench().run()
 """
+)
 
 ENGINE_CODE = """
 from takopi.api import EngineBackend
@@ -93,9 +100,7 @@ def make_site(folder: Path, count: int) -> Path:
     dists = []
     for n in range(count):
         plugin_id = f"bench_{n:03d}"
-        group, code = (
-            (ENGINE_GROUP, ENGINE_CODE) if n % 2 else (COMMAND_GROUP, COMMAND_CODE)
-        )
+        group, code = (ENGINE_GROUP, ENGINE_CODE) if n % 2 else (COMMAND_GROUP, COMMAND_CODE)
         if n % 25 == 0:
             group = TRANSPORT_GROUP  # a few transports without a module: they fail to load
         dists.append(
@@ -201,7 +206,8 @@ def main() -> int:
         f"(median of {args.runs}, {SIZE[0]}x{SIZE[1]} pty)"
     )
     print(f"  bare Textual app, one Static   {bare_ms:7.0f} ms   peak RSS {bare_mb:6.1f} MiB")
-    print(f"  takopi tui, {args.plugins} plugins       {takopi_ms:7.0f} ms   peak RSS {takopi_mb:6.1f} MiB")
+    label = f"takopi tui, {args.plugins} plugins"
+    print(f"  {label:<30} {takopi_ms:7.0f} ms   peak RSS {takopi_mb:6.1f} MiB")
     verdict = "ok" if ratio <= 1.3 else "OVER TARGET"
     print(f"  time ratio   {ratio:.2f}x  (target <= 1.3x: {verdict})")
     print(f"  memory ratio {takopi_mb / bare_mb:.2f}x")

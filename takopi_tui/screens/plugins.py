@@ -104,6 +104,7 @@ class PluginsScreen(Screen[None]):
         self._refresh_pending = False
         self._key_state: tuple[bool | None, ...] = ()
         self._bindings_pending = False
+        self._probe_after_paint = False
 
     # -- layout ---------------------------------------------------------------------------
 
@@ -126,8 +127,7 @@ class PluginsScreen(Screen[None]):
         self.sub_title = "plugins"
         self.reload(initial=True)
         self.table.focus()
-        # Rows from metadata paint first; the probe starts once they are on screen.
-        self.call_after_refresh(self.check_all)
+        self._probe_after_paint = True  # rows from metadata paint first; see refresh_view
         if self.options.watch_interval:
             self.set_interval(self.options.watch_interval, self.poll_sources, name="watch")
 
@@ -313,6 +313,9 @@ class PluginsScreen(Screen[None]):
         shown = [row for row in self.rows if self.row_filter.accepts(row)]
         table = self.table
         table.show_rows(shown)
+        if self._probe_after_paint:
+            self._probe_after_paint = False
+            self.call_after_refresh(self.check_all)
         counts = count_rows(self.rows)
         self.query_one(SummaryLine).show(
             describe_summary(

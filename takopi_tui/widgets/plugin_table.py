@@ -77,7 +77,7 @@ class PluginTable(DataTable[Text]):
     ]
 
     class Populated(Message):
-        """The rows on screen were replaced (sent after every :meth:`show_rows`)."""
+        """New rows are on screen: sent after the refresh that drew a :meth:`show_rows`."""
 
         def __init__(self, count: int) -> None:
             super().__init__()
@@ -125,7 +125,7 @@ class PluginTable(DataTable[Text]):
         # The screen usually calls this; with the screen as sender the message would stop
         # bubbling there, and the app (benchmarks, tests) would never hear of it.
         populated.set_sender(self)
-        self.post_message(populated)
+        self.call_after_refresh(self.post_message, populated)
 
     def _update(self, old: PluginRow, row: PluginRow) -> None:
         # Only cells that changed: re-measuring a fit-the-content column costs a pass over
