@@ -104,7 +104,8 @@ class PluginsScreen(Screen[None]):
         self._refresh_pending = False
         self._key_state: tuple[bool | None, ...] = ()
         self._bindings_pending = False
-        self._probe_after_paint = False
+        # The first probe run starts once the rows from metadata are on screen.
+        self._first_probe: str = "before paint"  # -> "scheduled" -> "started"
 
     # -- layout ---------------------------------------------------------------------------
 
@@ -127,7 +128,6 @@ class PluginsScreen(Screen[None]):
         self.sub_title = "plugins"
         self.reload(initial=True)
         self.table.focus()
-        self._probe_after_paint = True  # rows from metadata paint first; see refresh_view
         if self.options.watch_interval:
             self.set_interval(self.options.watch_interval, self.poll_sources, name="watch")
 
@@ -190,6 +190,7 @@ class PluginsScreen(Screen[None]):
 
     def check_all(self) -> None:
         """Probe every enabled plugin (cancelling any run in progress)."""
+        self._first_probe = "started"
         self.cancel_probes()
         self.start_probe(self.discovery.visible(), ALL_PROBES)
 
@@ -291,7 +292,8 @@ class PluginsScreen(Screen[None]):
 
     @property
     def probing(self) -> bool:
-        return bool(self._live_runs)
+        """True while a probe run is in progress, or the first one is about to start."""
+        return bool(self._live_runs) or self._first_probe != "started"
 
     # -- drawing -----------------------------------------------------------------------------
 
@@ -313,8 +315,8 @@ class PluginsScreen(Screen[None]):
         shown = [row for row in self.rows if self.row_filter.accepts(row)]
         table = self.table
         table.show_rows(shown)
-        if self._probe_after_paint:
-            self._probe_after_paint = False
+        if self._first_probe == "before paint":
+            self._first_probe = "scheduled"
             self.call_after_refresh(self.check_all)
         counts = count_rows(self.rows)
         self.query_one(SummaryLine).show(
