@@ -82,6 +82,7 @@ class PluginsScreen(Screen[None]):
         Binding("e", "errors_only", "Errors", tooltip="Show only plugins with errors"),
         Binding("c", "copy_details", "Copy", show=False, tooltip="Copy the details of this plugin"),
         Binding("question_mark", "app.help", "Help", tooltip="Keys and what the marks mean"),
+        Binding("escape", "focus_table", "Back to the table", show=False),
     ]
 
     def __init__(self, options: ScreenOptions) -> None:
@@ -369,6 +370,9 @@ class PluginsScreen(Screen[None]):
         if state != self._key_state:
             self._key_state = state
             self.refresh_bindings()
+
+    def action_focus_table(self) -> None:
+        self.set_focus(self.table)
 
     @on(DataTable.RowSelected, "#plugins")
     def _open_details(self, _event: DataTable.RowSelected) -> None:

@@ -12,7 +12,7 @@ from takopi_tui.widgets.detail_pane import DetailPane
 from takopi_tui.widgets.filter_bar import FilterBar
 from takopi_tui.widgets.plugin_table import PluginTable
 
-from .tui_support import SIZE, go_to, make_app, row, scripted, settle, static_text, wait_for
+from .tui_support import SIZE, go_to, make_app, scripted, settle, static_text, wait_for
 
 
 def shown_ids(app) -> list[str]:
@@ -146,7 +146,9 @@ async def test_copy_and_enter_focus_the_details(demo_site: Path, demo_config: Pa
         assert "acme_engine.backend:BACKEND" in app.clipboard
         await pilot.press("enter")
         assert isinstance(app.focused, DetailPane)
-        assert row(app, "acme").id == "acme"
+        await pilot.press("escape")
+        assert isinstance(app.focused, PluginTable)
+        assert app.plugins_screen.current_row.id == "acme"
 
 
 async def test_keys_typed_right_after_slash_land_in_the_filter(demo_site: Path, demo_config: Path):
