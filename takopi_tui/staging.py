@@ -50,6 +50,14 @@ def _text(value: object) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
 
 
+#: Said when a first toggle turns "everything visible" into an explicit list.
+EMPTY_LIST_NOTE = (
+    "[plugins] enabled is empty now, which shows every plugin; saving writes the list of "
+    "every other installed distribution, so plugins installed later stay hidden until you "
+    "enable them."
+)
+
+
 @dataclass(frozen=True, slots=True)
 class StagingPlan:
     """What saving the staged toggles would write, and what to tell the user first."""
@@ -118,9 +126,12 @@ class Staging:
             return StagingPlan(config.enabled, current, refusal=str(exc))
         if plan.new_list is None:
             return StagingPlan(config.enabled, current, notes=plan.notes, refusal=plan.refusal)
+        notes = plan.notes
+        if current is None and plan.new_list:
+            notes = (EMPTY_LIST_NOTE, *notes)
         return StagingPlan(
             list(plan.new_list),
             normalize_allowlist(list(plan.new_list)),
             warnings=plan.warnings,
-            notes=plan.notes,
+            notes=notes,
         )

@@ -29,7 +29,14 @@ from ..environment import Environment, display_path
 from ..messages import PluginChecked, PluginChecking, ProbeCrashed, ProbeFinished
 from ..probing import ProbeFactory, ProbeRequest, ProbeRun
 from ..rows import EntryKey, PluginRow, RowFilter, Status, build_rows, count_rows
-from ..staging import ConfigView, Staging, StagingPlan, config_view, read_config_view
+from ..staging import (
+    EMPTY_LIST_NOTE,
+    ConfigView,
+    Staging,
+    StagingPlan,
+    config_view,
+    read_config_view,
+)
 from ..watch import SourceWatcher
 from ..widgets.detail_pane import DetailPane, plain_text
 from ..widgets.error_pane import ErrorPane
@@ -496,9 +503,12 @@ class PluginsScreen(Screen[None]):
         if plan.refusal is not None:
             self.notify(plan.refusal, title="Not staged", severity="error", markup=False)
             return
+        first_change = not self.staging
         self.staging, self.plan = candidate, plan if candidate else None
         for warning in plan.warnings:
             self.notify(warning, title="Warning", severity="warning", markup=False)
+        if first_change and EMPTY_LIST_NOTE in plan.notes:
+            self.notify(EMPTY_LIST_NOTE, title="Note", markup=False)
         self.schedule_refresh()
 
     def _replan(self, *, after_reload: bool) -> None:
@@ -562,7 +572,11 @@ class PluginsScreen(Screen[None]):
             self.notify(str(exc), title="Cannot save", severity="error", markup=False)
             return
         self.app.push_screen(
-            DiffDialog(display_path(config.path), config.diff(new_text), plan.warnings),
+            DiffDialog(
+                display_path(config.path),
+                config.diff(new_text),
+                [*plan.warnings, *(n for n in plan.notes if n == EMPTY_LIST_NOTE)],
+            ),
             callback=lambda save: self._save(config, new_text) if save else None,
         )
 

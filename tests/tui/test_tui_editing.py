@@ -115,8 +115,11 @@ async def test_first_disable_writes_every_other_distribution(demo_site: Path, co
         await pilot.pause()
         # Every other row stays enabled after the save; only gemini flips.
         assert [r.id for r in app.plugins_screen.rows if r.staged] == ["gemini"]
+        assert any("plugins installed later stay hidden" in n for n in notifications(app))
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, DiffDialog))
+        notes = [str(note.content.plain) for note in app.screen.query(".note").results()]
+        assert any("plugins installed later stay hidden" in note for note in notes)
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert_golden(config_path, "first_disable.toml")
