@@ -97,7 +97,12 @@ def _result(entry: PluginEntry, fields: Mapping[str, Any]) -> LoadResult:
 
 
 class Probe:
-    """One probe run over ``entries``, in fresh child processes; drive it from any thread."""
+    """One probe run over ``entries``, in fresh child processes; drive it from any thread.
+
+    With ``setup_engine`` (the preferred engine, normally the configured default) each
+    transport's ``check_setup`` runs in the child too, given that engine, or any engine that
+    loaded in this run when the preferred one does not load.
+    """
 
     def __init__(
         self,
@@ -130,20 +135,32 @@ class Probe:
     ) -> Iterator[LoadResult]:
         """Yield one LoadResult per entry, in order, as each finishes."""
         remaining = list(self.entries)
+        # What earlier children learnt about engines, so a restarted child can still hand a
+        # working engine to check_setup and never retries one that failed.
+        engines: dict[str, LoadResult] = {}
         while remaining and not self._cancelled:
             done = 0
-            for result in self._run_child(remaining, on_start):
+            for result in self._run_child(remaining, on_start, engines):
                 done += 1
+                if result.kind == "engine":
+                    engines[result.id] = result
                 yield result
             remaining = remaining[done:]
 
     def _run_child(
-        self, entries: list[PluginEntry], on_start: Callable[[PluginEntry], None] | None
+        self,
+        entries: list[PluginEntry],
+        on_start: Callable[[PluginEntry], None] | None,
+        engines: Mapping[str, LoadResult],
     ) -> Iterator[LoadResult]:
         """Run one child over ``entries``; stop at the first plugin that kills or hangs it."""
         job = {
             "entries": [e._asdict() for e in entries],
             "setup_engine": self.setup_engine._asdict() if self.setup_engine else None,
+            "failed_engines": sorted(i for i, r in engines.items() if not r.ok),
+            "good_engines": [
+                e._asdict() for e in self.entries if e.kind == "engine" and _ok(engines.get(e.id))
+            ],
         }
         with tempfile.TemporaryFile() as stderr_file:
             child = subprocess.Popen(
@@ -261,6 +278,10 @@ class _LineReader:
             self._buffer += chunk
         line, _, self._buffer = self._buffer.partition(b"\n")
         return line.decode("utf-8", "replace")
+
+
+def _ok(result: LoadResult | None) -> bool:
+    return result is not None and result.ok
 
 
 def _failed(error_type: str, message: str, detail: str | None = None) -> dict[str, Any]:

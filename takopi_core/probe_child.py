@@ -34,16 +34,80 @@ def main() -> int:
     faulthandler.enable()  # a crash leaves a Python stack on stderr for the parent to show
     job = json.loads(sys.stdin.read())
     proto = _Protocol()
-    setup_engine = _load_setup_engine(job.get("setup_engine"))
+    engines = SetupEngines.from_job(job)
     for index, raw in enumerate(job["entries"]):
         entry = PluginEntry(**raw)
         proto.send(event="start", index=index, phase="importing")
-        proto.send(event="result", index=index, **check_entry(entry, proto, index, setup_engine))
+        proto.send(event="result", index=index, **check_entry(entry, proto, index, engines))
     return 0
 
 
+class SetupEngines:
+    """Chooses the engine handed to a transport's ``check_setup``.
+
+    The preferred engine (the configured default) when it loads, else any engine that
+    already loaded in this run. Nothing is loaded before the first plugin starts: an engine
+    that crashes the interpreter must be blamed on what was being checked, with a phase that
+    says so, not take every other result down with it.
+    """
+
+    def __init__(
+        self, preferred: PluginEntry, failed: set[str], known_good: list[PluginEntry]
+    ) -> None:
+        self.preferred = preferred
+        self.loaded: dict[str, Any] = {}
+        self.failed = set(failed)  # engines known not to load (this run or an earlier child)
+        self.known_good = known_good  # engines that loaded in an earlier child of this run
+
+    @classmethod
+    def from_job(cls, job: dict[str, Any]) -> SetupEngines | None:
+        raw = job.get("setup_engine")
+        if not raw:
+            return None
+        known_good = [PluginEntry(**e) for e in job.get("good_engines") or ()]
+        return cls(PluginEntry(**raw), set(job.get("failed_engines") or ()), known_good)
+
+    def note(self, entry: PluginEntry, obj: Any | None) -> None:
+        if obj is None:
+            self.failed.add(entry.id)
+        else:
+            self.loaded[entry.id] = obj
+
+    def engine_for_check(self, proto: _Protocol | None, index: int) -> Any | None:
+        """The preferred engine, else one loaded here, else one that loaded in an earlier
+        child of this run; None when no engine loads."""
+        if self.preferred.id in self.loaded:
+            return self.loaded[self.preferred.id]
+        engine = self._try_load(self.preferred, proto, index)
+        if engine is None and self.loaded:
+            engine = next(iter(self.loaded.values()))
+        for candidate in self.known_good:
+            if engine is not None:
+                break
+            engine = self._try_load(candidate, proto, index)
+        return engine
+
+    def _try_load(self, entry: PluginEntry, proto: _Protocol | None, index: int) -> Any | None:
+        if entry.id in self.failed:
+            return None
+        if proto:
+            phase = f"loading engine {entry.id!r} for check_setup"
+            proto.send(event="phase", index=index, phase=phase)
+        from .loading import load_entry
+
+        try:
+            self.note(entry, load_entry(entry))
+        except BaseException:  # SystemExit too: the transport is not at fault
+            self.note(entry, None)
+            return None
+        return self.loaded[entry.id]
+
+
 def check_entry(
-    entry: PluginEntry, proto: _Protocol | None, index: int, setup_engine: Any = None
+    entry: PluginEntry,
+    proto: _Protocol | None,
+    index: int,
+    engines: SetupEngines | None = None,
 ) -> dict[str, Any]:
     """Load and validate one entry; the result fields of a LoadResult (status onwards)."""
     from .loading import resolve_entry_point, validate_backend
@@ -57,9 +121,12 @@ def check_entry(
             proto.send(event="phase", index=index, phase=phase)
         validate_backend(entry, obj)
     except SystemExit as exc:
+        _note_engine(engines, entry, None)
         return _failure(entry, exc, started, _exit_message(exc, phase))
     except BaseException as exc:  # a plugin may raise anything, KeyboardInterrupt included
+        _note_engine(engines, entry, None)
         return _failure(entry, exc, started, explain(entry, exc))
+    _note_engine(engines, entry, obj)
     load_ms = (time.perf_counter() - started) * 1000
     result: dict[str, Any] = {"status": "ok", "load_ms": round(load_ms, 3)}
     description = getattr(obj, "description", None)
@@ -73,11 +140,18 @@ def check_entry(
         from .setup_fields import describe_fields
 
         result.update(describe_fields(obj))
-    if entry.kind == "transport" and setup_engine is not None:
-        if proto:
-            proto.send(event="phase", index=index, phase="checking setup")
-        result.update(_check_setup(obj, setup_engine))
+    if entry.kind == "transport" and engines is not None:
+        engine = engines.engine_for_check(proto, index)
+        if engine is not None:
+            if proto:
+                proto.send(event="phase", index=index, phase="checking setup")
+            result.update(_check_setup(obj, engine))
     return result
+
+
+def _note_engine(engines: SetupEngines | None, entry: PluginEntry, obj: Any | None) -> None:
+    if engines is not None and entry.kind == "engine":
+        engines.note(entry, obj)
 
 
 def _exit_message(exc: SystemExit, phase: str) -> str:
@@ -204,17 +278,6 @@ def _clause_matches(op: str, target: str, version: tuple[int, ...]) -> bool:
         return current != padded
     # ~=X.Y means >=X.Y and ==X.*
     return current >= padded and version[: len(parts) - 1] == parts[:-1]
-
-
-def _load_setup_engine(raw: dict | None) -> Any:
-    if not raw:
-        return None
-    from .loading import PluginLoadFailed, load_entry
-
-    try:
-        return load_entry(PluginEntry(**raw))
-    except (PluginLoadFailed, SystemExit, Exception):
-        return None
 
 
 def _check_setup(backend: Any, engine: Any) -> dict[str, Any]:

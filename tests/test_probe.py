@@ -157,3 +157,31 @@ def test_requires_python_matching(spec: str, version: tuple[int, ...], expected:
 
 def test_probe_uses_this_interpreter_by_default() -> None:
     assert Probe([]).python == sys.executable
+
+
+def test_a_crashing_preferred_engine_does_not_take_the_run_down(site: Path) -> None:
+    """Transports' check_setup falls back to an engine that loaded; every result is honest."""
+    write_dists(site, *ZOO)
+    found = discover(path=[str(site)])
+    crash = found.find("engine", "crash")
+    results = {
+        r.id: r for r in probe_all(found.visible(), timeout=5, env=_env(site), setup_engine=crash)
+    }
+    assert "crashed the interpreter (signal 11) while importing" in (results["crash"].message or "")
+    assert results["good"].status == "ok"
+    assert results["zoochat"].status == "ok"
+    assert results["zoochat"].setup_ok is False  # checked, with another engine
+
+
+def test_preferred_engine_crashing_during_a_single_transport_check(site: Path) -> None:
+    write_dists(site, *ZOO)
+    found = discover(path=[str(site)])
+    transport = found.find("transport", "zoochat")
+    assert transport is not None
+    [result] = probe_all(
+        [transport], timeout=5, env=_env(site), setup_engine=found.find("engine", "crash")
+    )
+    assert result.status == "failed"
+    assert result.message == (
+        "crashed the interpreter (signal 11) while loading engine 'crash' for check_setup"
+    )
