@@ -579,7 +579,7 @@ def lock_files(config_path: Path) -> list[Path]:
 
 
 def _check_lock(config_path: Path, *, fix: bool) -> Check:
-    from .lock import LockHolder, read_lock_holder
+    from .lock import LockHolder, read_lock_holder, remove_stale_lock
 
     name = "instance lock"
     files = lock_files(config_path)
@@ -594,7 +594,7 @@ def _check_lock(config_path: Path, *, fix: bool) -> Check:
         else:
             stale.append((path, _recorded_holder(path)))
     if stale and fix:
-        removed = [path for path, _ in stale if _remove_stale_lock(path)]
+        removed = [path for path, _ in stale if remove_stale_lock(path)]
         stale = [(p, h) for p, h in stale if p not in removed]
         if not stale:
             summary = "held: " + "; ".join(held) if held else "free"
@@ -657,31 +657,6 @@ def _describe_holder(path: Path, holder: Any) -> str:
     if holder.started_at:
         since = " since " + time.strftime("%Y-%m-%d %H:%M", time.localtime(holder.started_at))
     return f"{who}{what}{since}, {display_path(path)}"
-
-
-def _remove_stale_lock(path: Path) -> bool:
-    """Remove ``path`` if nobody holds it, the same way a run gives its lock up: take the
-    lock first, so a run starting right now cannot lose it to us."""
-    import fcntl
-
-    try:
-        fd = os.open(path, os.O_RDWR)
-    except OSError:
-        return False
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            return False  # someone holds it after all
-        try:
-            if os.stat(path).st_ino != os.fstat(fd).st_ino:
-                return False
-            os.unlink(path)
-        except OSError:
-            return False
-        return True
-    finally:
-        os.close(fd)
 
 
 def _count(n: int, noun: str) -> str:

@@ -215,3 +215,26 @@ def call_lock_token(backend: Any, *, transport_config: Any, config_path: Path) -
     if token is not None and not isinstance(token, str):
         raise TypeError(f"lock_token returned {type(token).__name__}, expected str or None")
     return token or None
+
+
+def remove_stale_lock(path: Path) -> bool:
+    """Remove ``path`` if nobody holds it, the same way a run gives its lock up: take the
+    lock first, so a run starting right now cannot lose it to us."""
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except OSError:
+        return False
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return False  # someone holds it after all
+        try:
+            if os.stat(path).st_ino != os.fstat(fd).st_ino:
+                return False
+            os.unlink(path)
+        except OSError:
+            return False
+        return True
+    finally:
+        os.close(fd)
