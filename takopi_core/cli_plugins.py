@@ -32,16 +32,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "-v", "--verbose", action="store_true", help="show tracebacks of load errors"
     )
     parser.set_defaults(handler=run_plugins)
-    actions = parser.add_subparsers(dest="plugins_action", metavar="ACTION", prog="takopi plugins")
-    import importlib
+    from . import cli_enable
 
-    try:
-        cli_enable = importlib.import_module(f"{__package__}.cli_enable")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"{__package__}.cli_enable":
-            raise
-    else:
-        cli_enable.register(actions)
+    actions = parser.add_subparsers(
+        dest="plugins_action",
+        metavar="[enable|disable]",
+        title="actions (optional: without one, plugins are listed)",
+        prog="takopi plugins",
+    )
+    cli_enable.register(actions)
 
 
 def load_inventory(config_option: str | None) -> tuple[Path, list[str]]:
