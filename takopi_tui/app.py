@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable
 
 from takopi_core.config import resolve_config_path
 
 from .environment import Environment
 from .probing import ProbeFactory, real_probe
 from .screens.plugins import PluginsScreen, ScreenOptions
+from .widgets.plugin_table import PluginTable
 
 if TYPE_CHECKING:
     from .screens.setup_wizard import HandOver, SetupService
@@ -175,7 +175,7 @@ class TakopiApp(App[None]):
             return self._selected_transport() is not None
         return True
 
-    def on_data_table_row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
+    def on_plugin_table_row_highlighted(self, _event: PluginTable.RowHighlighted) -> None:
         # `s` applies to transport rows only: redraw the footer when that changes.
         available = self._selected_transport() is not None
         if available != self._setup_available:

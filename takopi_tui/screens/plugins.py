@@ -18,7 +18,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
 from takopi_core.errors import ConfigConflictError, ConfigError
@@ -355,8 +355,8 @@ class PluginsScreen(Screen[None]):
                 return row
         return None
 
-    @on(DataTable.RowHighlighted, "#plugins")
-    def _follow_cursor(self, _event: DataTable.RowHighlighted) -> None:
+    @on(PluginTable.RowHighlighted, "#plugins")
+    def _follow_cursor(self, _event: PluginTable.RowHighlighted) -> None:
         self.query_one(DetailPane).show(self.current_row)
         self._refresh_keys()
 
@@ -381,8 +381,8 @@ class PluginsScreen(Screen[None]):
     def action_focus_table(self) -> None:
         self.set_focus(self.table)
 
-    @on(DataTable.RowSelected, "#plugins")
-    def _open_details(self, _event: DataTable.RowSelected) -> None:
+    @on(PluginTable.RowSelected, "#plugins")
+    def _open_details(self, _event: PluginTable.RowSelected) -> None:
         self.set_focus(self.query_one(DetailPane))
 
     def show_banner(self, text: str, level: str = "info") -> None:

@@ -1,17 +1,29 @@
 """The plugin table: one row per plugin, drawn from :class:`takopi_tui.rows.PluginRow`.
 
-Every cell is a ``rich.text.Text``: DataTable parses plain ``str`` cells as markup, and plugin
-ids, distribution names and versions are untrusted text.
+A small Line-API widget rather than Textual's DataTable: DataTable measured every cell of
+every row on each change and rendered its visible lines several times before the first
+paint, which was most of the start-up time with a few hundred plugins. This one computes
+the column widths once per update from the cells' lengths and renders only the lines on
+screen, each one a cached :class:`~textual.strip.Strip`.
+
+Every cell is a ``rich.text.Text``, appended to the line as text: plugin ids, distribution
+names, versions and reasons are untrusted and are never parsed as markup.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import ClassVar
 
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
-from textual.binding import Binding
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Region, Size, Spacing
 from textual.message import Message
-from textual.widgets import DataTable
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from ..rows import PluginRow, Status
 
@@ -25,6 +37,7 @@ COLUMNS: tuple[tuple[str, str, int | None], ...] = (
     ("status", "Status", 16),
     ("ms", "Load ms", 7),
 )
+CELL_PADDING = 1  # blank columns either side of every cell
 
 STATUS_GLYPHS: dict[Status, tuple[str, str]] = {
     Status.NOT_CHECKED: ("○ not checked", "dim"),
@@ -68,13 +81,33 @@ def row_cells(row: PluginRow) -> tuple[Text, ...]:
     )
 
 
-class PluginTable(DataTable[Text]):
-    """A row-cursor DataTable of plugins that keeps the cursor on the same plugin across updates."""
+HEADER = tuple(Text(label) for _key, label, _width in COLUMNS)
 
-    BINDINGS = [
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
+
+class PluginTable(ScrollView, can_focus=True):
+    """A row-cursor table of plugins that keeps the cursor on the same plugin across updates.
+
+    The header stays on top while the rows scroll; rows alternate in shade (zebra stripes).
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "select_cursor", "Select", show=False),
+        Binding("up,k", "cursor_up", "Up", show=False),
+        Binding("down,j", "cursor_down", "Down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("home,ctrl+home", "first_row", "First row", show=False),
+        Binding("end,ctrl+end", "last_row", "Last row", show=False),
+        Binding("left", "scroll_left", "Scroll left", show=False),
+        Binding("right", "scroll_right", "Scroll right", show=False),
     ]
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "plugin-table--header",
+        "plugin-table--cursor",
+        "plugin-table--even-row",
+        "plugin-table--odd-row",
+    }
 
     class Populated(Message):
         """New rows are on screen: sent after the refresh that drew a :meth:`show_rows`."""
@@ -83,59 +116,235 @@ class PluginTable(DataTable[Text]):
             super().__init__()
             self.count = count
 
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
-        self._shown: dict[str, PluginRow] = {}
+    class RowHighlighted(Message):
+        """The cursor moved to another plugin (``key`` None: the table is empty)."""
 
-    def on_mount(self) -> None:
-        for key, label, width in COLUMNS:
-            self.add_column(label, key=key, width=width)
+        def __init__(self, table: PluginTable, key: str | None) -> None:
+            super().__init__()
+            self.table = table
+            self.key = key
+
+        @property
+        def control(self) -> PluginTable:
+            return self.table
+
+    class RowSelected(Message):
+        """Enter (or a click on the cursor row) on the plugin ``key``."""
+
+        def __init__(self, table: PluginTable, key: str) -> None:
+            super().__init__()
+            self.table = table
+            self.key = key
+
+        @property
+        def control(self) -> PluginTable:
+            return self.table
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._shown: dict[str, PluginRow] = {}
+        self._keys: list[str] = []
+        self._cells: list[tuple[Text, ...]] = []
+        self._widths: tuple[int, ...] = self._measure([])
+        self._cursor = 0
+        self._announced: str | None = None
+        self._line_cache: dict[tuple[int, bool], Strip] = {}
+        self._header_cache: Strip | None = None
+        self._pseudo_state: object = None
+
+    # -- the model ------------------------------------------------------------------------------
+
+    @property
+    def row_count(self) -> int:
+        return len(self._keys)
+
+    @property
+    def cursor_row(self) -> int:
+        return self._cursor
 
     @property
     def highlighted_key(self) -> str | None:
         """The key of the row under the cursor, or None when the table is empty."""
-        if not self.row_count:
-            return None
-        try:
-            return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
-        except Exception:  # cursor outside the rows after a clear
-            return None
+        return self._keys[self._cursor] if self._keys else None
 
     @property
     def shown_keys(self) -> list[str]:
-        return list(self._shown)
+        return list(self._keys)
 
     def show_rows(self, rows: Sequence[PluginRow]) -> None:
-        """Show exactly ``rows``: update cells in place if the same rows are shown, else rebuild."""
+        """Show exactly ``rows``, keeping the cursor on the same plugin when it is still shown."""
         keys = [row.key for row in rows]
-        if keys == list(self._shown):
-            for row in rows:
+        if keys == self._keys:
+            for index, row in enumerate(rows):
                 if self._shown[row.key] != row:
-                    self._update(self._shown[row.key], row)
-            self._shown = {row.key: row for row in rows}
+                    self._cells[index] = row_cells(row)
         else:
             keep = self.highlighted_key
-            self.clear()
-            self._shown = {row.key: row for row in rows}
-            for row in rows:
-                self.add_row(*row_cells(row), key=row.key)
-            if keep is not None and keep in self._shown:
-                self.move_cursor(row=self.get_row_index(keep), animate=False)
+            self._keys = keys
+            self._cells = [row_cells(row) for row in rows]
+            position = keys.index(keep) if keep is not None and keep in keys else 0
+            self._cursor = min(position, max(len(keys) - 1, 0))
+        self._shown = {row.key: row for row in rows}
+        self._widths = self._measure(self._cells)
+        self._data_changed()
+        self._announce()
         populated = self.Populated(len(rows))
         # The screen usually calls this; with the screen as sender the message would stop
         # bubbling there, and the app (benchmarks, tests) would never hear of it.
         populated.set_sender(self)
         self.call_after_refresh(self.post_message, populated)
 
-    def _update(self, old: PluginRow, row: PluginRow) -> None:
-        # Only cells that changed: re-measuring a fit-the-content column costs a pass over
-        # every row, so touching unchanged cells made a probe run over 200 plugins O(n²).
-        before = row_cells(old)
-        for (key, _label, width), was, cell in zip(COLUMNS, before, row_cells(row), strict=True):
-            if not _same(cell, was):
-                self.update_cell(row.key, key, cell, update_width=width is None)
+    @staticmethod
+    def _measure(cells: Sequence[tuple[Text, ...]]) -> tuple[int, ...]:
+        """Content width of each column: fixed, or the widest of the label and the cells."""
+        widths = []
+        for index, (_key, label, width) in enumerate(COLUMNS):
+            if width is None:
+                width = max([len(label), *(row[index].cell_len for row in cells)])
+            widths.append(width)
+        return tuple(widths)
 
+    def _data_changed(self) -> None:
+        self._clear_lines()
+        table_width = sum(self._widths) + 2 * CELL_PADDING * len(self._widths)
+        self.virtual_size = Size(table_width, len(self._keys) + 1)  # + the header
+        self.refresh()
 
-def _same(a: Text, b: Text) -> bool:
-    """Equal text and styling (``Text.__eq__`` ignores the base style)."""
-    return a.plain == b.plain and a.style == b.style and a.spans == b.spans
+    def notify_style_update(self) -> None:
+        # Theme and CSS changes restyle every line.
+        super().notify_style_update()
+        self._clear_lines()
+        self.refresh()
+
+    def _clear_lines(self) -> None:
+        self._line_cache.clear()
+        self._header_cache = None
+
+    # -- the cursor ------------------------------------------------------------------------------
+
+    def move_cursor(self, *, row: int, animate: bool = False, scroll: bool = True) -> None:
+        """Put the cursor on row ``row`` (clamped to the rows shown)."""
+        if not self._keys:
+            return
+        row = max(0, min(row, len(self._keys) - 1))
+        if row != self._cursor:
+            self._cursor = row
+            self.refresh()
+        if scroll:
+            self._scroll_to_cursor(animate=animate)
+        self._announce()
+
+    def _announce(self) -> None:
+        """Say when the plugin under the cursor changed."""
+        key = self.highlighted_key
+        if key != self._announced:
+            self._announced = key
+            self.post_message(self.RowHighlighted(self, key))
+
+    def _scroll_to_cursor(self, *, animate: bool = False) -> None:
+        region = Region(int(self.scroll_x), self._cursor + 1, 1, 1)
+        self.scroll_to_region(
+            region, spacing=Spacing(top=1), animate=animate, force=True, x_axis=False
+        )
+
+    def _page(self) -> int:
+        return max(1, self.scrollable_content_region.height - 1)
+
+    def action_cursor_up(self) -> None:
+        self.move_cursor(row=self._cursor - 1)
+
+    def action_cursor_down(self) -> None:
+        self.move_cursor(row=self._cursor + 1)
+
+    def action_page_up(self) -> None:
+        self.move_cursor(row=self._cursor - self._page())
+
+    def action_page_down(self) -> None:
+        self.move_cursor(row=self._cursor + self._page())
+
+    def action_first_row(self) -> None:
+        self.move_cursor(row=0)
+
+    def action_last_row(self) -> None:
+        self.move_cursor(row=len(self._keys) - 1)
+
+    def action_select_cursor(self) -> None:
+        key = self.highlighted_key
+        if key is not None:
+            self.post_message(self.RowSelected(self, key))
+
+    async def _on_click(self, event: events.Click) -> None:
+        row = event.style.meta.get("row")
+        if not isinstance(row, int) or row < 0:
+            return
+        event.stop()
+        if row == self._cursor:
+            self.action_select_cursor()
+        else:
+            self.move_cursor(row=row)
+
+    # -- drawing ---------------------------------------------------------------------------------
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # Focus changes the cursor's and the header's look (:focus rules in app.tcss).
+        state = self.get_pseudo_class_state()
+        if state != self._pseudo_state:
+            self._pseudo_state = state
+            self._clear_lines()
+        return super().render_lines(crop)
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        width = self.size.width
+        if y == 0:
+            if self._header_cache is None:
+                style = self.get_component_styles("plugin-table--header").rich_style
+                self._header_cache = self._line(HEADER, style, Style.null(), -1)
+            strip = self._header_cache
+        else:
+            index = scroll_y + y - 1
+            if index >= len(self._keys):
+                return Strip.blank(width, self.rich_style)
+            cursor = index == self._cursor
+            strip = self._line_cache.get((index, cursor))
+            if strip is None:
+                strip = self._row_line(index, cursor)
+                self._line_cache[(index, cursor)] = strip
+        return strip.crop_extend(scroll_x, scroll_x + width, self.rich_style)
+
+    def _on_resize(self, _event: events.Resize) -> None:
+        self._clear_lines()  # lines are drawn out to the widget's width
+
+    def _row_line(self, index: int, cursor: bool) -> Strip:
+        parity = "plugin-table--odd-row" if index % 2 else "plugin-table--even-row"
+        style = self.get_component_styles(parity).rich_style
+        post = Style.null()
+        if cursor:
+            cursor_style = self.get_component_rich_style("plugin-table--cursor")
+            style += cursor_style
+            # The cursor's colours win over the cells' own, as DataTable's did.
+            post = Style.from_color(cursor_style.color, cursor_style.bgcolor)
+        return self._line(self._cells[index], style, post, index)
+
+    def _line(self, cells: Sequence[Text], style: Style, post: Style, index: int) -> Strip:
+        """One table line: padded cells, then the row's style out to the widget's edge."""
+        line = Text(end="", no_wrap=True)
+        pad = " " * CELL_PADDING
+        for cell, width in zip(cells, self._widths, strict=True):
+            piece = cell.copy()
+            piece.truncate(width, overflow="crop")
+            gap = width - piece.cell_len
+            if gap and piece.justify == "right":
+                piece.pad_left(gap)
+            elif gap:
+                piece.pad_right(gap)
+            line.append(pad)
+            line.append_text(piece)
+            line.append(pad)
+        table_width = line.cell_len
+        line.append(" " * max(0, self.size.width - table_width))
+        # The row's style goes under every cell's own (Text.render drops a base style when
+        # the text has no spans), the cursor's colours over them.
+        segments = Segment.apply_style(line.render(self.app.console), style, post or None)
+        strip = Strip(list(segments), line.cell_len)
+        return strip.apply_meta({"row": index})
