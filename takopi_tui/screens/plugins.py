@@ -163,13 +163,16 @@ class PluginsScreen(Screen[None]):
                 self.show_banner("")
             self.config_error = None
         self.discovery = discover(self.config.enabled, path=self._discovery_path())
-        if initial:
-            # Finding every plugin's files takes a while with hundreds installed: after paint.
-            self.call_after_refresh(self.watcher.track, self.discovery)
-        else:
+        if not initial:
+            # At start-up: after the first paint (see _after_first_paint).
             self.watcher.track(self.discovery)
         self._replan(after_reload=not initial)
-        self.schedule_refresh()
+        if initial:
+            # Fill the widgets now, before the first layout: one paint instead of an empty
+            # frame and then a full one.
+            self.refresh_view()
+        else:
+            self.schedule_refresh()
         return self.config_error is None
 
     def _discovery_path(self) -> list[str] | None:
@@ -323,9 +326,6 @@ class PluginsScreen(Screen[None]):
         shown = [row for row in self.rows if self.row_filter.accepts(row)]
         table = self.table
         table.show_rows(shown)
-        if self._first_probe == "before paint":
-            self._first_probe = "scheduled"
-            self.call_after_refresh(self.check_all)
         counts = count_rows(self.rows)
         self.query_one(SummaryLine).show(
             describe_summary(
@@ -344,6 +344,22 @@ class PluginsScreen(Screen[None]):
         """Results of the plugins enabled now (older results of hidden ones are not shown)."""
         visible = {entry.key for entry in self.discovery.visible()}
         return [result for key, result in self.results.items() if key in visible]
+
+    def on_plugin_table_populated(self, _message: PluginTable.Populated) -> None:
+        if self._first_probe == "before paint":
+            self._first_probe = "scheduled"
+            # Queued on the app behind this message, which bubbles on to the app once this
+            # handler returns: whoever waits for the first paint hears of it before the
+            # start-up work below holds the loop.
+            self.call_later(self.app.call_later, self._after_first_paint)
+
+    def _after_first_paint(self) -> None:
+        if not self.is_attached:
+            return  # the app is closing
+        # Finding every plugin's files takes a while with hundreds installed.
+        self.watcher.track(self.discovery)
+        if self._first_probe != "started":  # not already started with `l`
+            self.check_all()
 
     @property
     def current_row(self) -> PluginRow | None:

@@ -150,7 +150,7 @@ class PluginTable(ScrollView, can_focus=True):
         self._announced: str | None = None
         self._line_cache: dict[tuple[int, bool], Strip] = {}
         self._header_cache: Strip | None = None
-        self._pseudo_state: object = None
+        self._drawn_for: object = None
 
     # -- the model ------------------------------------------------------------------------------
 
@@ -287,9 +287,10 @@ class PluginTable(ScrollView, can_focus=True):
 
     def render_lines(self, crop: Region) -> list[Strip]:
         # Focus changes the cursor's and the header's look (:focus rules in app.tcss).
-        state = self.get_pseudo_class_state()
-        if state != self._pseudo_state:
-            self._pseudo_state = state
+        # Lines are drawn out to the widget's width.
+        state = (self.get_pseudo_class_state(), self.size.width)
+        if state != self._drawn_for:
+            self._drawn_for = state
             self._clear_lines()
         return super().render_lines(crop)
 
@@ -311,9 +312,6 @@ class PluginTable(ScrollView, can_focus=True):
                 strip = self._row_line(index, cursor)
                 self._line_cache[(index, cursor)] = strip
         return strip.crop_extend(scroll_x, scroll_x + width, self.rich_style)
-
-    def _on_resize(self, _event: events.Resize) -> None:
-        self._clear_lines()  # lines are drawn out to the widget's width
 
     def _row_line(self, index: int, cursor: bool) -> Strip:
         parity = "plugin-table--odd-row" if index % 2 else "plugin-table--even-row"
