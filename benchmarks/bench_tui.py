@@ -181,6 +181,7 @@ def main() -> int:
         config.write_text("# every plugin enabled\n")
         site = make_site(Path(tmp) / "site", args.plugins)
         env = dict(os.environ)
+        env.pop("PYTHONDONTWRITEBYTECODE", None)  # run as installed: with bytecode caches
         env.update(
             HOME=str(home),
             TAKOPI_CONFIG=str(config),
