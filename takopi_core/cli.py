@@ -128,6 +128,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
-        # Output piped into `head` and closed early: not an error worth a traceback.
-        sys.stderr.close()
-        return EXIT_OK
+        # The reader went away (`takopi plugins | head`): no traceback, and none at exit
+        # either when Python flushes stdout; 128 + SIGPIPE, as shell tools report it.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
