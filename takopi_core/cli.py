@@ -115,6 +115,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     command = args_list[0] if args_list and not args_list[0].startswith("-") else None
     if command is not None and command not in SUBCOMMANDS:
+        if not _is_installed_engine(command):
+            _unknown_command(command)
+            return EXIT_USAGE
         # `takopi ENGINE [options]` is `takopi run --engine ENGINE [options]`.
         args_list = ["run", "--engine", command, *args_list[1:]]
         command = "run"
@@ -133,3 +136,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 141
+
+
+def _is_installed_engine(word: str) -> bool:
+    """Whether an engine plugin with this id is installed (enabled or not; metadata only)."""
+    from .plugins import discover
+
+    return any(entry.id == word for entry in discover(kinds=("engine",)).entries)
+
+
+def _unknown_command(word: str) -> None:
+    import difflib
+
+    close = difflib.get_close_matches(word, list(SUBCOMMANDS), n=1)
+    hint = f" Did you mean `takopi {close[0]}`?" if close else ""
+    print(
+        f"takopi: {word!r} is neither a command nor an installed engine.{hint}\n"
+        "Run `takopi --help` for the commands and `takopi plugins` for the engines.",
+        file=sys.stderr,
+    )

@@ -45,3 +45,21 @@ def test_a_command_imports_only_its_own_module(site: Path) -> None:
     modules = _modules_after(["plugins"], site)
     loaded = {m for m in modules if m.startswith("takopi_core.cli_")}
     assert loaded == {"takopi_core.cli_plugins", "takopi_core.cli_enable"}
+
+
+def test_unknown_word_is_a_usage_error_with_a_suggestion() -> None:
+    proc = run_takopi("confg")
+    assert proc.returncode == 2
+    assert "'confg' is neither a command nor an installed engine" in proc.stderr
+    assert "Did you mean `takopi config`?" in proc.stderr
+
+
+def test_engine_shortcut_runs_with_that_engine(site: Path) -> None:
+    from distfactory import write_dists
+    from plugin_zoo import engine
+
+    write_dists(site, engine("zoo-good", "good", "zoo_good"))
+    proc = run_takopi("good", "--transport", "nosuch", site=site, input="")
+    # It got as far as the run path: the transport is what it complains about.
+    assert "nosuch" in proc.stderr
+    assert "neither a command" not in proc.stderr
