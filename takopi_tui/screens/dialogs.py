@@ -97,8 +97,35 @@ class DiffDialog(ModalScreen[bool]):
                 yield Button(Content("Save (ctrl+s)"), id="save", variant="primary")
                 yield Button(Content("Cancel (esc)"), id="cancel")
 
+    #: The diff area is never taller than this, even on a tall terminal.
+    DIFF_MAX_HEIGHT = 20
+
     def on_mount(self) -> None:
         self.query_one("#save", Button).focus()
+        self.call_after_refresh(self._fit_diff)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._fit_diff)
+
+    def _fit_diff(self) -> None:
+        """Shrink the diff area so the path, the notes and the buttons stay inside the dialog.
+
+        CSS alone cannot say "auto height, but give way to the siblings" in an auto-height
+        box, so the room left by the other rows is measured after a layout pass.
+        """
+        dialog = self.query_one("#dialog", Vertical)
+        scroll = self.query_one("#diff-scroll", VerticalScroll)
+        children = [child for child in dialog.children if child.display]
+        if not children or dialog.styles.max_height is None:
+            return
+        last = children[-1]
+        used = last.region.bottom + last.styles.margin.bottom - dialog.content_region.y
+        others = used - scroll.region.height
+        room = int(dialog.styles.max_height.resolve(self.size, self.size)) - dialog.gutter.height
+        limit = max(3, min(self.DIFF_MAX_HEIGHT, room - others))
+        current = scroll.styles.max_height
+        if current is None or current.cells != limit:
+            scroll.styles.max_height = limit
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
