@@ -34,7 +34,7 @@ COLUMNS: tuple[tuple[str, str, int | None], ...] = (
     ("id", "ID", None),
     ("dist", "Distribution", None),
     ("version", "Version", None),
-    ("status", "Status", 16),
+    ("status", "Status", 17),  # fits "✓ ok, needs setup"
     ("ms", "Load ms", 7),
 )
 CELL_PADDING = 1  # blank columns either side of every cell
@@ -55,7 +55,7 @@ def status_text(row: PluginRow) -> Text:
     if row.status is Status.BROKEN:
         label = label.format(reason=row.broken_reason)
     elif row.status is Status.OK and row.result is not None and row.result.setup_ok is False:
-        return Text("✓ ok, setup!", style="yellow")
+        return Text("✓ ok, needs setup", style="yellow")
     return Text(label, style=style)
 
 
