@@ -99,16 +99,29 @@ async def take(name: str, prepare: Callable[..., Awaitable[None]], site: Path) -
     return OUT / f"{name}.svg"
 
 
+def preserve_spaces(svg_text: str) -> str:
+    """The SVG with ``xml:space="preserve"`` on its root element.
+
+    Rich writes spaces as ``&#160;``; without this attribute SVG renderers such as librsvg
+    and cairosvg strip leading and trailing white space from every ``<text>``, so indented
+    unstyled text (the context lines of a diff) would be drawn flush left in the PNG.
+    """
+    if 'xml:space="preserve"' in svg_text:
+        return svg_text
+    return svg_text.replace("<svg ", '<svg xml:space="preserve" ', 1)
+
+
 def to_png(svg: Path) -> Path | None:
     png = svg.with_suffix(".png")
+    source = preserve_spaces(svg.read_text(encoding="utf-8"))
     if shutil.which("rsvg-convert"):
-        subprocess.run(["rsvg-convert", "-o", str(png), str(svg)], check=True)
+        subprocess.run(["rsvg-convert", "-o", str(png)], input=source.encode(), check=True)
         return png
     try:
         import cairosvg  # type: ignore[import-not-found]
     except ImportError:
         return None
-    cairosvg.svg2png(url=str(svg), write_to=str(png))
+    cairosvg.svg2png(bytestring=source.encode(), write_to=str(png))
     return png
 
 
