@@ -146,6 +146,8 @@ def own_setup_command(transport_id: str, config_path: Path) -> list[str]:
 class SetupWizard(ModalScreen[WizardOutcome | None]):
     """Set up a transport in six steps (see the module docstring)."""
 
+    # Parsed when the wizard first opens rather than at start-up (absolute, like the app's).
+    CSS_PATH = Path(__file__).with_name("setup_wizard.tcss")
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", tooltip="Close the wizard (asks first)"),
     ]
