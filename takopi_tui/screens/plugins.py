@@ -18,7 +18,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Input, Static
+from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from takopi_core.errors import ConfigConflictError, ConfigError
@@ -40,13 +40,16 @@ from ..staging import (
 from ..watch import SourceWatcher
 from ..widgets.detail_pane import DetailPane, plain_text
 from ..widgets.error_pane import ErrorPane
-from ..widgets.filter_bar import FilterBar
 from ..widgets.key_bar import KeyBar
 from ..widgets.plugin_table import PluginTable
 from ..widgets.summary import SummaryLine, describe_summary
 
 if TYPE_CHECKING:
+    from textual.widgets import Input
+
     from takopi_core.probe import LoadResult
+
+    from ..widgets.filter_bar import FilterBar
 
 KIND_KEYS = Binding.Group("Kind", compact=True)
 #: Actions whose availability depends on the row or the staged state (see check_action).
@@ -120,7 +123,8 @@ class PluginsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield SummaryLine(id="summary")
         yield Static("", id="banner")
-        yield FilterBar(id="filter")
+        # The filter bar (an Input) is mounted when `/` is first pressed: start-up does not
+        # pay for importing, styling and mounting a widget nobody sees yet.
         yield PluginTable(id="plugins")
         with Horizontal(id="panes"):
             yield DetailPane(id="details")
@@ -409,24 +413,38 @@ class PluginsScreen(Screen[None]):
 
     # -- filter ------------------------------------------------------------------------------
 
-    def action_filter(self) -> None:
-        bar = self.query_one(FilterBar)
+    async def action_filter(self) -> None:
+        bar = self._filter_bar()
+        if bar is None:
+            from ..widgets.filter_bar import FilterBar
+
+            bar = FilterBar(id="filter")
+            # Awaited, so keys typed right after "/" wait for the bar and land in it.
+            await self.mount(bar, before=self.table)
         bar.display = True
         self.set_focus(bar)
 
-    @on(Input.Changed, "#filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
-        self._set_filter(text=event.value)
+    def _filter_bar(self) -> FilterBar | None:
+        """The filter bar, once `/` has mounted it."""
+        bars = self.query("#filter")
+        return bars.first() if bars else None  # type: ignore[return-value]
 
-    @on(Input.Submitted, "#filter")
-    def _filter_submitted(self, _event: Input.Submitted) -> None:
-        bar = self.query_one(FilterBar)
-        bar.display = bool(bar.value)
-        self.set_focus(self.table)
+    # Handlers by name rather than @on(Input...): importing Input is part of what the
+    # lazy mount saves.
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "filter":
+            self._set_filter(text=event.value)
 
-    @on(FilterBar.Cleared)
-    def _filter_cleared(self, _event: FilterBar.Cleared) -> None:
-        self.query_one(FilterBar).display = False
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        bar = event.input
+        if bar.id == "filter":
+            bar.display = bool(bar.value)
+            self.set_focus(self.table)
+
+    def on_filter_bar_cleared(self, _event: FilterBar.Cleared) -> None:
+        bar = self._filter_bar()
+        if bar is not None:
+            bar.display = False
         self._set_filter(text="")
         self.set_focus(self.table)
 
@@ -628,7 +646,8 @@ class PluginsScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "filter":
-            return not isinstance(self.focused, FilterBar)  # "/" is typed into the filter
+            focused = self.focused  # "/" is typed into the filter
+            return focused is None or focused.id != "filter"
         if action in ("save", "undo"):
             return self.has_staged
         if action == "toggle":
