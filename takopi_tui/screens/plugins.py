@@ -7,6 +7,7 @@ error grouping, and ``ConfigFile`` for reading, diffing and saving the config.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,6 +72,44 @@ class ScreenOptions:
     check_setup: bool = True
 
 
+class InitialRead(threading.Thread):
+    """The first config read and discovery, on a thread started while Textual starts up.
+
+    The app starts it from its Load event (before the driver, the styles and the widgets);
+    the screen's first ``reload`` joins it. Reading files lets the main thread run meanwhile.
+    """
+
+    def __init__(self, config_path: Path, search_path: Sequence[str] | None) -> None:
+        super().__init__(name="takopi-initial-read", daemon=True)
+        self.config_path = config_path
+        self.search_path = list(search_path) if search_path is not None else None
+        self.config: ConfigView | None = None
+        self.config_error: ConfigError | None = None
+        self.discovery: Discovery | None = None
+        self.failure: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            try:
+                self.config = read_config_view(self.config_path)
+            except ConfigError as exc:
+                self.config_error = exc
+            enabled = self.config.enabled if self.config is not None else []
+            self.discovery = discover(enabled, path=self.search_path)
+        except BaseException as exc:  # handed to the main thread by result()
+            self.failure = exc
+
+    def result(self) -> tuple[ConfigView, Discovery]:
+        """Wait for the read; raise what it raised (a ConfigError for an unreadable file)."""
+        self.join()
+        if self.failure is not None:
+            raise self.failure
+        if self.config_error is not None:
+            raise self.config_error
+        assert self.config is not None and self.discovery is not None
+        return self.config, self.discovery
+
+
 class PluginsScreen(Screen[None]):
     """The main screen of `takopi tui`."""
 
@@ -95,9 +134,10 @@ class PluginsScreen(Screen[None]):
         Binding("escape", "focus_table", "Back to the table", show=False),
     ]
 
-    def __init__(self, options: ScreenOptions) -> None:
+    def __init__(self, options: ScreenOptions, initial_read: InitialRead | None = None) -> None:
         super().__init__()
         self.options = options
+        self._initial_read = initial_read
         self.discovery = Discovery()
         self.config = ConfigView(enabled=[])
         self.results: dict[EntryKey, LoadResult] = {}
@@ -150,8 +190,13 @@ class PluginsScreen(Screen[None]):
 
     def reload(self, *, initial: bool = False) -> bool:
         """Read the config and discover plugins again; False when the config is unreadable."""
+        prefetched, self._initial_read = self._initial_read if initial else None, None
+        discovery: Discovery | None = None
         try:
-            self.config = read_config_view(self.options.config_path)
+            if prefetched is not None:
+                self.config, discovery = prefetched.result()
+            else:
+                self.config = read_config_view(self.options.config_path)
         except ConfigError as exc:
             self.config_error = str(exc)
             self.show_banner(
@@ -162,11 +207,15 @@ class PluginsScreen(Screen[None]):
                 self.schedule_refresh()
                 return False
             self.config = ConfigView(enabled=[])
+            if prefetched is not None:
+                discovery = prefetched.discovery  # found with the same empty list
         else:
             if self.config_error is not None:
                 self.show_banner("")
             self.config_error = None
-        self.discovery = discover(self.config.enabled, path=self._discovery_path())
+        if discovery is None:
+            discovery = discover(self.config.enabled, path=self._discovery_path())
+        self.discovery = discovery
         if not initial:
             # At start-up: after the first paint (see _after_first_paint).
             self.watcher.track(self.discovery)
