@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import platform
 import shutil
 import subprocess
 import sys
@@ -88,8 +89,11 @@ SHOTS: dict[str, Callable[..., Awaitable[None]]] = {
 
 async def take(name: str, prepare: Callable[..., Awaitable[None]], site: Path) -> Path:
     from takopi_tui.app import TakopiApp
+    from takopi_tui.environment import Environment
 
-    app = TakopiApp(search_path=[str(site)], watch_interval=None)
+    # A fixed interpreter line, so the pictures do not show this machine's paths.
+    shown = Environment(python="/usr/bin/python3", version=platform.python_version())
+    app = TakopiApp(search_path=[str(site)], watch_interval=None, environment=shown)
     app.theme = "textual-dark"
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
