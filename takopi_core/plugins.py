@@ -8,9 +8,10 @@ from ``*.dist-info`` metadata. Loading and validating plugin code happens in the
 from __future__ import annotations
 
 from collections import namedtuple
-from collections.abc import Iterable, Sequence
-from importlib import metadata
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
 
+from .entry_scan import read_metadata_text, scan_entry_points
 from .ids import (
     GROUPS,
     KINDS,
@@ -22,6 +23,9 @@ from .ids import (
     normalize_dist_name,
     reserved_id_message,
 )
+
+if TYPE_CHECKING:
+    from importlib import metadata
 
 _OWN = normalize_dist_name(OWN_DISTRIBUTION)
 
@@ -142,24 +146,27 @@ def is_distribution_enabled(name: str | None, allowlist: frozenset[str] | None) 
     return normalize_dist_name(name) in allowlist
 
 
-def _dist_facts(ep: metadata.EntryPoint) -> tuple[str | None, str | None, str | None]:
-    """(name, version, location) of the distribution that declares ``ep``; None if unknown."""
-    dist = getattr(ep, "dist", None)
+def _dist_facts(
+    dist: metadata.Distribution | str | None,
+) -> tuple[str | None, str | None, str | None]:
+    """(name, version, location) of a distribution (object or dist-info folder); None if unknown."""
     if dist is None:
         return None, None, None
+    if isinstance(dist, str):
+        return (*_name_and_version(lambda filename: read_metadata_text(dist, filename)), dist)
     location = getattr(dist, "_path", None)
-    name, version = _name_and_version(dist)
+    name, version = _name_and_version(dist.read_text)
     return name, version, (str(location) if location else None)
 
 
-def _name_and_version(dist: metadata.Distribution) -> tuple[str | None, str | None]:
+def _name_and_version(read_text: Callable[[str], str | None]) -> tuple[str | None, str | None]:
     """Name and Version from the metadata headers.
 
     Scans the header block directly: ``dist.name`` would build an ``email`` message for
     every distribution, which costs more than the rest of the listing.
     """
     try:
-        text = dist.read_text("METADATA") or dist.read_text("PKG-INFO") or ""
+        text = read_text("METADATA") or read_text("PKG-INFO") or ""
     except OSError:
         text = ""
     name = version = None
@@ -174,6 +181,30 @@ def _name_and_version(dist: metadata.Distribution) -> tuple[str | None, str | No
         elif key == "Version" and version is None:
             version = value.strip() or None
     return name, version
+
+
+def _raw_entry_points(path: list[str] | None) -> list[tuple[str, str, str, object]]:
+    """(group, name, value, distribution) of every entry point, in importlib.metadata order.
+
+    The direct scan (:mod:`takopi_core.entry_scan`) answers for the usual layout; anything
+    unusual goes through ``importlib.metadata`` itself.
+    """
+    scanned = scan_entry_points(path)
+    if scanned is not None:
+        return scanned  # type: ignore[return-value]
+    from importlib import metadata
+
+    if path is None:
+        all_eps = metadata.entry_points()
+    else:
+        all_eps = metadata.EntryPoints(
+            ep for dist in metadata.distributions(path=path) for ep in dist.entry_points
+        )
+    return [
+        (ep.group, ep.name, ep.value, getattr(ep, "dist", None))
+        for group in GROUPS.values()
+        for ep in all_eps.select(group=group)
+    ]
 
 
 def discover(
@@ -194,26 +225,29 @@ def discover(
     """
     allowlist = normalize_allowlist(allowlist_names)
     found = Discovery(allowlist=allowlist)
-    if path is None:
-        all_eps = metadata.entry_points()
-    else:
-        all_eps = metadata.EntryPoints(
-            ep for dist in metadata.distributions(path=path) for ep in dist.entry_points
-        )
+    raw = _raw_entry_points(path)
+    facts: dict[int, tuple[str | None, str | None, str | None]] = {}
     for kind in kinds:
         candidates: list[PluginEntry] = []
         seen_values: set[tuple[str, str, str | None]] = set()
-        for ep in all_eps.select(group=GROUPS[kind]):
-            dist_name, version, location = _dist_facts(ep)
-            marker = (ep.name, ep.value, dist_name)
+        group = GROUPS[kind]
+        for ep_group, ep_name, ep_value, dist in raw:
+            if ep_group != group:
+                continue
+            # Read each distribution's headers once, however many entry points it declares.
+            key = id(dist)
+            if key not in facts:
+                facts[key] = _dist_facts(dist)
+            dist_name, version, location = facts[key]
+            marker = (ep_name, ep_value, dist_name)
             if marker in seen_values:
                 continue  # the same distribution found twice on the path
             seen_values.add(marker)
             enabled = is_distribution_enabled(dist_name, allowlist)
             entry = PluginEntry(
                 kind=kind,
-                id=ep.name,
-                value=ep.value,
+                id=ep_name,
+                value=ep_value,
                 distribution=dist_name,
                 version=version,
                 enabled=enabled,
@@ -229,10 +263,10 @@ def discover(
                         "while [plugins] enabled is set",
                     )
                 )
-            elif not is_valid_id(ep.name):
-                found.errors.append(_error(entry, "invalid-id", invalid_id_message(ep.name)))
-            elif is_reserved(kind, ep.name):
-                found.errors.append(_error(entry, "reserved-id", reserved_id_message(ep.name)))
+            elif not is_valid_id(ep_name):
+                found.errors.append(_error(entry, "invalid-id", invalid_id_message(ep_name)))
+            elif is_reserved(kind, ep_name):
+                found.errors.append(_error(entry, "reserved-id", reserved_id_message(ep_name)))
             else:
                 candidates.append(entry)
         candidates.sort(key=lambda e: (e.id, e.distribution or "", e.value))
