@@ -447,27 +447,20 @@ async def handle_message(
 
     elapsed = clock() - started_at
 
-    if outcome.error is not None:
+    if outcome.error is not None or outcome.cancelled:
+        # Errors and cancellations always edit the progress message in place.
         tracker.set_resume(outcome.resume)
-        body = format_error(outcome.error)
-        logger.info("handle.error", error=body, elapsed=elapsed)
-        message = presenter.render_final(snapshot(), elapsed_s=elapsed, status="error", answer=body)
-        await send_result_message(
-            transport,
-            channel_id=incoming.channel_id,
-            message=message,
-            edit_ref=progress_msg,
-            replace_ref=progress_msg,
-            reply_to=user_ref,
-            notify=False,
-            thread_id=incoming.thread_id,
-        )
-        return
-
-    if outcome.cancelled:
-        tracker.set_resume(outcome.resume)
-        logger.info("handle.cancelled", elapsed=elapsed)
-        message = presenter.render_progress(snapshot(), elapsed_s=elapsed, label=CANCELLED_LABEL)
+        if outcome.error is not None:
+            body = format_error(outcome.error)
+            logger.info("handle.error", error=body, elapsed=elapsed)
+            message = presenter.render_final(
+                snapshot(), elapsed_s=elapsed, status="error", answer=body
+            )
+        else:
+            logger.info("handle.cancelled", elapsed=elapsed)
+            message = presenter.render_progress(
+                snapshot(), elapsed_s=elapsed, label=CANCELLED_LABEL
+            )
         await send_result_message(
             transport,
             channel_id=incoming.channel_id,
