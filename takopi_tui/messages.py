@@ -7,44 +7,47 @@ of the probe run it belongs to, so news from a cancelled run is ignored.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from .rows import EntryKey
-
 if TYPE_CHECKING:
     from takopi_core.probe import LoadResult
 
+    from .rows import EntryKey
 
-@dataclass
+
 class PluginChecking(Message):
     """The probe started loading one plugin (the row shows "loading")."""
 
-    run: int
-    key: EntryKey
+    def __init__(self, run: int, key: EntryKey) -> None:
+        super().__init__()
+        self.run = run
+        self.key = key
 
 
-@dataclass
 class PluginChecked(Message):
     """The probe finished one plugin, either way."""
 
-    run: int
-    result: LoadResult
+    def __init__(self, run: int, result: LoadResult) -> None:
+        super().__init__()
+        self.run = run
+        self.result = result
 
 
-@dataclass
 class ProbeFinished(Message):
     """A probe run ended: every plugin reported, or it was cancelled."""
 
-    run: int
-    cancelled: bool
+    def __init__(self, run: int, cancelled: bool) -> None:
+        super().__init__()
+        self.run = run
+        self.cancelled = cancelled
 
 
-@dataclass
 class ProbeCrashed(Message):
     """The probe machinery itself failed (not a plugin): shown, and the app carries on."""
 
-    run: int
-    error: str
+    def __init__(self, run: int, error: str) -> None:
+        super().__init__()
+        self.run = run
+        self.error = error

@@ -8,9 +8,8 @@ the widgets only have to draw. Keeping it here makes the rules testable without 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from takopi_core.ids import KINDS
 from takopi_core.plugins import (
@@ -48,8 +47,7 @@ _BROKEN_REASONS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class PluginRow:
+class PluginRow(NamedTuple):
     """Everything one table row and the detail pane show about one plugin."""
 
     key: str
@@ -195,8 +193,7 @@ def _problem_row(
     )
 
 
-@dataclass(frozen=True, slots=True)
-class RowFilter:
+class RowFilter(NamedTuple):
     """What the table shows: a kind, errors only, and the `/` text (all combined)."""
 
     kind: str | None = None
@@ -227,8 +224,7 @@ class RowFilter:
         return " · ".join(parts)
 
 
-@dataclass(frozen=True, slots=True)
-class Counts:
+class Counts(NamedTuple):
     """The summary line's numbers."""
 
     plugins: int

@@ -8,9 +8,8 @@ warnings, a refusal) is decided by the planner in :mod:`takopi_core.enablement`,
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from takopi_core.ids import normalize_dist_name
 from takopi_core.plugins import Discovery, is_distribution_enabled, normalize_allowlist
@@ -19,8 +18,7 @@ if TYPE_CHECKING:
     from takopi_core.config import ConfigFile
 
 
-@dataclass(frozen=True, slots=True)
-class ConfigView:
+class ConfigView(NamedTuple):
     """What the screen needs from takopi.toml: the enabled list and what it must not hide."""
 
     enabled: list[str]
@@ -58,8 +56,7 @@ EMPTY_LIST_NOTE = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class StagingPlan:
+class StagingPlan(NamedTuple):
     """What saving the staged toggles would write, and what to tell the user first."""
 
     enabled: list[str]
@@ -73,11 +70,29 @@ class StagingPlan:
     """Why this cannot be written (nothing is staged when set)."""
 
 
-@dataclass(frozen=True, slots=True)
 class Staging:
-    """Ordered staged toggles: distribution name (metadata spelling) -> enable?"""
+    """Ordered staged toggles: distribution name (metadata spelling) -> enable?
 
-    wants: tuple[tuple[str, bool], ...] = field(default_factory=tuple)
+    Immutable: every change returns a new Staging. (A plain class: a dataclass costs a
+    millisecond of start-up to create.)
+    """
+
+    __slots__ = ("wants",)
+
+    def __init__(self, wants: tuple[tuple[str, bool], ...] = ()) -> None:
+        object.__setattr__(self, "wants", tuple(wants))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Staging is immutable (tried to set {name!r})")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Staging) and other.wants == self.wants
+
+    def __hash__(self) -> int:
+        return hash(self.wants)
+
+    def __repr__(self) -> str:
+        return f"Staging(wants={self.wants!r})"
 
     def __len__(self) -> int:
         return len(self.wants)

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from textual import on
 from textual.app import ComposeResult
@@ -59,8 +58,7 @@ ALL_PROBES = "probe-all"
 ONE_PROBE = "probe-one"
 
 
-@dataclass(frozen=True, slots=True)
-class ScreenOptions:
+class ScreenOptions(NamedTuple):
     """What the app hands the screen: where to look, how to probe, what to show."""
 
     config_path: Path
