@@ -7,6 +7,7 @@ Every text shown here may come from a plugin or from the user's config, so it is
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -15,10 +16,15 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+#: The dialogs' styles (also the setup wizard's frame), parsed when the first one opens rather
+#: than at start-up. Absolute, like the app's CSS_PATH, so subclasses elsewhere find it.
+DIALOG_CSS = Path(__file__).with_name("dialogs.tcss")
+
 
 class ConfirmDialog(ModalScreen[bool]):
     """Ask a yes/no question; dismisses with True for yes."""
 
+    CSS_PATH = DIALOG_CSS
     BINDINGS = [
         Binding("y", "answer(True)", "Yes", show=False),
         Binding("n,escape", "answer(False)", "No", show=False),
@@ -74,6 +80,7 @@ def diff_content(diff: str) -> Content:
 class DiffDialog(ModalScreen[bool]):
     """Preview the change to the config file; dismisses with True to save."""
 
+    CSS_PATH = DIALOG_CSS
     BINDINGS = [
         Binding("ctrl+s,y", "answer(True)", "Save", show=False),
         Binding("n,escape", "answer(False)", "Cancel", show=False),

@@ -16,6 +16,7 @@ from textual.widgets import Static
 
 from ..rows import Status
 from ..widgets.plugin_table import STATUS_GLYPHS
+from .dialogs import DIALOG_CSS
 
 EXTRA_KEYS: tuple[tuple[str, str], ...] = (
     ("↑ ↓ j k", "Move in the table"),
@@ -72,6 +73,7 @@ def help_content(keys: Sequence[tuple[str, str]]) -> Content:
 class HelpScreen(ModalScreen[None]):
     """A modal list of keys, marks and statuses; any of escape, q or ? closes it."""
 
+    CSS_PATH = DIALOG_CSS
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close", show=False)]
 
     def __init__(self, keys: Sequence[tuple[str, str]]) -> None:

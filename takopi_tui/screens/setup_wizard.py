@@ -63,7 +63,7 @@ from takopi_core.setup_flow import (
     save_plan,
 )
 
-from .dialogs import ConfirmDialog, diff_content
+from .dialogs import DIALOG_CSS, ConfirmDialog, diff_content
 
 STEPS = len(STEP_TITLES)
 
@@ -147,7 +147,7 @@ class SetupWizard(ModalScreen[WizardOutcome | None]):
     """Set up a transport in six steps (see the module docstring)."""
 
     # Parsed when the wizard first opens rather than at start-up (absolute, like the app's).
-    CSS_PATH = Path(__file__).with_name("setup_wizard.tcss")
+    CSS_PATH = [DIALOG_CSS, Path(__file__).with_name("setup_wizard.tcss")]
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", tooltip="Close the wizard (asks first)"),
     ]
