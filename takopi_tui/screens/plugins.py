@@ -160,9 +160,8 @@ class PluginsScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield SummaryLine(id="summary")
-        yield Static("", id="banner")
-        # The filter bar (an Input) is mounted when `/` is first pressed: start-up does not
-        # pay for importing, styling and mounting a widget nobody sees yet.
+        # The banner is mounted with its first message, and the filter bar (an Input) when
+        # `/` is first pressed: start-up does not pay for widgets nobody sees yet.
         yield PluginTable(id="plugins")
         with Horizontal(id="panes"):
             yield DetailPane(id="details")
@@ -453,7 +452,15 @@ class PluginsScreen(Screen[None]):
         self.set_focus(self.query_one(DetailPane))
 
     def show_banner(self, text: str, level: str = "info") -> None:
-        banner = self.query_one("#banner", Static)
+        """Say ``text`` above the table (plain text, never markup); "" hides the banner."""
+        found = self.query("#banner")
+        if found:
+            banner = found.first(Static)
+        elif not text:
+            return
+        else:
+            banner = Static("", id="banner")
+            self.mount(banner, after=self.query_one(SummaryLine))
         banner.update(Content(text))
         banner.set_classes(f"-{level}" if text else "")
         banner.display = bool(text)
