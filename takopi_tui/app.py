@@ -19,8 +19,9 @@ from textual.screen import Screen
 from takopi_core.config import resolve_config_path
 
 from .environment import Environment
+from .initial_read import InitialRead
 from .probing import ProbeFactory, real_probe
-from .screens.plugins import InitialRead, PluginsScreen, ScreenOptions
+from .screens.plugins import PluginsScreen, ScreenOptions
 from .widgets.plugin_table import PluginTable
 
 if TYPE_CHECKING:
@@ -88,16 +89,16 @@ class TakopiApp(App[None]):
         self._setup_service = setup_service
         self._hand_over = hand_over
         self._setup_available: bool | None = None
-        self._initial_read: InitialRead | None = None
+        # Read the config and discover plugins while Textual starts the driver, parses the
+        # styles and builds the widgets (in a child process on another core where that is
+        # safe: see initial_read); the plugins screen picks the result up on mount.
+        self._initial_read: InitialRead | None = InitialRead(
+            self.options.config_path, self.options.search_path
+        )
+        self._initial_read.start()
 
     started = False
     """True once the app is on screen (the CLI falls back to plain text only before that)."""
-
-    def on_load(self) -> None:
-        # Read the config and discover plugins while Textual starts the driver, parses the
-        # styles and builds the widgets; the plugins screen picks the result up on mount.
-        self._initial_read = InitialRead(self.options.config_path, self.options.search_path)
-        self._initial_read.start()
 
     def on_mount(self) -> None:
         self.started = True

@@ -7,7 +7,6 @@ error grouping, and ``ConfigFile`` for reading, diffing and saving the config.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -26,6 +25,7 @@ from takopi_core.ids import normalize_dist_name
 from takopi_core.plugins import Discovery, PluginEntry, discover
 
 from ..environment import Environment, display_path
+from ..initial_read import InitialRead
 from ..messages import PluginChecked, PluginChecking, ProbeCrashed, ProbeFinished
 from ..probing import ProbeFactory, ProbeRequest, ProbeRun
 from ..rows import EntryKey, PluginRow, RowFilter, Status, build_rows, count_rows
@@ -68,44 +68,6 @@ class ScreenOptions(NamedTuple):
     environment: Environment
     watch_interval: float | None
     check_setup: bool = True
-
-
-class InitialRead(threading.Thread):
-    """The first config read and discovery, on a thread started while Textual starts up.
-
-    The app starts it from its Load event (before the driver, the styles and the widgets);
-    the screen's first ``reload`` joins it. Reading files lets the main thread run meanwhile.
-    """
-
-    def __init__(self, config_path: Path, search_path: Sequence[str] | None) -> None:
-        super().__init__(name="takopi-initial-read", daemon=True)
-        self.config_path = config_path
-        self.search_path = list(search_path) if search_path is not None else None
-        self.config: ConfigView | None = None
-        self.config_error: ConfigError | None = None
-        self.discovery: Discovery | None = None
-        self.failure: BaseException | None = None
-
-    def run(self) -> None:
-        try:
-            try:
-                self.config = read_config_view(self.config_path)
-            except ConfigError as exc:
-                self.config_error = exc
-            enabled = self.config.enabled if self.config is not None else []
-            self.discovery = discover(enabled, path=self.search_path)
-        except BaseException as exc:  # handed to the main thread by result()
-            self.failure = exc
-
-    def result(self) -> tuple[ConfigView, Discovery]:
-        """Wait for the read; raise what it raised (a ConfigError for an unreadable file)."""
-        self.join()
-        if self.failure is not None:
-            raise self.failure
-        if self.config_error is not None:
-            raise self.config_error
-        assert self.config is not None and self.discovery is not None
-        return self.config, self.discovery
 
 
 class PluginsScreen(Screen[None]):
