@@ -137,8 +137,11 @@ class PluginsScreen(Screen[None]):
     def on_mount(self) -> None:
         self.title = "takopi"
         self.sub_title = "plugins"
+        # Focus now rather than with focus() (deferred to the next loop turn), so the footer
+        # below is drawn with the table's keys and the first frame is the final one.
+        self.set_focus(self.table, scroll_visible=False)
         self.reload(initial=True)
-        self.table.focus()
+        self.query_one(KeyBar).show_bindings(self)
         if self.options.watch_interval:
             self.set_interval(self.options.watch_interval, self.poll_sources, name="watch")
 

@@ -58,13 +58,14 @@ class KeyBar(Static):
     """Shows the bindings that apply on its screen; redrawn when they change."""
 
     def on_mount(self) -> None:
-        self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
-        self._bindings_changed(self.screen)
+        self.screen.bindings_updated_signal.subscribe(self, self.show_bindings)
+        self.show_bindings(self.screen)
 
     def on_unmount(self) -> None:
         self.screen.bindings_updated_signal.unsubscribe(self)
 
-    def _bindings_changed(self, screen: Screen) -> None:
+    def show_bindings(self, screen: Screen) -> None:
+        """Show the keys that apply on ``screen`` now (not redrawn when they did not change)."""
         active = screen.active_bindings
         bindings = [(b.binding, b.enabled) for b in active.values()]
         palette = None
