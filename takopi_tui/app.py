@@ -90,8 +90,7 @@ class TakopiApp(App[None]):
         self._hand_over = hand_over
         self._setup_available: bool | None = None
         # Read the config and discover plugins while Textual starts the driver, parses the
-        # styles and builds the widgets (in a child process on another core where that is
-        # safe: see initial_read); the plugins screen picks the result up on mount.
+        # styles and builds the widgets; the plugins screen picks the result up on mount.
         self._initial_read: InitialRead | None = InitialRead(
             self.options.config_path, self.options.search_path
         )
