@@ -31,13 +31,22 @@ def _normalize(name: str) -> str:
 
 def read_metadata_text(folder: str, filename: str) -> str | None:
     """A file of a dist-info folder, as ``PathDistribution.read_text`` reads it."""
+    # Raw os.open/os.read: half the cost of open() (no file objects), which counts with a
+    # few hundred distributions. Bytes then decode is the same text once split into lines
+    # (both decode strictly; universal newlines only matter to splitlines).
     try:
-        # Bytes then decode: cheaper than a text wrapper, and the same text once split
-        # into lines (both decode strictly; universal newlines only matter to splitlines).
-        with open(os.path.join(folder, filename), "rb") as handle:
-            return handle.read().decode("utf-8")
+        fd = os.open(f"{folder}{os.sep}{filename}", os.O_RDONLY)
     except _MISSING:
         return None
+    try:
+        chunks = []
+        while chunk := os.read(fd, 65536):
+            chunks.append(chunk)
+    except _MISSING:  # a folder named like the file: EISDIR comes from the read
+        return None
+    finally:
+        os.close(fd)
+    return b"".join(chunks).decode("utf-8")
 
 
 def _only_path_finder() -> bool:
@@ -72,6 +81,7 @@ def scan_entry_points(path: list[str] | None = None) -> list[ScannedEntry] | Non
             continue
         # Path() normalizes the folder name once; children are plain names.
         base = str(Path(root))
+        prefix = base if base.endswith(os.sep) else base + os.sep  # "/" stays "/"
         by_name: dict[str, list[str]] = {}
         for child in children:
             low = child.lower()
@@ -88,7 +98,7 @@ def scan_entry_points(path: list[str] | None = None) -> list[ScannedEntry] | Non
                     if normalized in seen:
                         continue
                     seen.add(normalized)
-                folder = child if base == "." else os.path.join(base, child)
+                folder = child if base == "." else prefix + child
                 entries = _parse(read_metadata_text(folder, "entry_points.txt") or "", folder)
                 if entries is None:
                     return None
