@@ -16,6 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.content import Content
+from textual.geometry import Size
 from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import get_current_worker
@@ -101,7 +102,7 @@ class PluginsScreen(Screen[None]):
         self.discovery = Discovery()
         self.config = ConfigView(enabled=[])
         self.results: dict[EntryKey, LoadResult] = {}
-        self.loading: set[EntryKey] = set()
+        self.checking: set[EntryKey] = set()  # not "loading": that is a Textual reactive
         self.staging = Staging()
         self.plan: StagingPlan | None = None
         self.row_filter = RowFilter()
@@ -129,6 +130,17 @@ class PluginsScreen(Screen[None]):
             yield DetailPane(id="details")
             yield ErrorPane(id="errors")
         yield KeyBar(id="keys")
+
+    def _screen_resized(self, size: Size) -> None:
+        # Textual (8.2) lays the whole screen out and repaints it for every Resize it gets,
+        # even one that does not change the size. At start-up three arrive (the app's first
+        # size, the driver's report, the screen's own first layout) with other messages
+        # between them, so they are not coalesced: two full layouts for nothing. A real
+        # change of size still goes through, and pending layout work is done by the
+        # screen's update timer either way.
+        if size == self._compositor.size:
+            return
+        super()._screen_resized(size)
 
     @property
     def table(self) -> PluginTable:
@@ -286,16 +298,16 @@ class PluginsScreen(Screen[None]):
 
     def _forget_run(self, run: int) -> None:
         self._live_runs.pop(run, None)
-        self.loading -= self._run_keys.pop(run, set())
+        self.checking -= self._run_keys.pop(run, set())
 
     def on_plugin_checking(self, message: PluginChecking) -> None:
         if message.run in self._live_runs:
-            self.loading.add(message.key)
+            self.checking.add(message.key)
             self.schedule_refresh()
 
     def on_plugin_checked(self, message: PluginChecked) -> None:
         if message.run in self._live_runs:
-            self.loading.discard(message.result.key)
+            self.checking.discard(message.result.key)
             self.results[message.result.key] = message.result
             self.schedule_refresh()
 
@@ -335,7 +347,7 @@ class PluginsScreen(Screen[None]):
         self.rows = build_rows(
             self.discovery,
             self.results,
-            self.loading,
+            self.checking,
             allowlist_after=self.discovery.allowlist if self.plan is None else allowlist_after,
         )
         shown = [row for row in self.rows if self.row_filter.accepts(row)]
