@@ -27,7 +27,6 @@ from takopi_core.plugins import Discovery, PluginEntry, discover
 
 from ..environment import Environment, display_path
 from ..initial_read import InitialRead
-from ..messages import PluginChecked, PluginChecking, ProbeCrashed, ProbeFinished
 from ..probing import ProbeFactory, ProbeRequest, ProbeRun
 from ..rows import EntryKey, PluginRow, RowFilter, Status, build_rows, count_rows
 from ..staging import (
@@ -38,7 +37,6 @@ from ..staging import (
     config_view,
     read_config_view,
 )
-from ..watch import SourceWatcher
 from ..widgets.detail_pane import DetailPane, plain_text
 from ..widgets.error_pane import ErrorPane
 from ..widgets.key_bar import KeyBar
@@ -50,6 +48,8 @@ if TYPE_CHECKING:
 
     from takopi_core.probe import LoadResult
 
+    from ..messages import PluginChecked, PluginChecking, ProbeCrashed, ProbeFinished
+    from ..watch import SourceWatcher
     from ..widgets.filter_bar import FilterBar
 
 KIND_KEYS = Binding.Group("Kind", compact=True)
@@ -108,7 +108,7 @@ class PluginsScreen(Screen[None]):
         self.row_filter = RowFilter()
         self.rows: list[PluginRow] = []
         self.config_error: str | None = None
-        self.watcher = SourceWatcher(options.config_path, options.search_path)
+        self._watcher: SourceWatcher | None = None
         self._run_counter = 0
         self._live_runs: dict[int, str] = {}  # run number -> probe group
         self._probes: dict[str, ProbeRun] = {}
@@ -141,6 +141,15 @@ class PluginsScreen(Screen[None]):
         if size == self._compositor.size:
             return
         super()._screen_resized(size)
+
+    @property
+    def watcher(self) -> SourceWatcher:
+        """Notices changed files; made when first needed, after the first paint."""
+        if self._watcher is None:
+            from ..watch import SourceWatcher
+
+            self._watcher = SourceWatcher(self.options.config_path, self.options.search_path)
+        return self._watcher
 
     @property
     def table(self) -> PluginTable:
@@ -276,6 +285,8 @@ class PluginsScreen(Screen[None]):
 
     def _drive_probe(self, probe: ProbeRun, run: int) -> None:
         """Worker thread: read results and post them; never touches widgets."""
+        from ..messages import PluginChecked, PluginChecking, ProbeCrashed, ProbeFinished
+
         worker = get_current_worker()
         try:
             for result in probe.results(
