@@ -7,7 +7,7 @@ driver. The clock starts just before the child is spawned and stops when the chi
 from a callback that runs after the screen refresh that drew the filled table
 (``PluginTable.Populated`` is sent then; for the bare app: ``call_after_refresh`` from mount).
 The takopi app runs as a user runs it: it reads takopi.toml and discovers the 200
-distributions for real (on a thread started from the app's Load event, joined before the
+distributions for real (on a thread started when the app is created, joined before the
 first layout), and the full table is drawn. Not inside the measured time: the file watcher's
 first scan and the probe's child process, which start right after that first paint. Each
 child also reports its peak resident memory then.
