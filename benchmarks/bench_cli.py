@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from distfactory import ENGINE_GROUP, Dist, write_dists  # noqa: E402
+from distfactory import ENGINE_GROUP, Dist, write_dists
 
 PLUGIN_CODE = """
 from takopi.api import EngineBackend

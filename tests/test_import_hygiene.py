@@ -9,10 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import REPO_ROOT
 from distfactory import write_dists
 from plugin_zoo import GOOD_COMMAND, GOOD_TRANSPORT, engine
-
-from conftest import REPO_ROOT
 
 PROBE = """
 import json, sys
