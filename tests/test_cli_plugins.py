@@ -108,9 +108,7 @@ def test_json_output(site: Path) -> None:
     items = json.loads(proc.stdout)
     by_id = {item["id"]: item for item in items}
     for item in items:
-        assert {"kind", "id", "value", "distribution", "version", "enabled", "builtin"} <= set(
-            item
-        )
+        assert {"kind", "id", "value", "distribution", "version", "enabled", "builtin"} <= set(item)
         assert {"status", "error", "load_ms"} <= set(item)
     assert by_id["good"]["status"] == "ok" and by_id["good"]["error"] is None
     assert by_id["raises"]["status"] == "failed"
