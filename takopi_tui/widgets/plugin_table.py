@@ -85,11 +85,6 @@ def status_cell(row: PluginRow) -> Cell:
     return Cell(label, style)
 
 
-def status_text(row: PluginRow) -> Text:
-    """The Status cell as ``Text``."""
-    return status_cell(row).to_text()
-
-
 def row_spec(row: PluginRow) -> tuple[Cell, ...]:
     """The seven cells of ``row``, in column order, as plain strings and style names."""
     dim = "dim" if not row.enabled and not row.staged else ""
