@@ -36,15 +36,15 @@ BACKEND = EngineBackend(id="{id}", build_runner=lambda config, path: None)
 IN_PROCESS = """
 import time
 t0 = time.perf_counter()
-from takopi_core.plugins import discover
-from takopi_core.loading import load_entry
+from takopi_core.plugins.discovery import discover
+from takopi_core.plugins.loading import load_entry
 for entry in discover().visible():
     load_entry(entry)
 """
 
 VIA_PROBE = """
-from takopi_core.plugins import discover
-from takopi_core.probe import probe_all
+from takopi_core.plugins.discovery import discover
+from takopi_core.plugins.probe import probe_all
 results = probe_all(discover().visible())
 assert all(r.ok for r in results), [r.message for r in results if not r.ok]
 """

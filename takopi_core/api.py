@@ -17,7 +17,7 @@ TAKOPI_PLUGIN_API_VERSION = 1
 #: Where each exported name lives. The one list of the API; tests/test_api.py checks that
 #: the TYPE_CHECKING imports below say the same.
 _EXPORTS: dict[str, tuple[str, ...]] = {
-    "backends": (
+    "plugins.backends": (
         "CommandBackend",
         "EngineBackend",
         "EngineConfig",
@@ -26,14 +26,14 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "TransportBackend",
         "install_issue",
     ),
-    "bridge": (
+    "run.bridge": (
         "ExecBridgeConfig",
         "IncomingMessage",
         "RunningTask",
         "RunningTasks",
         "handle_message",
     ),
-    "commands": (
+    "run.commands": (
         "CommandContext",
         "CommandExecutor",
         "CommandResult",
@@ -43,14 +43,14 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "get_command",
         "list_command_ids",
     ),
-    "config_compat": ("HOME_CONFIG_PATH", "read_config", "write_config"),
-    "context": ("RunContext", "reset_run_base_dir", "set_run_base_dir"),
-    "directives": ("DirectiveError",),
+    "config.compat": ("HOME_CONFIG_PATH", "read_config", "write_config"),
+    "run.context": ("RunContext", "reset_run_base_dir", "set_run_base_dir"),
+    "run.directives": ("DirectiveError",),
     "errors": ("ConfigError",),
-    "events": ("EventFactory",),
+    "run.events": ("EventFactory",),
     "ids": ("RESERVED_COMMAND_IDS",),
-    "logs": ("bind_run_context", "clear_context", "get_logger", "suppress_logs"),
-    "model": (
+    "run.logs": ("bind_run_context", "clear_context", "get_logger", "suppress_logs"),
+    "run.model": (
         "Action",
         "ActionEvent",
         "CompletedEvent",
@@ -58,13 +58,13 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "ResumeToken",
         "StartedEvent",
     ),
-    "progress": ("ActionState", "ProgressState", "ProgressTracker"),
-    "runner": ("BaseRunner", "JsonlSubprocessRunner", "Runner", "RunnerUnavailableError"),
-    "runtime": ("ResolvedMessage", "ResolvedRunner", "TransportRuntime", "list_backends"),
-    "scheduler": ("ThreadJob", "ThreadScheduler"),
-    "settings": ("load_settings",),
-    "setup_fields": ("SetupField",),
-    "transport": ("MessageRef", "Presenter", "RenderedMessage", "SendOptions", "Transport"),
+    "run.progress": ("ActionState", "ProgressState", "ProgressTracker"),
+    "run.runner": ("BaseRunner", "JsonlSubprocessRunner", "Runner", "RunnerUnavailableError"),
+    "run.runtime": ("ResolvedMessage", "ResolvedRunner", "TransportRuntime", "list_backends"),
+    "run.scheduler": ("ThreadJob", "ThreadScheduler"),
+    "config.settings": ("load_settings",),
+    "plugins.fields": ("SetupField",),
+    "run.transport": ("MessageRef", "Presenter", "RenderedMessage", "SendOptions", "Transport"),
 }
 
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
@@ -86,7 +86,11 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # for type checkers and editors; the runtime uses _EXPORTS
-    from .backends import (
+    from takopi_core.config.compat import HOME_CONFIG_PATH, read_config, write_config
+    from takopi_core.config.settings import load_settings
+    from takopi_core.errors import ConfigError
+    from takopi_core.ids import RESERVED_COMMAND_IDS
+    from takopi_core.plugins.backends import (
         CommandBackend,
         EngineBackend,
         EngineConfig,
@@ -95,14 +99,15 @@ if TYPE_CHECKING:  # for type checkers and editors; the runtime uses _EXPORTS
         TransportBackend,
         install_issue,
     )
-    from .bridge import (
+    from takopi_core.plugins.fields import SetupField
+    from takopi_core.run.bridge import (
         ExecBridgeConfig,
         IncomingMessage,
         RunningTask,
         RunningTasks,
         handle_message,
     )
-    from .commands import (
+    from takopi_core.run.commands import (
         CommandContext,
         CommandExecutor,
         CommandResult,
@@ -112,14 +117,11 @@ if TYPE_CHECKING:  # for type checkers and editors; the runtime uses _EXPORTS
         get_command,
         list_command_ids,
     )
-    from .config_compat import HOME_CONFIG_PATH, read_config, write_config
-    from .context import RunContext, reset_run_base_dir, set_run_base_dir
-    from .directives import DirectiveError
-    from .errors import ConfigError
-    from .events import EventFactory
-    from .ids import RESERVED_COMMAND_IDS
-    from .logs import bind_run_context, clear_context, get_logger, suppress_logs
-    from .model import (
+    from takopi_core.run.context import RunContext, reset_run_base_dir, set_run_base_dir
+    from takopi_core.run.directives import DirectiveError
+    from takopi_core.run.events import EventFactory
+    from takopi_core.run.logs import bind_run_context, clear_context, get_logger, suppress_logs
+    from takopi_core.run.model import (
         Action,
         ActionEvent,
         CompletedEvent,
@@ -127,10 +129,24 @@ if TYPE_CHECKING:  # for type checkers and editors; the runtime uses _EXPORTS
         ResumeToken,
         StartedEvent,
     )
-    from .progress import ActionState, ProgressState, ProgressTracker
-    from .runner import BaseRunner, JsonlSubprocessRunner, Runner, RunnerUnavailableError
-    from .runtime import ResolvedMessage, ResolvedRunner, TransportRuntime, list_backends
-    from .scheduler import ThreadJob, ThreadScheduler
-    from .settings import load_settings
-    from .setup_fields import SetupField
-    from .transport import MessageRef, Presenter, RenderedMessage, SendOptions, Transport
+    from takopi_core.run.progress import ActionState, ProgressState, ProgressTracker
+    from takopi_core.run.runner import (
+        BaseRunner,
+        JsonlSubprocessRunner,
+        Runner,
+        RunnerUnavailableError,
+    )
+    from takopi_core.run.runtime import (
+        ResolvedMessage,
+        ResolvedRunner,
+        TransportRuntime,
+        list_backends,
+    )
+    from takopi_core.run.scheduler import ThreadJob, ThreadScheduler
+    from takopi_core.run.transport import (
+        MessageRef,
+        Presenter,
+        RenderedMessage,
+        SendOptions,
+        Transport,
+    )

@@ -16,7 +16,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from takopi_core.config import resolve_config_path
+from takopi_core.config.file import resolve_config_path
 
 from .environment import Environment
 from .initial_read import InitialRead
@@ -160,7 +160,7 @@ class TakopiApp(App[None]):
         if self._setup_service is not None:
             service = self._setup_service()
         else:
-            from takopi_core.setup_flow import SetupSession
+            from takopi_core.setup.flow import SetupSession
 
             options = self.options
             limit = {"timeout": options.timeout} if options.timeout is not None else {}

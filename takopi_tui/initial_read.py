@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from takopi_core.errors import ConfigError
-from takopi_core.plugins import Discovery, discover
+from takopi_core.plugins.discovery import Discovery, discover
 
 from .staging import ConfigView, read_config_view
 

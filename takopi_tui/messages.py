@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 if TYPE_CHECKING:
-    from takopi_core.probe import LoadResult
+    from takopi_core.plugins.probe import LoadResult
 
     from .rows import EntryKey
 

@@ -2,7 +2,7 @@
 
 The app never loads plugin code itself: it asks a factory for a probe over some entries and
 reads results from it in a thread worker. The default factory is the real
-:class:`takopi_core.probe.Probe` (a child process); tests pass their own.
+:class:`takopi_core.plugins.probe.Probe` (a child process); tests pass their own.
 """
 
 from __future__ import annotations
@@ -12,14 +12,14 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
-from takopi_core.plugins import PluginEntry
+from takopi_core.plugins.discovery import PluginEntry
 
 if TYPE_CHECKING:  # the probe module loads when the first run starts, after the first paint
-    from takopi_core.probe import LoadResult
+    from takopi_core.plugins.probe import LoadResult
 
 
 class ProbeRun(Protocol):
-    """One run over some entries (what :class:`takopi_core.probe.Probe` provides)."""
+    """One run over some entries (what :class:`takopi_core.plugins.probe.Probe` provides)."""
 
     def results(
         self, on_start: Callable[[PluginEntry], None] | None = None
@@ -58,7 +58,7 @@ def child_environment(
 
 def real_probe(request: ProbeRequest) -> ProbeRun:
     """The real probe: a child process of this interpreter."""
-    from takopi_core.probe import Probe
+    from takopi_core.plugins.probe import Probe
 
     limit = {"timeout": request.timeout} if request.timeout is not None else {}
     return Probe(

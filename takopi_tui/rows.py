@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, NamedTuple
 
 from takopi_core.ids import KINDS
-from takopi_core.plugins import (
+from takopi_core.plugins.discovery import (
     Discovery,
     DiscoveryError,
     PluginEntry,
@@ -20,7 +20,7 @@ from takopi_core.plugins import (
 )
 
 if TYPE_CHECKING:
-    from takopi_core.probe import LoadResult
+    from takopi_core.plugins.probe import LoadResult
 
 EntryKey = tuple[str, str, str | None]
 
@@ -175,7 +175,7 @@ def _problem_row(
     allowlist: frozenset[str] | None,
     after: frozenset[str] | None,
 ) -> PluginRow:
-    from takopi_core.plugins import is_builtin_distribution
+    from takopi_core.plugins.discovery import is_builtin_distribution
 
     return PluginRow(
         key=row_key(problem.kind, problem.id, problem.distribution, problem.value),

@@ -1,8 +1,8 @@
 """Staged toggles: which distributions the user asked to enable or disable, not yet saved.
 
 This is UI state only. What the toggles mean for ``[plugins] enabled`` (the new list, the
-warnings, a refusal) is decided by the planner in :mod:`takopi_core.enablement`, the same one
-`takopi plugins enable|disable` uses; this module only adapts its answer for the screen.
+warnings, a refusal) is decided by the planner in :mod:`takopi_core.plugins.enablement`, the same
+one `takopi plugins enable|disable` uses; this module only adapts its answer for the screen.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from takopi_core.ids import normalize_dist_name
-from takopi_core.plugins import Discovery, is_distribution_enabled, normalize_allowlist
+from takopi_core.plugins.discovery import Discovery, is_distribution_enabled, normalize_allowlist
 
 if TYPE_CHECKING:
-    from takopi_core.config import ConfigFile
+    from takopi_core.config.file import ConfigFile
 
 
 class ConfigView(NamedTuple):
@@ -28,13 +28,13 @@ class ConfigView(NamedTuple):
 
 def read_config_view(config_path: Path) -> ConfigView:
     """Read takopi.toml through ConfigFile; a ConfigError names the file and the key path."""
-    from takopi_core.config import ConfigFile
+    from takopi_core.config.file import ConfigFile
 
     return config_view(ConfigFile.load(config_path))
 
 
 def config_view(config: ConfigFile) -> ConfigView:
-    from takopi_core.config import enabled_list
+    from takopi_core.config.file import enabled_list
 
     data = config.data
     return ConfigView(
@@ -126,7 +126,7 @@ class Staging:
 
     def plan(self, config: ConfigView, discovery: Discovery) -> StagingPlan:
         """Ask the core planner what the toggles make of the config's enabled list."""
-        from takopi_core.enablement import EnablementError, plan_enabled
+        from takopi_core.plugins.enablement import EnablementError, plan_enabled
 
         current = normalize_allowlist(config.enabled)
         try:

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-from takopi_core.plugins import Discovery
+from takopi_core.plugins.discovery import Discovery
 
 #: Stop walking a package after this many files: a huge package should not slow the poll.
 MAX_FILES_PER_PACKAGE = 400

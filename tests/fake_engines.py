@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from takopi_core.events import EventFactory
-from takopi_core.model import ResumeToken, StartedEvent, TakopiEvent
-from takopi_core.runner import JsonlSubprocessRunner, ResumeTokenMixin
+from takopi_core.run.events import EventFactory
+from takopi_core.run.model import ResumeToken, StartedEvent, TakopiEvent
+from takopi_core.run.runner import JsonlSubprocessRunner, ResumeTokenMixin
 
 PREAMBLE = """\
 import json, os, signal, subprocess, sys, time

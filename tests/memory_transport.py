@@ -9,9 +9,9 @@ from typing import Any
 
 import anyio
 
-from takopi_core.model import ResumeToken, TakopiEvent
-from takopi_core.runner import BaseRunner, ResumeTokenMixin
-from takopi_core.transport import ChannelId, MessageRef, RenderedMessage, SendOptions
+from takopi_core.run.model import ResumeToken, TakopiEvent
+from takopi_core.run.runner import BaseRunner, ResumeTokenMixin
+from takopi_core.run.transport import ChannelId, MessageRef, RenderedMessage, SendOptions
 
 
 @dataclass(frozen=True)

@@ -60,7 +60,7 @@ def test_type_checking_imports_match_the_export_table() -> None:
         if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"
     )
     imported = {
-        (node.module, alias.name)
+        (str(node.module).removeprefix("takopi_core."), alias.name)
         for node in block.body
         if isinstance(node, ast.ImportFrom)
         for alias in node.names
@@ -79,5 +79,5 @@ def test_a_simple_plugin_does_not_pay_for_the_run_pipeline() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     modules = set(json.loads(out))
-    assert "takopi_core.backends" in modules
-    assert not {"anyio", "asyncio", "takopi_core.bridge", "takopi_core.runtime"} & modules
+    assert "takopi_core.plugins.backends" in modules
+    assert not {"anyio", "asyncio", "takopi_core.run.bridge", "takopi_core.run.runtime"} & modules

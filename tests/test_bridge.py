@@ -12,7 +12,7 @@ import pytest
 from fake_engines import FakeRunner, write_engine
 from memory_transport import MemoryTransport, ScriptedRunner, events_script
 
-from takopi_core.bridge import (
+from takopi_core.run.bridge import (
     ExecBridgeConfig,
     IncomingMessage,
     RunningTask,
@@ -20,10 +20,10 @@ from takopi_core.bridge import (
     format_error,
     handle_message,
 )
-from takopi_core.events import EventFactory
-from takopi_core.model import ResumeToken, TakopiEvent
-from takopi_core.progress import MarkdownPresenter
-from takopi_core.transport import MessageRef, RenderedMessage
+from takopi_core.run.events import EventFactory
+from takopi_core.run.model import ResumeToken, TakopiEvent
+from takopi_core.run.progress import MarkdownPresenter
+from takopi_core.run.transport import MessageRef, RenderedMessage
 
 pytestmark = pytest.mark.anyio
 

@@ -95,7 +95,7 @@ def test_reading_commands_do_not_import_tomlkit(config_path: Path) -> None:
         "for argv in (['config', 'show'], ['config', 'get', 'transport'], ['config', 'path']):\n"
         "    main(argv)\n"
         "assert 'tomlkit' not in sys.modules, 'tomlkit imported'\n"
-        "assert 'takopi_core.config_edit' not in sys.modules\n"
+        "assert 'takopi_core.config.edit' not in sys.modules\n"
         "print('clean')\n"
     )
     result = subprocess.run(

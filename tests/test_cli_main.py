@@ -38,13 +38,13 @@ def test_version() -> None:
 
 def test_help_imports_no_subcommand_module(site: Path) -> None:
     modules = _modules_after(["--help"], site)
-    assert not {m for m in modules if m.startswith("takopi_core.cli_")}
+    assert not {m for m in modules if m.startswith("takopi_core.cli.")}
 
 
 def test_a_command_imports_only_its_own_module(site: Path) -> None:
     modules = _modules_after(["plugins"], site)
-    loaded = {m for m in modules if m.startswith("takopi_core.cli_")}
-    assert loaded == {"takopi_core.cli_plugins", "takopi_core.cli_enable"}
+    loaded = {m for m in modules if m.startswith("takopi_core.cli.")}
+    assert loaded == {"takopi_core.cli.plugins", "takopi_core.cli.enable"}
 
 
 def test_unknown_word_is_a_usage_error_with_a_suggestion() -> None:

@@ -10,8 +10,10 @@ from distfactory import GUIDE_COMMAND, write_dists
 from memory_transport import MemoryTransport
 from run_dists import activated, command_dist, fake_engine, write_fake_cli
 
-from takopi_core.bridge import ExecBridgeConfig, RunningTasks
-from takopi_core.commands import (
+from takopi_core.config.settings import Settings
+from takopi_core.errors import ConfigError
+from takopi_core.run.bridge import ExecBridgeConfig, RunningTasks
+from takopi_core.run.commands import (
     CommandDispatcher,
     PipelineExecutor,
     RunRequest,
@@ -22,11 +24,9 @@ from takopi_core.commands import (
     parse_slash_command,
     split_command_args,
 )
-from takopi_core.errors import ConfigError
-from takopi_core.progress import MarkdownPresenter
-from takopi_core.runtime import TransportRuntime, build_runtime_spec
-from takopi_core.settings import Settings
-from takopi_core.transport import MessageRef
+from takopi_core.run.progress import MarkdownPresenter
+from takopi_core.run.runtime import TransportRuntime, build_runtime_spec
+from takopi_core.run.transport import MessageRef
 
 pytestmark = pytest.mark.anyio
 
@@ -205,7 +205,7 @@ async def test_run_one_emit_shows_the_run_in_the_chat(world: TransportRuntime) -
 async def test_run_one_uses_the_project_folder_and_default_engine(
     world: TransportRuntime, tmp_path: Path
 ) -> None:
-    from takopi_core.context import RunContext
+    from takopi_core.run.context import RunContext
 
     executor = executor_for(world, MemoryTransport())
     result = await executor.run_one(

@@ -9,7 +9,7 @@ import stat
 import time
 from pathlib import Path
 
-from takopi_core.config import ConfigFile
+from takopi_core.config.file import ConfigFile
 
 ROUNDS = 30
 

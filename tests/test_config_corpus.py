@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from conftest import run_takopi
 
-from takopi_core.config import ConfigFile
-from takopi_core.enablement import plan_for_config
+from takopi_core.config.file import ConfigFile
 from takopi_core.errors import ConfigError
+from takopi_core.plugins.enablement import plan_for_config
 
 #: name -> (config text, what the error must contain besides the file path)
 CORPUS: dict[str, tuple[str, list[str]]] = {

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from takopi_core.config import (
+from takopi_core.config.file import (
     MASK,
     ConfigFile,
     parse_key,

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from config_support import GOLDEN, write_plugin_site
 
-from takopi_core.config import ConfigFile
-from takopi_core.enablement import plan_for_config
+from takopi_core.config.file import ConfigFile
+from takopi_core.plugins.enablement import plan_for_config
 
 Edit = Callable[[ConfigFile, Path], str]
 

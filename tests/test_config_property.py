@@ -12,10 +12,10 @@ from config_support import ACME, MULTI, SLACK, write_plugin_site
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from takopi_core.config import ConfigFile, lookup
-from takopi_core.enablement import plan_enabled
-from takopi_core.plugins import discover
-from takopi_core.settings import Settings
+from takopi_core.config.file import ConfigFile, lookup
+from takopi_core.config.settings import Settings
+from takopi_core.plugins.discovery import discover
+from takopi_core.plugins.enablement import plan_enabled
 
 #: Keys the operations may set or unset; never written by the generator with comments.
 TARGETS: tuple[tuple[str, ...], ...] = (

@@ -9,7 +9,7 @@ from distfactory import COMMAND_GROUP, ENGINE_GROUP, GUIDE_EXAMPLES, Dist, write
 from plugin_zoo import DISCOVERY_BROKEN, ZOO
 
 from takopi_core.ids import CLI_COMMANDS, RESERVED_ENGINE_IDS, is_valid_id, normalize_dist_name
-from takopi_core.plugins import discover, normalize_allowlist
+from takopi_core.plugins.discovery import discover, normalize_allowlist
 
 
 def _engine(dist: str | None, plugin_id: str, module: str = "mod") -> Dist:

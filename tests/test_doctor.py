@@ -22,8 +22,8 @@ from setup_plugins import (
     write_setup_site,
 )
 
-from takopi_core.cli_doctor import _masked, print_report
-from takopi_core.doctor import DoctorReport, run_doctor, unknown_keys
+from takopi_core.cli.doctor import _masked, print_report
+from takopi_core.setup.doctor import DoctorReport, run_doctor, unknown_keys
 
 HEALTHY = """\
 transport = "chatty"
@@ -176,7 +176,7 @@ def test_unknown_keys(env: dict[str, str], config_path: Path, site: Path) -> Non
 
 
 def report_discovery(site: Path):
-    from takopi_core.plugins import discover
+    from takopi_core.plugins.discovery import discover
 
     return discover(["takopi-engine-fakecli"], path=[str(site)])
 
@@ -331,7 +331,7 @@ def test_no_engine_at_all(env: dict[str, str], config_path: Path, site: Path) ->
 HOLD_LOCK = """
 import sys, time
 from pathlib import Path
-from takopi_core.lock import acquire_lock
+from takopi_core.run.lock import acquire_lock
 lock = acquire_lock(Path(sys.argv[1]), "tok", transport="chatty")
 print("locked", flush=True)
 time.sleep(120)
@@ -391,5 +391,5 @@ def test_doctor_runs_no_plugin_code_in_its_own_process(
     write_config(config_path, HEALTHY)
     modules, status = modules_after(["doctor"], env)
     assert status == 0
-    assert "takopi_core.doctor" in modules
+    assert "takopi_core.setup.doctor" in modules
     assert not {m for m in modules if m.startswith(PLUGIN_MODULE_PREFIXES)}

@@ -8,14 +8,14 @@ import pytest
 from config_support import ACME, MULTI, ODD, SLACK, write_plugin_site
 from distfactory import COMMAND_GROUP, ENGINE_GROUP, Dist
 
-from takopi_core.enablement import (
+from takopi_core.plugins.discovery import Discovery, discover
+from takopi_core.plugins.enablement import (
     EnablementError,
     EnablementPlan,
     plan_enabled,
     plan_for_config,
     resolve_distribution,
 )
-from takopi_core.plugins import Discovery, discover
 
 
 def installed(site: Path, *dists: Dist) -> Discovery:
@@ -185,7 +185,7 @@ def test_nothing_to_change(site: Path) -> None:
 
 
 def test_plan_for_config_reads_list_transport_and_engine(site: Path, config_path: Path) -> None:
-    from takopi_core.config import ConfigFile
+    from takopi_core.config.file import ConfigFile
 
     write_plugin_site(site, SLACK, ACME)
     config_path.parent.mkdir(parents=True)

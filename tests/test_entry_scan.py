@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from distfactory import COMMAND_GROUP, ENGINE_GROUP, GUIDE_EXAMPLES, Dist, write_dists
 
-from takopi_core import plugins
-from takopi_core.entry_scan import scan_entry_points
+from takopi_core.plugins import discovery as plugins
+from takopi_core.plugins.entry_scan import scan_entry_points
 
 
 def importlib_view(path: list[str] | None = None) -> list[tuple[str, str, str, str]]:

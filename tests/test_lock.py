@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from takopi_core.lock import (
+from takopi_core.run.lock import (
     LockError,
     acquire_lock,
     call_lock_token,
@@ -67,7 +67,7 @@ HOLDER = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from takopi_core.lock import acquire_lock
+    from takopi_core.run.lock import acquire_lock
     lock = acquire_lock(Path(sys.argv[1]), "shared-token", transport="child")
     print("locked", flush=True)
     time.sleep(60)

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import anyio
 import pytest
 
-from takopi_core.logs import bind_run_context, clear_context, get_logger, suppress_logs
+from takopi_core.run.logs import bind_run_context, clear_context, get_logger, suppress_logs
 
 
 class Records:

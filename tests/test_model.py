@@ -7,10 +7,10 @@ import dataclasses
 import pytest
 
 import takopi_core.api as api
-from takopi_core.events import EventFactory
-from takopi_core.model import Action, ActionEvent, CompletedEvent, ResumeToken, StartedEvent
-from takopi_core.runner import RunnerUnavailableError
-from takopi_core.transport import MessageRef, RenderedMessage, SendOptions
+from takopi_core.run.events import EventFactory
+from takopi_core.run.model import Action, ActionEvent, CompletedEvent, ResumeToken, StartedEvent
+from takopi_core.run.runner import RunnerUnavailableError
+from takopi_core.run.transport import MessageRef, RenderedMessage, SendOptions
 
 TOKEN = ResumeToken("codex", "abc")
 

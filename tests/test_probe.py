@@ -12,9 +12,9 @@ import pytest
 from distfactory import GUIDE_EXAMPLES, write_dists
 from plugin_zoo import BROKEN, ZOO
 
-from takopi_core.plugins import discover
-from takopi_core.probe import LoadResult, Probe, probe_all, setup_engine_for
-from takopi_core.probe_child import python_matches
+from takopi_core.plugins.discovery import discover
+from takopi_core.plugins.probe import LoadResult, Probe, probe_all, setup_engine_for
+from takopi_core.plugins.probe_child import python_matches
 
 
 def _env(site: Path) -> dict[str, str]:

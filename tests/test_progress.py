@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from takopi_core.context import reset_run_base_dir, set_run_base_dir
-from takopi_core.events import EventFactory
-from takopi_core.model import Action, ActionEvent, ResumeToken
-from takopi_core.progress import (
+from takopi_core.run.context import reset_run_base_dir, set_run_base_dir
+from takopi_core.run.events import EventFactory
+from takopi_core.run.model import Action, ActionEvent, ResumeToken
+from takopi_core.run.progress import (
     MarkdownParts,
     MarkdownPresenter,
     ProgressTracker,

@@ -15,7 +15,7 @@ from conftest import run_takopi
 from distfactory import GUIDE_COMMAND, GUIDE_ENGINE, GUIDE_TRANSPORT, write_dists
 from run_dists import fake_engine, locking_transport, path_with, write_fake_cli
 
-from takopi_core.lock import lock_path_for
+from takopi_core.run.lock import lock_path_for
 
 
 @pytest.fixture

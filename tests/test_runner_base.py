@@ -10,9 +10,9 @@ import anyio
 import pytest
 from memory_transport import ScriptedRunner
 
-from takopi_core.events import EventFactory
-from takopi_core.model import ResumeToken, TakopiEvent
-from takopi_core.runner import ResumeTokenMixin
+from takopi_core.run.events import EventFactory
+from takopi_core.run.model import ResumeToken, TakopiEvent
+from takopi_core.run.runner import ResumeTokenMixin
 
 pytestmark = pytest.mark.anyio
 TOKEN = ResumeToken("fake", "s1")

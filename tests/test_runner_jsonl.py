@@ -15,8 +15,14 @@ import anyio
 import pytest
 from fake_engines import FakeRunner, write_engine
 
-from takopi_core.context import reset_run_base_dir, set_run_base_dir
-from takopi_core.model import ActionEvent, CompletedEvent, ResumeToken, StartedEvent, TakopiEvent
+from takopi_core.run.context import reset_run_base_dir, set_run_base_dir
+from takopi_core.run.model import (
+    ActionEvent,
+    CompletedEvent,
+    ResumeToken,
+    StartedEvent,
+    TakopiEvent,
+)
 
 pytestmark = pytest.mark.anyio
 

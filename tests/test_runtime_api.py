@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import takopi.api as api
-from takopi_core.cli_run import run_interactive_setup
+from takopi_core.cli.run import run_interactive_setup
 from takopi_core.errors import ConfigError
 
 RUN_HOST_NAMES = {

@@ -9,9 +9,9 @@ import pytest
 from distfactory import ENGINE_GROUP, Dist, write_dists
 from run_dists import activated, fake_engine, write_fake_cli
 
+from takopi_core.config.settings import Settings
 from takopi_core.errors import ConfigError
-from takopi_core.runtime import build_runtime_spec, list_backends
-from takopi_core.settings import Settings
+from takopi_core.run.runtime import build_runtime_spec, list_backends
 
 
 @pytest.fixture

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from takopi_core.context import RunContext
-from takopi_core.directives import DirectiveError, parse_context_line, parse_directives
 from takopi_core.errors import ConfigError
-from takopi_core.model import CompletedEvent, ResumeToken, StartedEvent, TakopiEvent
-from takopi_core.router import AutoRouter, RunnerEntry
-from takopi_core.runner import BaseRunner, ResumeTokenMixin, RunnerUnavailableError
-from takopi_core.runtime import ProjectConfig, ProjectsConfig, TransportRuntime
+from takopi_core.run.context import RunContext
+from takopi_core.run.directives import DirectiveError, parse_context_line, parse_directives
+from takopi_core.run.model import CompletedEvent, ResumeToken, StartedEvent, TakopiEvent
+from takopi_core.run.router import AutoRouter, RunnerEntry
+from takopi_core.run.runner import BaseRunner, ResumeTokenMixin, RunnerUnavailableError
+from takopi_core.run.runtime import ProjectConfig, ProjectsConfig, TransportRuntime
 
 
 class EchoRunner(ResumeTokenMixin, BaseRunner):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import anyio
 import pytest
 
-from takopi_core.model import ResumeToken
-from takopi_core.scheduler import ThreadJob, ThreadScheduler
-from takopi_core.transport import MessageRef
+from takopi_core.run.model import ResumeToken
+from takopi_core.run.scheduler import ThreadJob, ThreadScheduler
+from takopi_core.run.transport import MessageRef
 
 A = ResumeToken("codex", "a")
 B = ResumeToken("codex", "b")

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from takopi_core.errors import ConfigError
-from takopi_core.settings import (
+from takopi_core.config.settings import (
     ProjectSettings,
     Settings,
     load_settings,
     load_settings_if_exists,
 )
+from takopi_core.errors import ConfigError
 
 FULL = """
 watch_config = true

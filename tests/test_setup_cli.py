@@ -367,7 +367,7 @@ def test_setup_runs_no_plugin_code_in_its_own_process(
     argv = ["setup", "chatty", "--non-interactive", "bot_token=ok-1", "--engine", "fakecli"]
     modules, status = modules_after(argv, env)
     assert status == 0
-    assert "takopi_core.setup_flow" in modules  # the flow really ran here
+    assert "takopi_core.setup.flow" in modules  # the flow really ran here
     assert not {m for m in modules if m.startswith(PLUGIN_MODULE_PREFIXES)}
 
 

@@ -8,10 +8,8 @@ from pathlib import Path
 import pytest
 from setup_plugins import BADFIELDS, SLEEPY, TokenService, child_env, write_setup_site
 
-from takopi_core.plugins import discover
-from takopi_core.probe import probe_all
-from takopi_core.setup_child import ValidatorRunError, call_validator, run_validators
-from takopi_core.setup_fields import (
+from takopi_core.plugins.discovery import discover
+from takopi_core.plugins.fields import (
     FieldDeclarationError,
     FieldSpec,
     FieldValueError,
@@ -24,6 +22,8 @@ from takopi_core.setup_fields import (
     parse_text,
     to_spec,
 )
+from takopi_core.plugins.probe import probe_all
+from takopi_core.setup.child import ValidatorRunError, call_validator, run_validators
 
 
 class Declares:

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from setup_plugins import make_bin, write_setup_site
 
-from takopi_core.config import ConfigFile
-from takopi_core.setup_fields import FieldSpec
-from takopi_core.setup_flow import (
+from takopi_core.config.file import ConfigFile
+from takopi_core.plugins.fields import FieldSpec
+from takopi_core.setup.flow import (
     SetupPlan,
     SetupSession,
     current_values,

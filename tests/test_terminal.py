@@ -20,10 +20,10 @@ from takopi_core.builtins.terminal_io import (
     TerminalTransport,
     sanitize,
 )
-from takopi_core.loading import load_backend
-from takopi_core.runtime import TransportRuntime, build_runtime_spec
-from takopi_core.settings import Settings
-from takopi_core.transport import MessageRef, RenderedMessage, SendOptions
+from takopi_core.config.settings import Settings
+from takopi_core.plugins.loading import load_backend
+from takopi_core.run.runtime import TransportRuntime, build_runtime_spec
+from takopi_core.run.transport import MessageRef, RenderedMessage, SendOptions
 
 # --- line editor ---------------------------------------------------------------------------
 

@@ -26,27 +26,32 @@ from typing import TextIO
 import anyio
 import anyio.abc
 
-from ..backends import EngineBackend, SetupIssue, SetupResult, install_issue
-from ..bridge import ExecBridgeConfig, RunningTasks
-from ..commands import (
+from takopi_core.builtins.terminal_io import (
+    EndOfInput,
+    LineEditor,
+    TerminalScreen,
+    TerminalTransport,
+)
+from takopi_core.config.file import resolve_config_path
+from takopi_core.config.settings import load_settings_if_exists
+from takopi_core.errors import ConfigError
+from takopi_core.plugins.backends import EngineBackend, SetupIssue, SetupResult, install_issue
+from takopi_core.plugins.fields import SetupField
+from takopi_core.run.bridge import ExecBridgeConfig, RunningTasks
+from takopi_core.run.commands import (
     CommandDispatcher,
     PipelineExecutor,
     is_cancel_command,
     parse_slash_command,
     run_message,
 )
-from ..config import resolve_config_path
-from ..context import RunContext
-from ..directives import DirectiveError
-from ..errors import ConfigError
-from ..model import ResumeToken
-from ..progress import MarkdownPresenter, ProgressState, ProgressTracker
-from ..runtime import TransportRuntime
-from ..scheduler import ThreadJob, ThreadScheduler
-from ..settings import load_settings_if_exists
-from ..setup_fields import SetupField
-from ..transport import MessageRef, RenderedMessage, SendOptions
-from .terminal_io import EndOfInput, LineEditor, TerminalScreen, TerminalTransport
+from takopi_core.run.context import RunContext
+from takopi_core.run.directives import DirectiveError
+from takopi_core.run.model import ResumeToken
+from takopi_core.run.progress import MarkdownPresenter, ProgressState, ProgressTracker
+from takopi_core.run.runtime import TransportRuntime
+from takopi_core.run.scheduler import ThreadJob, ThreadScheduler
+from takopi_core.run.transport import MessageRef, RenderedMessage, SendOptions
 
 #: Chat commands the terminal handles itself; command plugins with these ids are shadowed.
 BUILTIN_COMMANDS: tuple[str, ...] = ("cancel", "help", "quit")
@@ -475,7 +480,7 @@ class TerminalBackend:
 
     id = "terminal"
     description = "Local chat in this terminal (no account needed)"
-    #: What `takopi setup terminal` and the TUI's wizard ask (see takopi_core.setup_fields).
+    #: What `takopi setup terminal` and the TUI's wizard ask (see takopi_core.plugins.fields).
     setup_fields: tuple[SetupField, ...] = (
         SetupField(
             "max_actions",

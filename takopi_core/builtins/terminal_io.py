@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TextIO
 
-from ..transport import ChannelId, MessageRef, RenderedMessage, SendOptions
+from takopi_core.run.transport import ChannelId, MessageRef, RenderedMessage, SendOptions
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 

@@ -23,7 +23,7 @@ from textual.worker import get_current_worker
 
 from takopi_core.errors import ConfigConflictError, ConfigError
 from takopi_core.ids import normalize_dist_name
-from takopi_core.plugins import Discovery, PluginEntry, discover
+from takopi_core.plugins.discovery import Discovery, PluginEntry, discover
 
 from ..environment import Environment, display_path
 from ..initial_read import InitialRead
@@ -46,7 +46,7 @@ from ..widgets.summary import SummaryLine, describe_summary
 if TYPE_CHECKING:
     from textual.widgets import Input
 
-    from takopi_core.probe import LoadResult
+    from takopi_core.plugins.probe import LoadResult
 
     from ..messages import PluginChecked, PluginChecking, ProbeCrashed, ProbeFinished
     from ..watch import SourceWatcher
@@ -260,7 +260,7 @@ class PluginsScreen(Screen[None]):
         self._run_keys[run] = keys
         setup_engine = None
         if self.options.check_setup:
-            from takopi_core.probe import setup_engine_for
+            from takopi_core.plugins.probe import setup_engine_for
 
             setup_engine = setup_engine_for(self.discovery.entries, self.config.default_engine)
         request = ProbeRequest(
@@ -634,7 +634,7 @@ class PluginsScreen(Screen[None]):
         if not self.staging:
             self.notify("Nothing to save: no staged changes.", markup=False)
             return
-        from takopi_core.config import ConfigFile
+        from takopi_core.config.file import ConfigFile
 
         from .dialogs import DiffDialog
 
@@ -657,7 +657,7 @@ class PluginsScreen(Screen[None]):
         )
 
     def _save(self, config: object, new_text: str) -> None:
-        from takopi_core.config import ConfigFile
+        from takopi_core.config.file import ConfigFile
 
         assert isinstance(config, ConfigFile)
         try:

@@ -11,7 +11,7 @@
 6. write it, then the transport's ``check_setup`` again.
 
 Every plugin call (check_setup, validators, the transport's own setup) happens in a child
-process, through :class:`takopi_core.setup_flow.SetupSession` and the hand-over seam. All
+process, through :class:`takopi_core.setup.flow.SetupSession` and the hand-over seam. All
 text that comes from plugins or the config is shown as :class:`Content`, never as markup.
 """
 
@@ -43,12 +43,12 @@ from textual.widgets import (
 )
 from textual.widgets.option_list import Option
 
-from takopi_core.config import ConfigFile, display_path
+from takopi_core.config.file import ConfigFile, display_path
 from takopi_core.errors import ConfigError
-from takopi_core.plugins import PluginEntry
-from takopi_core.setup_child import ValidatorRunError
-from takopi_core.setup_fields import FieldSpec, FieldValueError, check_value, format_value, mask
-from takopi_core.setup_flow import (
+from takopi_core.plugins.discovery import PluginEntry
+from takopi_core.plugins.fields import FieldSpec, FieldValueError, check_value, format_value, mask
+from takopi_core.setup.child import ValidatorRunError
+from takopi_core.setup.flow import (
     STEP_TITLES,
     EngineChoice,
     SetupPlan,
@@ -69,7 +69,7 @@ STEPS = len(STEP_TITLES)
 
 
 class SetupService(Protocol):
-    """What the wizard needs from :class:`takopi_core.setup_flow.SetupSession`."""
+    """What the wizard needs from :class:`takopi_core.setup.flow.SetupSession`."""
 
     config_path: Path
 
@@ -448,7 +448,7 @@ class SetupWizard(ModalScreen[WizardOutcome | None]):
         data = self._config_data()
         self.specs = () if choice.fields_error else choice.fields
         self.initial = initial_values(data, choice.id, self.specs)
-        from takopi_core.setup_flow import current_values
+        from takopi_core.setup.flow import current_values
 
         self.current = current_values(data, choice.id, self.specs)
         # Declared secrets need not have secret-sounding keys: mask their values too.
@@ -577,7 +577,7 @@ class SetupWizard(ModalScreen[WizardOutcome | None]):
 
     def _read_fields(self) -> tuple[dict[str, Any], dict[str, str]]:
         """The form's values and the local problems: ``({key: value}, {key: message})``."""
-        from takopi_core.setup_fields import parse_text
+        from takopi_core.plugins.fields import parse_text
 
         values: dict[str, Any] = {}
         errors: dict[str, str] = {}

@@ -1,6 +1,6 @@
 """The error pane: every discovery and load error, grouped by kind and distribution.
 
-Order, grouping and wording come from :mod:`takopi_core.report`, so the pane reads like the
+Order, grouping and wording come from :mod:`takopi_core.plugins.report`, so the pane reads like the
 ``errors:`` block of `takopi plugins --load`. Each error shows its full message; the
 traceback of the plugin under the cursor is in the detail pane, which keeps this pane short
 and cheap to redraw when hundreds of plugins fail.
@@ -16,16 +16,16 @@ from textual.content import Content
 from textual.widgets import Static
 
 if TYPE_CHECKING:
-    from takopi_core.plugins import Discovery
-    from takopi_core.probe import LoadResult
-    from takopi_core.report import ErrorRecord
+    from takopi_core.plugins.discovery import Discovery
+    from takopi_core.plugins.probe import LoadResult
+    from takopi_core.plugins.report import ErrorRecord
 
 
 def describe_errors(records: Sequence[ErrorRecord]) -> Content:
     """A heading per (kind, distribution), then one entry per error with its message."""
     if not records:
         return Content.styled("No errors.", "$success")
-    from takopi_core.report import group_errors
+    from takopi_core.plugins.report import group_errors
 
     parts: list[Content] = []
     for kind, dist, items in group_errors(records):
@@ -70,12 +70,12 @@ class ErrorPane(VerticalScroll):
         yield self._body
 
     def show_errors(self, discovery: Discovery, results: Iterable[LoadResult]) -> None:
-        """Show what ``takopi_core.report`` collects from discovery and the probe results."""
+        """Show what :mod:`takopi_core.plugins.report` collects from discovery and probe results."""
         results = list(results)
         if not discovery.errors and all(result.ok for result in results):
             self.show(())
             return
-        from takopi_core.report import collect_errors
+        from takopi_core.plugins.report import collect_errors
 
         self.show(collect_errors(discovery, results))
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from takopi_core.errors import ConfigError
-from takopi_core.plugins import discover
+from takopi_core.plugins.discovery import discover
 from takopi_tui.initial_read import InitialRead
 from takopi_tui.staging import read_config_view
 

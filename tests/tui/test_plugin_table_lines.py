@@ -21,8 +21,8 @@ from textual.geometry import Region
 from textual.strip import Strip
 
 import takopi_tui
-from takopi_core.plugins import DiscoveryError
-from takopi_core.probe import LoadResult
+from takopi_core.plugins.discovery import DiscoveryError
+from takopi_core.plugins.probe import LoadResult
 from takopi_tui.rows import PluginRow, Status
 from takopi_tui.widgets.plugin_table import (
     CELL_PADDING,

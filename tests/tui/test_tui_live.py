@@ -12,7 +12,7 @@ from pathlib import Path
 
 from distfactory import ENGINE_GROUP, Dist, write_dist
 
-from takopi_core.plugins import PluginEntry
+from takopi_core.plugins.discovery import PluginEntry
 from takopi_tui.probing import ProbeRequest
 from takopi_tui.rows import Status
 

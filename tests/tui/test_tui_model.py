@@ -11,8 +11,8 @@ from pathlib import Path
 
 from distfactory import ENGINE_GROUP, Dist, write_dist, write_dists
 
-from takopi_core.plugins import discover, normalize_allowlist
-from takopi_core.probe import LoadResult
+from takopi_core.plugins.discovery import discover, normalize_allowlist
+from takopi_core.plugins.probe import LoadResult
 from takopi_tui.rows import RowFilter, Status, build_rows, count_rows
 from takopi_tui.staging import ConfigView, Staging
 from takopi_tui.watch import SourceWatcher

@@ -12,8 +12,8 @@ from textual.content import Content
 from textual.pilot import Pilot
 from textual.widgets import Static
 
-from takopi_core.plugins import PluginEntry
-from takopi_core.probe import LoadResult
+from takopi_core.plugins.discovery import PluginEntry
+from takopi_core.plugins.probe import LoadResult
 from takopi_tui.app import TakopiApp
 from takopi_tui.environment import Environment
 from takopi_tui.probing import ProbeRequest, real_probe

@@ -17,7 +17,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 import takopi_tui
-from takopi_core.setup_flow import SetupSession
+from takopi_core.setup.flow import SetupSession
 from takopi_tui.app import TakopiApp
 from takopi_tui.screens.setup_wizard import HandOverRequest, SetupWizard
 

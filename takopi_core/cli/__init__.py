@@ -1,0 +1,157 @@
+"""The ``takopi`` command line (argparse).
+
+Start-up cost matters here: this module and the ``cli_*`` modules it registers import only
+the standard library at top level. Each subcommand imports what it needs when it runs, so
+``takopi --help`` never pays for Textual, tomlkit or plugin code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+
+from takopi_core import __version__
+
+# Exit statuses shared by every subcommand.
+EXIT_OK = 0
+EXIT_PROBLEMS = 1  # the command ran and found errors (plugin load errors, failed checks)
+EXIT_USAGE = 2  # bad usage or a config that cannot be read
+
+#: Subcommand -> (module with ``register(subparsers)``, one-line help). Order is --help's.
+#: Only the module of the command being run is imported: `takopi --help` imports none.
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "tui": ("takopi_core.cli.tui", "browse, check, enable and disable plugins in a terminal UI"),
+    "plugins": ("takopi_core.cli.plugins", "list discovered plugins and optionally validate them"),
+    "config": ("takopi_core.cli.config", "show or edit takopi.toml"),
+    "setup": (
+        "takopi_core.cli.setup",
+        "set up a transport: its settings, the default engine, then a check",
+    ),
+    "doctor": (
+        "takopi_core.cli.doctor",
+        "check the config, transport, engines, plugins and lock; say what to fix",
+    ),
+    "run": ("takopi_core.cli.run", "start the bridge (the default when no command is given)"),
+    "init": ("takopi_core.cli.run", "register the current folder as a project"),
+}
+
+
+def summary(command: str) -> str:
+    """The one-line help of ``command``, for its module's ``add_parser(help=...)``."""
+    return SUBCOMMANDS[command][1]
+
+
+DESCRIPTION = "Takopi plugin host: list, validate, enable and set up plugins, and run the bridge."
+EPILOG = "Run `takopi ENGINE` to start the bridge with that engine as the default."
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's formatter, sizing itself without importing shutil.
+
+    argparse builds a formatter for every add_argument() call, and the stock one imports
+    shutil for the terminal width: a measurable share of `takopi --help`.
+    """
+
+    def __init__(
+        self,
+        prog: str,
+        indent_increment: int = 2,
+        max_help_position: int = 24,
+        width: int | None = None,
+    ) -> None:
+        if width is None:
+            width = _terminal_columns() - 2
+        super().__init__(prog, indent_increment, max_help_position, width)
+
+
+def _terminal_columns() -> int:
+    try:
+        return int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        pass
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+    except (AttributeError, ValueError, OSError):
+        return 80
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """The parser class for `takopi` and every subcommand (set through parser_class)."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser, with full arguments for ``command`` and a bare entry for the others."""
+    parser = ArgumentParser(prog="takopi", description=DESCRIPTION, epilog=EPILOG)
+    parser.add_argument("--version", action="version", version=f"takopi-tui {__version__}")
+    # prog= spares argparse a help formatter (and shutil) on every start.
+    subparsers = parser.add_subparsers(
+        dest="command", metavar="COMMAND", prog="takopi", parser_class=ArgumentParser
+    )
+    if command in SUBCOMMANDS:
+        importlib.import_module(SUBCOMMANDS[command][0]).register(subparsers)
+    for name, (_module, help_text) in SUBCOMMANDS.items():
+        if name not in subparsers.choices:
+            subparsers.add_parser(name, help=help_text, add_help=False)
+    return parser
+
+
+def add_config_option(parser: argparse.ArgumentParser) -> None:
+    """``--config PATH``: the one way every subcommand picks the config file."""
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        help="config file (default: $TAKOPI_CONFIG, then ~/.takopi/takopi.toml)",
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    command = args_list[0] if args_list and not args_list[0].startswith("-") else None
+    if command is not None and command not in SUBCOMMANDS:
+        if not _is_installed_engine(command):
+            _unknown_command(command)
+            return EXIT_USAGE
+        # `takopi ENGINE [options]` is `takopi run --engine ENGINE [options]`.
+        args_list = ["run", "--engine", command, *args_list[1:]]
+        command = "run"
+    args = build_parser(command).parse_args(args_list)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        # A bare `takopi` starts the bridge, as upstream does.
+        return main(["run", *args_list])
+    try:
+        return int(handler(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # The reader went away (`takopi plugins | head`): no traceback, and none at exit
+        # either when Python flushes stdout; 128 + SIGPIPE, as shell tools report it.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
+
+
+def _is_installed_engine(word: str) -> bool:
+    """Whether an engine plugin with this id is installed (enabled or not; metadata only)."""
+    from takopi_core.plugins.discovery import discover
+
+    return any(entry.id == word for entry in discover(kinds=("engine",)).entries)
+
+
+def _unknown_command(word: str) -> None:
+    import difflib
+
+    close = difflib.get_close_matches(word, list(SUBCOMMANDS), n=1)
+    hint = f" Did you mean `takopi {close[0]}`?" if close else ""
+    print(
+        f"takopi: {word!r} is neither a command nor an installed engine.{hint}\n"
+        "Run `takopi --help` for the commands and `takopi plugins` for the engines.",
+        file=sys.stderr,
+    )

@@ -1,0 +1,203 @@
+"""`takopi config path|show|get|set|unset`: read and edit ``takopi.toml`` from the shell.
+
+Keys are dotted (``transports.telegram.chat_id``). ``set`` parses VALUE as a TOML value and
+keeps it as a string when it is not one. Secrets (keys containing token, secret, password
+or key) are masked in every output unless ``--show-secrets`` is given. Standard library only
+at top level.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from takopi_core.config.file import ConfigFile
+
+# The same values as cli.EXIT_*; repeated so building the parser imports nothing else.
+EXIT_OK = 0
+EXIT_PROBLEMS = 1
+EXIT_USAGE = 2
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    from takopi_core.cli import add_config_option, summary
+
+    parser = subparsers.add_parser(
+        "config",
+        help=summary("config"),
+        description="Show or edit the config file. Edits keep comments and formatting, are "
+        "checked before writing, and are written atomically with a .bak copy.",
+    )
+    add_config_option(parser)
+    parser.set_defaults(handler=_usage(parser))
+    actions = parser.add_subparsers(dest="config_action", metavar="ACTION")
+
+    path = actions.add_parser("path", help="print the config file's path")
+    _config_option(path)
+    path.set_defaults(handler=run_path)
+
+    show = actions.add_parser(
+        "show", aliases=["list"], help="print every key as `dotted.key = value`"
+    )
+    _config_option(show)
+    _secrets_option(show)
+    show.set_defaults(handler=run_show)
+
+    get = actions.add_parser("get", help="print one value (exit 1 when it is not set)")
+    get.add_argument("key", metavar="KEY", help="dotted key, e.g. transports.telegram.chat_id")
+    _config_option(get)
+    _secrets_option(get)
+    get.set_defaults(handler=run_get)
+
+    set_ = actions.add_parser("set", help="set a value, creating tables as needed")
+    set_.add_argument("key", metavar="KEY", help="dotted key, e.g. default_engine")
+    set_.add_argument(
+        "value", metavar="VALUE", help='a TOML value (123, true, ["a"]); otherwise a string'
+    )
+    _config_option(set_)
+    _edit_options(set_)
+    set_.set_defaults(handler=run_set)
+
+    unset = actions.add_parser("unset", help="remove a key (exit 1 when it is not set)")
+    unset.add_argument("key", metavar="KEY", help="dotted key")
+    _config_option(unset)
+    _edit_options(unset)
+    unset.set_defaults(handler=run_unset)
+
+
+def _usage(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
+    def show_help(_args: argparse.Namespace) -> int:
+        parser.print_help()
+        return EXIT_OK
+
+    return show_help
+
+
+def _config_option(parser: argparse.ArgumentParser) -> None:
+    # SUPPRESS: `takopi config --config X get k` must not be overwritten by this default.
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help="config file (default: $TAKOPI_CONFIG, then ~/.takopi/takopi.toml)",
+    )
+
+
+def _secrets_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--show-secrets", action="store_true", help="print tokens, keys and passwords as they are"
+    )
+
+
+def _edit_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--dry-run", action="store_true", help="print the change as a diff; write nothing"
+    )
+    _secrets_option(parser)
+
+
+def _error(message: object) -> None:
+    print(f"error: {message}", file=sys.stderr)
+
+
+def run_path(args: argparse.Namespace) -> int:
+    from takopi_core.config.file import resolve_config_path
+
+    print(resolve_config_path(args.config))
+    return EXIT_OK
+
+
+def run_show(args: argparse.Namespace) -> int:
+    from takopi_core.config.file import ConfigFile, display_path, flatten, masked_literal
+    from takopi_core.errors import ConfigError
+
+    try:
+        config = ConfigFile.load(args.config)
+        leaves = flatten(config.data)
+        lines = [
+            f"{'.'.join(keys)} = {masked_literal(keys, value, show_secrets=args.show_secrets)}"
+            for keys, value in leaves
+        ]
+    except ConfigError as exc:
+        _error(exc)
+        return EXIT_USAGE
+    if not config.exists:
+        print(f"no config file at {display_path(config.path)} (an empty config)", file=sys.stderr)
+    for line in lines:
+        print(line)
+    return EXIT_OK
+
+
+def run_get(args: argparse.Namespace) -> int:
+    from takopi_core.config.file import ConfigFile, lookup, masked_literal, parse_key
+    from takopi_core.errors import ConfigError
+
+    try:
+        keys = parse_key(args.key)
+        config = ConfigFile.load(args.config)
+        found, value = lookup(config.data, keys, config.path)
+    except ConfigError as exc:
+        _error(exc)
+        return EXIT_USAGE
+    if not found:
+        return EXIT_PROBLEMS
+    if isinstance(value, dict):
+        _error(f"{args.key!r} is a table; pick a leaf key (`takopi config show` lists them all)")
+        return EXIT_USAGE
+    print(masked_literal(keys, value, show_secrets=args.show_secrets))
+    return EXIT_OK
+
+
+def run_set(args: argparse.Namespace) -> int:
+    from takopi_core.config.file import ConfigFile, masked_literal, parse_key, parse_value
+    from takopi_core.errors import ConfigError
+
+    try:
+        keys = parse_key(args.key)
+        value = parse_value(args.value)
+        config = ConfigFile.load(args.config)
+        new_text = config.with_value(keys, value)
+    except ConfigError as exc:
+        _error(exc)
+        return EXIT_USAGE
+    shown = masked_literal(keys, value, show_secrets=args.show_secrets)
+    return _write(config, new_text, args, f"updated {args.key} = {shown}")
+
+
+def run_unset(args: argparse.Namespace) -> int:
+    from takopi_core.config.file import ConfigFile, lookup, parse_key
+    from takopi_core.errors import ConfigError
+
+    try:
+        keys = parse_key(args.key)
+        config = ConfigFile.load(args.config)
+        found, _ = lookup(config.data, keys, config.path)
+        if not found:
+            print(f"{args.key} is not set", file=sys.stderr)
+            return EXIT_PROBLEMS
+        new_text = config.without_key(keys)
+    except ConfigError as exc:
+        _error(exc)
+        return EXIT_USAGE
+    return _write(config, new_text, args, f"removed {args.key}")
+
+
+def _write(config: ConfigFile, new_text: str, args: argparse.Namespace, done: str) -> int:
+    from takopi_core.config.file import display_path
+    from takopi_core.errors import ConfigError
+
+    try:
+        if args.dry_run:
+            sys.stdout.write(config.diff(new_text, show_secrets=args.show_secrets))
+            print("dry run: nothing written")
+            return EXIT_OK
+        config.save(new_text)
+    except ConfigError as exc:
+        _error(exc)
+        return EXIT_USAGE
+    print(done)
+    print(f"saved {display_path(config.path)}")
+    return EXIT_OK

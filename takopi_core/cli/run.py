@@ -1,0 +1,356 @@
+"""`takopi run` (start the bridge) and `takopi init` (register this folder as a project).
+
+Top-level imports are standard library only: this module is imported to build the parser
+for every `takopi` invocation, so the run path's modules load inside the handlers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+#: Rich-style tags upstream plugins put in setup issue lines; shown as plain text here.
+_MARKUP_TAGS = re.compile(r"\[/?(?:dim|bold|italic|underline|red|green|yellow|cyan)?\]")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    from takopi_core.cli import add_config_option, summary
+
+    run = subparsers.add_parser(
+        "run",
+        help=summary("run"),
+        description="Start the bridge: load the transport, engines and commands, check the "
+        "transport's setup, take the single-instance lock and run until stopped. "
+        "`takopi ENGINE` is a shortcut for `takopi run --engine ENGINE`.",
+    )
+    add_config_option(run)
+    run.add_argument(
+        "--transport",
+        metavar="ID",
+        help="transport to use (default: `transport` "
+        "in the config, else the built-in terminal chat)",
+    )
+    run.add_argument("--engine", metavar="ID", help="default engine for this run")
+    run.add_argument(
+        "--final-notify",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="send the final answer as a new message rather than editing the progress "
+        "message (default: on)",
+    )
+    run.add_argument(
+        "--onboard",
+        action="store_true",
+        help="run the transport's interactive setup before starting (needs a terminal)",
+    )
+    run.add_argument(
+        "--debug",
+        action="store_true",
+        help="write a debug log to $TAKOPI_LOG_FILE (default: debug.log)",
+    )
+    run.set_defaults(handler=run_bridge)
+
+    init = subparsers.add_parser(
+        "init",
+        help=summary("init"),
+        description="Register the current folder (the repository root inside a git "
+        "checkout) as a project alias, used as /alias in messages.",
+    )
+    add_config_option(init)
+    init.add_argument("alias", nargs="?", help="project alias (default: the folder name)")
+    init.add_argument(
+        "--default", action="store_true", help="make this project the default_project"
+    )
+    init.add_argument(
+        "--force", action="store_true", help="overwrite an existing project with this alias"
+    )
+    init.set_defaults(handler=run_init)
+
+
+# --- takopi run ----------------------------------------------------------------------------
+
+
+def _error(message: str) -> None:
+    first, *rest = str(message).splitlines() or [""]
+    print(f"error: {first}", file=sys.stderr)
+    for line in rest:
+        print(line, file=sys.stderr)
+
+
+def run_bridge(args: argparse.Namespace) -> int:
+    """The `takopi run` flow; returns the exit status."""
+    from takopi_core.config.file import CONFIG_ENV, resolve_config_path
+    from takopi_core.errors import ConfigError
+    from takopi_core.ids import ENGINE, TRANSPORT
+    from takopi_core.plugins.discovery import discover
+    from takopi_core.plugins.loading import load_backend
+    from takopi_core.run.lock import LockError, acquire_lock, call_lock_token, display_path
+    from takopi_core.run.runtime import build_runtime_spec, pick_default_engine
+
+    config_path = resolve_config_path(args.config)
+    if args.config:
+        # Plugins (check_setup, load_settings()) locate the config themselves; point them
+        # at the same file.
+        os.environ[CONFIG_ENV] = str(config_path)
+    if args.debug:
+        _enable_debug_log()
+    try:
+        settings = _load_settings(config_path)
+        transport_id = _transport_id(args.transport, settings)
+        discovery = discover(settings.enabled)
+        engine_ids = sorted(e.id for e in discovery.of_kind(ENGINE) if e.enabled)
+        engine_id, _ = pick_default_engine(settings, config_path, args.engine, engine_ids)
+        engine_backend = load_backend(ENGINE, engine_id, discovery=discovery)
+        transport = load_backend(TRANSPORT, transport_id, discovery=discovery)
+    except ConfigError as exc:
+        _error(str(exc))
+        return 1
+    label = _plugin_label(discovery, TRANSPORT, transport_id)
+
+    if args.onboard:
+        if not (sys.stdin.isatty() and sys.stdout.isatty()):
+            _error("--onboard requires a terminal")
+            return 1
+        try:
+            if not run_interactive_setup(transport, force=True):
+                _error(f"setup of {label} was not completed")
+                return 1
+        except Exception as exc:
+            _error(f"{label}: interactive_setup failed: {_reason(exc)}")
+            return 1
+
+    try:
+        setup = transport.check_setup(engine_backend, transport_override=args.transport)
+    except Exception as exc:
+        _error(f"{label}: check_setup failed: {_reason(exc)}")
+        return 1
+    if not setup.ok:
+        _error(f"{label} is not ready:")
+        for issue in setup.issues:
+            print(f"  {_plain(issue.title)}", file=sys.stderr)
+            for line in issue.lines:
+                print(f"  {_plain(line)}", file=sys.stderr)
+        print(
+            f"run `takopi setup {transport_id}` to set it up, then try again",
+            file=sys.stderr,
+        )
+        return 1
+
+    try:
+        spec = build_runtime_spec(
+            settings=settings,
+            config_path=config_path,
+            default_engine_override=args.engine,
+            discovery=discovery,
+        )
+        transport_config = settings.transport_config(transport_id)
+    except ConfigError as exc:
+        _error(str(exc))
+        return 1
+    for warning in spec.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+
+    try:
+        token = call_lock_token(
+            transport, transport_config=transport_config, config_path=config_path
+        )
+    except Exception as exc:
+        _error(f"{label}: lock_token failed: {_reason(exc)}")
+        return 1
+    try:
+        lock = acquire_lock(config_path, token, transport=transport_id)
+    except LockError as exc:
+        _error(str(exc))
+        if exc.holder is not None and exc.holder.pid:
+            print(
+                f"stop that instance first (pid {exc.holder.pid}), or use another "
+                f"{transport_id} account",
+                file=sys.stderr,
+            )
+        return 1
+    if lock.recovered_from is not None and lock.recovered_from.pid:
+        print(
+            f"note: took over {display_path(lock.path)}, left behind by pid "
+            f"{lock.recovered_from.pid}, which is no longer running",
+            file=sys.stderr,
+        )
+    try:
+        runtime = spec.to_runtime(config_path=config_path)
+        transport.build_and_run(
+            transport_config=transport_config,
+            config_path=config_path,
+            runtime=runtime,
+            final_notify=args.final_notify,
+            default_engine_override=args.engine,
+        )
+    except ConfigError as exc:
+        _error(str(exc))
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        # A transport plugin's own bug: say whose it is instead of a bare traceback (the
+        # traceback goes to the --debug log).
+        import logging
+
+        logging.getLogger(__name__).debug("build_and_run failed", exc_info=True)
+        _error(f"{label} stopped with an error: {_reason(exc)}")
+        return 1
+    finally:
+        lock.release()
+    return 0
+
+
+def _load_settings(config_path: Path) -> Any:
+    """Settings from the file, or the defaults when there is none (the terminal chat needs
+    no config to start)."""
+    from takopi_core.config.settings import Settings, load_settings
+
+    if not os.path.lexists(config_path):
+        return Settings.from_data({}, config_path)
+    settings, _ = load_settings(config_path)
+    return settings
+
+
+def _transport_id(option: str | None, settings: Any) -> str:
+    from takopi_core.errors import ConfigError
+
+    if option is not None:
+        value = option.strip()
+        if not value:
+            raise ConfigError("Invalid `--transport`; expected a non-empty string.")
+        return value
+    return settings.transport or "terminal"
+
+
+def _plugin_label(discovery: Any, kind: str, plugin_id: str) -> str:
+    entry = discovery.find(kind, plugin_id)
+    dist = entry.dist_label if entry is not None else "unknown"
+    return f"{kind} {plugin_id!r} ({dist})"
+
+
+def _reason(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+def _plain(text: str) -> str:
+    return _MARKUP_TAGS.sub("", str(text))
+
+
+def run_interactive_setup(backend: Any, *, force: bool) -> bool:
+    """Call a transport's ``interactive_setup``, sync or async (upstream's is async)."""
+    import inspect
+
+    result = backend.interactive_setup(force=force)
+    if inspect.isawaitable(result):
+        import anyio
+
+        async def wait() -> Any:
+            return await result
+
+        result = anyio.run(wait)
+    return bool(result)
+
+
+def _enable_debug_log() -> None:
+    import logging
+
+    path = os.environ.setdefault("TAKOPI_LOG_FILE", "debug.log")
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+
+
+# --- takopi init ---------------------------------------------------------------------------
+
+
+def run_init(args: argparse.Namespace) -> int:
+    """Register the current folder as ``[projects.<alias>]``; returns the exit status."""
+    from takopi_core.config.file import ConfigFile, display_path
+    from takopi_core.config.settings import Settings
+    from takopi_core.errors import ConfigError
+    from takopi_core.ids import CHAT_COMMANDS, ENGINE
+    from takopi_core.plugins.discovery import discover
+
+    try:
+        config = ConfigFile.load(args.config)
+        settings = config.settings() if config.exists else Settings.from_data({}, config.path)
+    except ConfigError as exc:
+        _error(str(exc))
+        return 2
+    root = project_root(Path.cwd())
+    default_alias = root.name.removesuffix(".git") or "project"
+    alias = args.alias
+    if alias is None:
+        alias = _ask(f"project alias [{default_alias}]: ") or default_alias
+    alias = alias.strip()
+    if not alias:
+        _error("project alias cannot be empty")
+        return 1
+    key = alias.lower()
+    engines = {e.id for e in discover(settings.enabled, kinds=(ENGINE,)).entries if e.enabled}
+    if key in engines:
+        _error(f"Invalid project alias {alias!r}; aliases must not match engine ids.")
+        return 1
+    if key in CHAT_COMMANDS:
+        _error(f"Invalid project alias {alias!r}; aliases must not match reserved commands.")
+        return 1
+    existing = next((name for name in settings.projects if name.lower() == key), None)
+    if existing is not None and not args.force:
+        answer = _ask(f"project {existing!r} already exists, overwrite? [y/N] ")
+        if answer is None:
+            _error(f"project {existing!r} already exists; pass --force to overwrite it")
+            return 1
+        if answer.strip().lower() not in ("y", "yes"):
+            return 1
+    try:
+        editor = config.edit()
+        if existing is not None:
+            editor.unset(("projects", existing))
+        editor.set(("projects", alias, "path"), str(root))
+        if args.default:
+            editor.set(("default_project",), alias)
+        config.save(editor.text())
+    except ConfigError as exc:
+        _error(str(exc))
+        return 1
+    print(f"saved project {alias!r} ({root}) to {display_path(config.path)}")
+    return 0
+
+
+def project_root(cwd: Path) -> Path:
+    """The main worktree of the git checkout containing ``cwd``, else ``cwd`` itself."""
+    import subprocess
+
+    try:
+        result = subprocess.run(
+            ["git", "rev-parse", "--git-common-dir"],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return cwd.resolve()
+    if result.returncode != 0 or not result.stdout.strip():
+        return cwd.resolve()
+    common = (cwd / result.stdout.strip()).resolve()
+    if common.name == ".git":
+        return common.parent
+    return cwd.resolve()  # a bare repository: no working tree to point at
+
+
+def _ask(question: str) -> str | None:
+    """The user's answer, or None when there is no terminal to ask on."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        return None
+    try:
+        return input(question)
+    except EOFError:
+        return None

@@ -1,0 +1,1 @@
+"""``takopi.toml``: reading, ConfigFile, comment-keeping edits, typed Settings, atomic writes."""

@@ -1,0 +1,1 @@
+"""Plugins: discovery from metadata, loading and checks, the probe, the enabled list, reports."""

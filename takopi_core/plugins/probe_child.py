@@ -1,0 +1,294 @@
+"""The probe's child process: load and validate plugins, one JSON line per event.
+
+Run by :mod:`takopi_core.plugins.probe` as ``python -P -m takopi_core.plugins.probe_child``.
+The job arrives as JSON on stdin. Protocol lines go to a private copy of the original stdout;
+the real fd 1 is pointed at stderr first, so a plugin that prints while importing cannot
+corrupt the protocol.
+"""
+
+from __future__ import annotations
+
+import faulthandler
+import json
+import os
+import sys
+import time
+import traceback
+from importlib import metadata
+from typing import Any
+
+from takopi_core.plugins.discovery import PluginEntry
+
+
+class _Protocol:
+    def __init__(self) -> None:
+        proto_fd = os.dup(1)
+        os.dup2(2, 1)  # plugin prints now land on stderr, which the parent drains to a file
+        self._out = os.fdopen(proto_fd, "w", encoding="utf-8", buffering=1)
+
+    def send(self, **fields: Any) -> None:
+        self._out.write(json.dumps(fields, default=str) + "\n")
+        self._out.flush()
+
+
+def main() -> int:
+    faulthandler.enable()  # a crash leaves a Python stack on stderr for the parent to show
+    job = json.loads(sys.stdin.read())
+    proto = _Protocol()
+    engines = SetupEngines.from_job(job)
+    for index, raw in enumerate(job["entries"]):
+        entry = PluginEntry(**raw)
+        proto.send(event="start", index=index, phase="importing")
+        proto.send(event="result", index=index, **check_entry(entry, proto, index, engines))
+    return 0
+
+
+class SetupEngines:
+    """Chooses the engine handed to a transport's ``check_setup``.
+
+    The preferred engine (the configured default) when it loads, else any engine that
+    already loaded in this run. Nothing is loaded before the first plugin starts: an engine
+    that crashes the interpreter must be blamed on what was being checked, with a phase that
+    says so, not take every other result down with it.
+    """
+
+    def __init__(
+        self, preferred: PluginEntry, failed: set[str], known_good: list[PluginEntry]
+    ) -> None:
+        self.preferred = preferred
+        self.loaded: dict[str, Any] = {}
+        self.failed = set(failed)  # engines known not to load (this run or an earlier child)
+        self.known_good = known_good  # engines that loaded in an earlier child of this run
+
+    @classmethod
+    def from_job(cls, job: dict[str, Any]) -> SetupEngines | None:
+        raw = job.get("setup_engine")
+        if not raw:
+            return None
+        known_good = [PluginEntry(**e) for e in job.get("good_engines") or ()]
+        return cls(PluginEntry(**raw), set(job.get("failed_engines") or ()), known_good)
+
+    def note(self, entry: PluginEntry, obj: Any | None) -> None:
+        if obj is None:
+            self.failed.add(entry.id)
+        else:
+            self.loaded[entry.id] = obj
+
+    def engine_for_check(self, proto: _Protocol | None, index: int) -> Any | None:
+        """The preferred engine, else one loaded here, else one that loaded in an earlier
+        child of this run; None when no engine loads."""
+        if self.preferred.id in self.loaded:
+            return self.loaded[self.preferred.id]
+        engine = self._try_load(self.preferred, proto, index)
+        if engine is None and self.loaded:
+            engine = next(iter(self.loaded.values()))
+        for candidate in self.known_good:
+            if engine is not None:
+                break
+            engine = self._try_load(candidate, proto, index)
+        return engine
+
+    def _try_load(self, entry: PluginEntry, proto: _Protocol | None, index: int) -> Any | None:
+        if entry.id in self.failed:
+            return None
+        if proto:
+            phase = f"loading engine {entry.id!r} for check_setup"
+            proto.send(event="phase", index=index, phase=phase)
+        from takopi_core.plugins.loading import load_entry
+
+        try:
+            self.note(entry, load_entry(entry))
+        except BaseException:  # SystemExit too: the transport is not at fault
+            self.note(entry, None)
+            return None
+        return self.loaded[entry.id]
+
+
+def check_entry(
+    entry: PluginEntry,
+    proto: _Protocol | None,
+    index: int,
+    engines: SetupEngines | None = None,
+) -> dict[str, Any]:
+    """Load and validate one entry; the result fields of a LoadResult (status onwards)."""
+    from takopi_core.plugins.loading import resolve_entry_point, validate_backend
+
+    started = time.perf_counter()
+    phase = "importing"
+    try:
+        obj = resolve_entry_point(entry).load()
+        phase = "validating"
+        if proto:
+            proto.send(event="phase", index=index, phase=phase)
+        validate_backend(entry, obj)
+    except SystemExit as exc:
+        _note_engine(engines, entry, None)
+        return _failure(entry, exc, started, _exit_message(exc, phase))
+    except BaseException as exc:  # a plugin may raise anything, KeyboardInterrupt included
+        _note_engine(engines, entry, None)
+        return _failure(entry, exc, started, explain(entry, exc))
+    _note_engine(engines, entry, obj)
+    load_ms = (time.perf_counter() - started) * 1000
+    result: dict[str, Any] = {"status": "ok", "load_ms": round(load_ms, 3)}
+    description = getattr(obj, "description", None)
+    if isinstance(description, str):
+        result["description"] = description
+    if entry.kind == "engine":
+        # The parent checks PATH itself (doctor, TUI); it only needs the names.
+        result["cli_cmd"] = obj.cli_cmd or obj.id
+        result["install_cmd"] = obj.install_cmd
+    if entry.kind == "transport":
+        from takopi_core.plugins.fields import describe_fields
+
+        result.update(describe_fields(obj))
+    if entry.kind == "transport" and engines is not None:
+        engine = engines.engine_for_check(proto, index)
+        if engine is not None:
+            if proto:
+                proto.send(event="phase", index=index, phase="checking setup")
+            result.update(_check_setup(obj, engine))
+    return result
+
+
+def _note_engine(engines: SetupEngines | None, entry: PluginEntry, obj: Any | None) -> None:
+    if engines is not None and entry.kind == "engine":
+        engines.note(entry, obj)
+
+
+def _exit_message(exc: SystemExit, phase: str) -> str:
+    code = exc.code
+    if code is None or isinstance(code, int):
+        return f"exited the interpreter with status {code or 0} while {phase}"
+    return f"exited the interpreter while {phase}: {code}"
+
+
+def _failure(entry: PluginEntry, exc: BaseException, started: float, message: str) -> dict:
+    return {
+        "status": "failed",
+        "error_type": type(exc).__name__,
+        "message": message,
+        "traceback": "".join(traceback.format_exception(exc)),
+        "load_ms": round((time.perf_counter() - started) * 1000, 3),
+    }
+
+
+def explain(entry: PluginEntry, exc: BaseException) -> str:
+    """The error text, plus why when it can be known from the distribution's metadata."""
+    message = str(exc) or type(exc).__name__
+    if isinstance(exc, ModuleNotFoundError) and exc.name:
+        reason = f"missing module {exc.name!r}"
+        missing = missing_requirements(entry.distribution)
+        if missing:
+            reason += (
+                f"; distribution {entry.distribution} requires "
+                + ", ".join(repr(r) for r in missing)
+                + (", which is" if len(missing) == 1 else ", which are")
+                + " not installed"
+            )
+        return f"{message} ({reason})"
+    if isinstance(exc, SyntaxError):
+        requires = _requires_python(entry.distribution)
+        running = ".".join(str(part) for part in sys.version_info[:3])
+        if requires and not python_matches(requires, sys.version_info[:3]):
+            return (
+                f"{message} (distribution {entry.distribution} requires Python {requires}; "
+                f"this is Python {running})"
+            )
+    return message
+
+
+def missing_requirements(dist_name: str | None) -> list[str]:
+    """Requirements declared by ``dist_name`` (outside extras) with no installed distribution."""
+    if not dist_name:
+        return []
+    try:
+        requires = metadata.distribution(dist_name).requires or []
+    except metadata.PackageNotFoundError:
+        return []
+    missing = []
+    for requirement in requires:
+        spec, _, marker = requirement.partition(";")
+        if "extra" in marker:
+            continue
+        name = _requirement_name(spec)
+        if not name:
+            continue
+        try:
+            metadata.distribution(name)
+        except metadata.PackageNotFoundError:
+            missing.append(spec.strip())
+    return missing
+
+
+def _requirement_name(spec: str) -> str:
+    name = spec.strip()
+    for stop in "[(<>=!~ @":
+        name = name.split(stop, 1)[0]
+    return name.strip()
+
+
+def _requires_python(dist_name: str | None) -> str | None:
+    if not dist_name:
+        return None
+    try:
+        return metadata.distribution(dist_name).metadata.get("Requires-Python")
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def python_matches(specifier: str, version: tuple[int, ...]) -> bool:
+    """Whether ``version`` satisfies a Requires-Python specifier such as ``>=3.9,!=3.10.*``."""
+    for clause in specifier.split(","):
+        clause = clause.strip()
+        if not clause:
+            continue
+        for op in ("~=", "==", "!=", ">=", "<=", ">", "<"):
+            if clause.startswith(op):
+                target = clause[len(op) :].strip()
+                break
+        else:
+            return True  # not a form we understand: do not claim a mismatch
+        if not _clause_matches(op, target, version):
+            return False
+    return True
+
+
+def _clause_matches(op: str, target: str, version: tuple[int, ...]) -> bool:
+    wildcard = target.endswith(".*")
+    try:
+        parts = tuple(int(p) for p in target.removesuffix(".*").split("."))
+    except ValueError:
+        return True
+    if wildcard or (op in ("==", "!=") and len(parts) < 3):
+        same = version[: len(parts)] == parts
+        if op in ("==", "!="):
+            return same if op == "==" else not same
+    padded = parts + (0,) * (3 - len(parts))
+    current = tuple(version[:3])
+    if op == ">=":
+        return current >= padded
+    if op == ">":
+        return current > padded
+    if op == "<=":
+        return current <= padded
+    if op == "<":
+        return current < padded
+    if op == "==":
+        return current == padded
+    if op == "!=":
+        return current != padded
+    # ~=X.Y means >=X.Y and ==X.*
+    return current >= padded and version[: len(parts) - 1] == parts[:-1]
+
+
+def _check_setup(backend: Any, engine: Any) -> dict[str, Any]:
+    try:
+        result = backend.check_setup(engine, transport_override=None)
+        issues = [[str(i.title), [str(line) for line in i.lines]] for i in result.issues]
+    except BaseException as exc:
+        issues = [["check_setup failed", [f"{type(exc).__name__}: {exc}"]]]
+    return {"setup_ok": not issues, "setup_issues": issues}
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The run pipeline: events, runners, the bridge, commands, the runtime, the lock, logs."""

@@ -1,0 +1,529 @@
+"""`/command` plugins: the types they see, finding them, and running them.
+
+A message ``/id args`` goes to the command plugin ``id`` unless ``id`` is taken by a
+transport built-in, an engine, a project alias or a reserved id: those win, and the plugin is
+reported as skipped. The ``PipelineExecutor`` gives a command the ``CommandExecutor`` it can
+use to reply and to start runs (shown in the chat, or captured and returned to it).
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Awaitable, Callable, Collection, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeAlias
+
+import anyio
+
+from takopi_core.errors import ConfigError
+from takopi_core.ids import COMMAND, RESERVED_COMMAND_IDS
+from takopi_core.plugins.discovery import discover
+from takopi_core.run import bridge
+from takopi_core.run.bridge import ExecBridgeConfig, IncomingMessage, RunningTasks
+from takopi_core.run.context import RunContext, reset_run_base_dir, set_run_base_dir
+from takopi_core.run.logs import get_logger
+from takopi_core.run.model import EngineId, ResumeToken
+from takopi_core.run.progress import ProgressTracker
+from takopi_core.run.runner import RunnerUnavailableError
+from takopi_core.run.transport import ChannelId, MessageRef, RenderedMessage, SendOptions, ThreadId
+
+if TYPE_CHECKING:
+    from takopi_core.plugins.backends import CommandBackend
+    from takopi_core.run.runtime import TransportRuntime
+
+_logger = get_logger(__name__)
+
+RunMode: TypeAlias = Literal["emit", "capture"]
+
+
+@dataclass(frozen=True, slots=True)
+class RunRequest:
+    """A run a command asks for: the prompt, and optionally the engine and project."""
+
+    prompt: str
+    engine: EngineId | None = None
+    context: RunContext | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    """A finished run: its engine, and in ``capture`` mode the final rendered message."""
+
+    engine: EngineId
+    message: RenderedMessage | None
+
+
+class CommandExecutor(Protocol):
+    """What a command can do in the chat it was called from."""
+
+    async def send(
+        self,
+        message: RenderedMessage | str,
+        *,
+        reply_to: MessageRef | None = None,
+        notify: bool = True,
+    ) -> MessageRef | None: ...
+
+    async def run_one(self, request: RunRequest, *, mode: RunMode = "emit") -> RunResult: ...
+
+    async def run_many(
+        self,
+        requests: Sequence[RunRequest],
+        *,
+        mode: RunMode = "emit",
+        parallel: bool = False,
+    ) -> list[RunResult]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class CommandContext:
+    """Everything a command's ``handle`` gets about the message that invoked it."""
+
+    command: str
+    text: str
+    args_text: str
+    args: tuple[str, ...]
+    message: MessageRef
+    reply_to: MessageRef | None
+    reply_text: str | None
+    config_path: Path | None
+    plugin_config: dict[str, Any]
+    runtime: TransportRuntime
+    executor: CommandExecutor
+
+
+@dataclass(frozen=True, slots=True)
+class CommandResult:
+    """A command's reply; ``reply_to`` defaults to the invoking message."""
+
+    text: str
+    notify: bool = True
+    reply_to: MessageRef | None = None
+
+
+# --- parsing -------------------------------------------------------------------------------
+
+
+def parse_slash_command(text: str) -> tuple[str | None, str]:
+    """``("id", "args text")`` for ``/id args...``; ``(None, text)`` for anything else.
+
+    The id is lowercased and loses a ``@botname`` suffix; only a space separates it from the
+    arguments, and later lines belong to the arguments.
+    """
+    stripped = text.lstrip()
+    if not stripped.startswith("/"):
+        return None, text
+    first, _, rest_lines = stripped.partition("\n")
+    head, _, first_rest = first.partition(" ")
+    command = head[1:].split("@", 1)[0].lower()
+    if not command:
+        return None, text
+    args_text = first_rest
+    if rest_lines:
+        args_text = f"{first_rest}\n{rest_lines}" if first_rest else rest_lines
+    return command, args_text
+
+
+def split_command_args(args_text: str) -> tuple[str, ...]:
+    """Shell-like split of the arguments; unbalanced quotes fall back to whitespace."""
+    if not args_text.strip():
+        return ()
+    try:
+        return tuple(shlex.split(args_text))
+    except ValueError:
+        return tuple(args_text.split())
+
+
+def is_cancel_command(text: str) -> bool:
+    """True for ``/cancel`` (or ``/cancel@bot``), whatever follows it."""
+    words = text.split(maxsplit=1)
+    if not words:
+        return False
+    first = words[0].lower()
+    return first == "/cancel" or first.startswith("/cancel@")
+
+
+# --- finding command plugins -----------------------------------------------------------------
+
+
+def list_command_ids(*, allowlist: Collection[str] | None = None) -> list[str]:
+    """Ids of the visible command plugins, sorted (reserved and broken ids left out)."""
+    found = discover(list(allowlist) if allowlist is not None else None, kinds=(COMMAND,))
+    return sorted({entry.id for entry in found.entries if entry.enabled})
+
+
+def get_command(
+    command_id: str, *, allowlist: Collection[str] | None = None, required: bool = True
+) -> CommandBackend | None:
+    """Load command plugin ``command_id``; None when absent and not ``required``."""
+    from takopi_core.plugins.loading import load_backend
+
+    if command_id.strip().lower() in RESERVED_COMMAND_IDS:
+        raise ConfigError(f"Command id {command_id!r} is reserved.")
+    found = discover(list(allowlist) if allowlist is not None else None, kinds=(COMMAND,))
+    visible = any(e.id == command_id and e.enabled for e in found.entries)
+    broken = any(err.id == command_id for err in found.errors)
+    if not required and not visible and not broken:
+        return None
+    return load_backend(COMMAND, command_id, discovery=found)
+
+
+@dataclass(frozen=True, slots=True)
+class CommandTable:
+    """Which command ids dispatch to plugins, and which were skipped and why."""
+
+    ids: frozenset[str]
+    skipped: dict[str, str] = field(default_factory=dict)
+
+
+def build_command_table(
+    runtime: TransportRuntime, *, builtin: Collection[str] = ()
+) -> CommandTable:
+    """Command plugin ids usable with this runtime; collisions are skipped with a reason.
+
+    Precedence: the transport's built-ins, then engine ids, then project aliases, then the
+    reserved ids. Ids discovery already rejected (reserved, invalid, duplicated) are listed
+    as skipped too, with discovery's message.
+    """
+    found = discover(
+        list(runtime.allowlist) if runtime.allowlist is not None else None, kinds=(COMMAND,)
+    )
+    builtins = {name.lower() for name in builtin}
+    engines = {engine.lower() for engine in runtime.engine_ids}
+    aliases = {alias.lower() for alias in runtime.project_aliases()}
+    ids: set[str] = set()
+    skipped: dict[str, str] = {}
+    for error in found.errors:
+        if error.kind == COMMAND:
+            skipped[error.id] = f"{error.message} ({error.dist_label})"
+    for entry in found.entries:
+        if not entry.enabled:
+            continue
+        key = entry.id.lower()
+        origin = f"command {entry.id!r} ({entry.dist_label})"
+        if key in builtins:
+            skipped[entry.id] = f"{origin} is shadowed by the built-in /{key}"
+        elif key in engines:
+            skipped[entry.id] = f"{origin} has the same id as an engine; /{key} selects it"
+        elif key in aliases:
+            skipped[entry.id] = f"{origin} has the same id as a project alias; /{key} selects it"
+        elif key in RESERVED_COMMAND_IDS:
+            skipped[entry.id] = f"{origin} uses a reserved id"
+        else:
+            ids.add(key)
+    return CommandTable(ids=frozenset(ids), skipped=skipped)
+
+
+class CommandDispatcher:
+    """Routes ``/id`` messages to command plugins for one transport."""
+
+    def __init__(self, runtime: TransportRuntime, *, builtin: Collection[str] = ()) -> None:
+        self._runtime = runtime
+        self._builtin = tuple(builtin)
+        self.table = build_command_table(runtime, builtin=self._builtin)
+
+    def refresh(self) -> CommandTable:
+        self.table = build_command_table(self._runtime, builtin=self._builtin)
+        return self.table
+
+    def match(self, text: str) -> tuple[str, str] | None:
+        """``(command_id, args_text)`` when ``text`` invokes a command plugin.
+
+        An id not seen at start-up triggers one re-discovery, so a plugin installed while the
+        transport runs is picked up without a restart.
+        """
+        command_id, args_text = parse_slash_command(text)
+        if command_id is None:
+            return None
+        if command_id not in self.table.ids:
+            if command_id in self.table.skipped or command_id in self._reserved():
+                return None
+            if command_id not in self.refresh().ids:
+                return None
+        return command_id, args_text
+
+    def _reserved(self) -> set[str]:
+        return (
+            {e.lower() for e in self._runtime.engine_ids}
+            | {a.lower() for a in self._runtime.project_aliases()}
+            | set(RESERVED_COMMAND_IDS)
+            | {b.lower() for b in self._builtin}
+        )
+
+    async def dispatch(
+        self,
+        command_id: str,
+        args_text: str,
+        *,
+        text: str,
+        message: MessageRef,
+        executor: CommandExecutor,
+        reply_to: MessageRef | None = None,
+        reply_text: str | None = None,
+    ) -> None:
+        """Run the command and send its result (or its error) as a reply."""
+        runtime = self._runtime
+        try:
+            backend = get_command(command_id, allowlist=runtime.allowlist, required=False)
+            if backend is None:
+                return
+            plugin_config = runtime.plugin_config(command_id)
+        except ConfigError as exc:
+            await executor.send(f"error:\n{exc}", reply_to=message, notify=True)
+            return
+        ctx = CommandContext(
+            command=command_id,
+            text=text,
+            args_text=args_text,
+            args=split_command_args(args_text),
+            message=message,
+            reply_to=reply_to,
+            reply_text=reply_text,
+            config_path=runtime.config_path,
+            plugin_config=plugin_config,
+            runtime=runtime,
+            executor=executor,
+        )
+        try:
+            result = await backend.handle(ctx)
+        except Exception as exc:
+            _logger.exception("command.failed", command=command_id)
+            reason = str(exc) or type(exc).__name__
+            await executor.send(f"error:\n{reason}", reply_to=message, notify=True)
+            return
+        if result is not None:
+            await executor.send(
+                result.text, reply_to=result.reply_to or message, notify=result.notify
+            )
+
+
+# --- running -------------------------------------------------------------------------------
+
+
+class CaptureTransport:
+    """An in-memory transport that keeps the last message sent or edited (capture mode)."""
+
+    def __init__(self, channel_id: ChannelId = "capture") -> None:
+        self._channel_id = channel_id
+        self._next_id = 0
+        self.last: RenderedMessage | None = None
+
+    async def close(self) -> None:
+        return None
+
+    async def send(
+        self,
+        *,
+        channel_id: ChannelId,
+        message: RenderedMessage,
+        options: SendOptions | None = None,
+    ) -> MessageRef | None:
+        self._next_id += 1
+        self.last = message
+        return MessageRef(channel_id=channel_id, message_id=self._next_id)
+
+    async def edit(
+        self, *, ref: MessageRef, message: RenderedMessage, wait: bool = True
+    ) -> MessageRef | None:
+        self.last = message
+        return ref
+
+    async def delete(self, *, ref: MessageRef) -> bool:
+        return True
+
+
+OnThreadKnown: TypeAlias = Callable[[ResumeToken, anyio.Event], Awaitable[None]]
+
+
+class PipelineExecutor:
+    """A ``CommandExecutor`` that runs requests through ``handle_message``.
+
+    Bound to one invoking message: replies go to it, and ``emit`` runs show their progress
+    in the chat and are registered in ``running_tasks`` so they can be cancelled there.
+    ``capture`` runs render into a private in-memory transport and return the final message.
+    Errors (unknown or unavailable engine, bad project, a crashing runner) never escape:
+    they become ``error:`` replies, or the captured message in capture mode.
+    """
+
+    def __init__(
+        self,
+        *,
+        exec_cfg: ExecBridgeConfig,
+        runtime: TransportRuntime,
+        channel_id: ChannelId,
+        message: MessageRef,
+        running_tasks: RunningTasks | None = None,
+        on_thread_known: OnThreadKnown | None = None,
+        default_context: RunContext | None = None,
+        thread_id: ThreadId | None = None,
+    ) -> None:
+        self._cfg = exec_cfg
+        self._runtime = runtime
+        self._channel_id = channel_id
+        self._message = message
+        self._running_tasks = running_tasks
+        self._on_thread_known = on_thread_known
+        self._default_context = default_context
+        self._thread_id = thread_id
+
+    async def send(
+        self,
+        message: RenderedMessage | str,
+        *,
+        reply_to: MessageRef | None = None,
+        notify: bool = True,
+    ) -> MessageRef | None:
+        rendered = RenderedMessage(text=message) if isinstance(message, str) else message
+        return await self._cfg.transport.send(
+            channel_id=self._channel_id,
+            message=rendered,
+            options=SendOptions(
+                reply_to=reply_to or self._message, notify=notify, thread_id=self._thread_id
+            ),
+        )
+
+    async def run_one(self, request: RunRequest, *, mode: RunMode = "emit") -> RunResult:
+        runtime = self._runtime
+        context = request.context if request.context is not None else self._default_context
+        engine = runtime.resolve_engine(engine_override=request.engine, context=context)
+        capture = CaptureTransport(self._channel_id) if mode == "capture" else None
+        cfg = self._cfg
+        running_tasks = self._running_tasks
+        if capture is not None:
+            cfg = ExecBridgeConfig(transport=capture, presenter=cfg.presenter, final_notify=False)
+            running_tasks = {}  # captured runs are not cancellable from the chat
+        await self._run(cfg, request.prompt, engine, context, running_tasks)
+        return RunResult(engine=engine, message=capture.last if capture else None)
+
+    async def run_many(
+        self,
+        requests: Sequence[RunRequest],
+        *,
+        mode: RunMode = "emit",
+        parallel: bool = False,
+    ) -> list[RunResult]:
+        if not parallel:
+            return [await self.run_one(request, mode=mode) for request in requests]
+        results: list[RunResult | None] = [None] * len(requests)
+
+        async def run_at(index: int, request: RunRequest) -> None:
+            results[index] = await self.run_one(request, mode=mode)
+
+        async with anyio.create_task_group() as group:
+            for index, request in enumerate(requests):
+                group.start_soon(run_at, index, request)
+        return [result for result in results if result is not None]
+
+    async def _run(
+        self,
+        cfg: ExecBridgeConfig,
+        prompt: str,
+        engine: EngineId,
+        context: RunContext | None,
+        running_tasks: RunningTasks | None,
+    ) -> None:
+        await run_message(
+            cfg,
+            self._runtime,
+            channel_id=self._channel_id,
+            message=self._message,
+            prompt=prompt,
+            engine_override=engine,
+            resume_token=None,
+            context=context,
+            running_tasks=running_tasks,
+            on_thread_known=self._on_thread_known,
+            thread_id=self._thread_id,
+        )
+
+
+async def run_message(
+    cfg: ExecBridgeConfig,
+    runtime: TransportRuntime,
+    *,
+    channel_id: ChannelId,
+    message: MessageRef,
+    prompt: str,
+    engine_override: EngineId | None,
+    resume_token: ResumeToken | None,
+    context: RunContext | None,
+    running_tasks: RunningTasks | None,
+    on_thread_known: OnThreadKnown | None = None,
+    progress_ref: MessageRef | None = None,
+    thread_id: ThreadId | None = None,
+) -> None:
+    """Run one resolved message through ``handle_message``, the way a transport should.
+
+    Picks the runner (the resumed session's engine, else ``engine_override``, else the
+    project's or the global default), refuses unavailable engines with an error reply, runs
+    in the project's folder, and turns every failure into an ``error:`` reply. A
+    ``progress_ref`` (e.g. a "queued" message) is reused by the run, or replaced by the
+    error reply.
+    """
+    engine = runtime.resolve_engine(engine_override=engine_override, context=context)
+    reply = _Replier(cfg, channel_id=channel_id, message=message, thread_id=thread_id)
+    try:
+        resolved = runtime.resolve_runner(resume_token=resume_token, engine_override=engine)
+    except RunnerUnavailableError as exc:
+        await reply.text(f"error:\n{exc}", replace=progress_ref)
+        return
+    if not resolved.available:
+        state = ProgressTracker(engine=resolved.engine).snapshot()
+        rendered = cfg.presenter.render_final(
+            state,
+            elapsed_s=0.0,
+            status="error",
+            answer=f"error:\n{resolved.issue or 'engine unavailable'}",
+        )
+        await reply.rendered(rendered, replace=progress_ref)
+        return
+    try:
+        cwd = runtime.resolve_run_cwd(context)
+    except ConfigError as exc:
+        await reply.text(f"error:\n{exc}", replace=progress_ref)
+        return
+    incoming = IncomingMessage(
+        channel_id=channel_id, message_id=message.message_id, text=prompt, thread_id=thread_id
+    )
+    token = set_run_base_dir(cwd)
+    try:
+        await bridge.handle_message(
+            cfg,
+            runner=resolved.runner,
+            incoming=incoming,
+            resume_token=resume_token,
+            context=context,
+            context_line=runtime.format_context_line(context),
+            strip_resume_line=runtime.is_resume_line,
+            running_tasks=running_tasks,
+            on_thread_known=on_thread_known,
+            progress_ref=progress_ref,
+        )
+    except Exception as exc:
+        _logger.exception("handle.failed", engine=resolved.engine)
+        await reply.text(f"error:\n{str(exc) or type(exc).__name__}")
+    finally:
+        reset_run_base_dir(token)
+
+
+@dataclass(frozen=True, slots=True)
+class _Replier:
+    cfg: ExecBridgeConfig
+    channel_id: ChannelId
+    message: MessageRef
+    thread_id: ThreadId | None
+
+    async def text(self, text: str, *, replace: MessageRef | None = None) -> None:
+        await self.rendered(RenderedMessage(text=text), replace=replace)
+
+    async def rendered(
+        self, message: RenderedMessage, *, replace: MessageRef | None = None
+    ) -> None:
+        await self.cfg.transport.send(
+            channel_id=self.channel_id,
+            message=message,
+            options=SendOptions(
+                reply_to=self.message, notify=True, replace=replace, thread_id=self.thread_id
+            ),
+        )

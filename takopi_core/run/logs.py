@@ -1,0 +1,142 @@
+"""Structured logging on top of stdlib ``logging``.
+
+Plugins written for upstream Takopi call loggers structlog-style:
+``logger.info("runner.start", pid=123)``. ``get_logger`` returns a small wrapper that accepts
+that shape, merges fields bound with ``bind_run_context`` (per async context), masks secret
+fields, and hands one record to stdlib logging with the fields in ``record.takopi_fields``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from types import MappingProxyType
+from typing import Any
+
+from takopi_core.config.file import MASK, is_secret_key
+
+_LEVELS = {
+    "debug": logging.DEBUG,
+    "info": logging.INFO,
+    "warning": logging.WARNING,
+    "warn": logging.WARNING,
+    "error": logging.ERROR,
+    "critical": logging.CRITICAL,
+}
+
+_context_fields: ContextVar[Mapping[str, Any]] = ContextVar(
+    "takopi_log_fields", default=MappingProxyType({})
+)
+_min_level: ContextVar[int] = ContextVar("takopi_log_min_level", default=logging.NOTSET)
+
+
+def _level_number(level: str) -> int:
+    try:
+        return _LEVELS[level.lower()]
+    except KeyError:
+        raise ValueError(
+            f"unknown log level {level!r}; expected one of {', '.join(sorted(_LEVELS))}"
+        ) from None
+
+
+def _render(event: str, fields: Mapping[str, Any]) -> str:
+    if not fields:
+        return event
+    pairs = " ".join(f"{key}={value!r}" for key, value in fields.items())
+    return f"{event} {pairs}"
+
+
+def _masked(fields: dict[str, Any]) -> dict[str, Any]:
+    """Secrets never reach a log: values of ``*token*``/``*secret*``/``*password*``/``*key*``
+    fields are replaced by a mask."""
+    if not any(is_secret_key(name) for name in fields):
+        return fields
+    return {
+        name: MASK if is_secret_key(name) and value is not None else value
+        for name, value in fields.items()
+    }
+
+
+class StructLogger:
+    """A logger taking an event name plus keyword fields; ``bind`` returns a child logger."""
+
+    __slots__ = ("_bound", "_logger")
+
+    def __init__(self, logger: logging.Logger, bound: Mapping[str, Any] | None = None) -> None:
+        self._logger = logger
+        self._bound: dict[str, Any] = dict(bound or {})
+
+    @property
+    def name(self) -> str:
+        return self._logger.name
+
+    def bind(self, **fields: Any) -> StructLogger:
+        """A logger that adds ``fields`` to every line."""
+        return StructLogger(self._logger, {**self._bound, **fields})
+
+    def is_enabled_for(self, level: int) -> bool:
+        """Whether a line at ``level`` would be emitted here (lets callers skip costly
+        field formatting)."""
+        return level >= _min_level.get() and self._logger.isEnabledFor(level)
+
+    def log(self, level: int, event: str, *, exc_info: Any = None, **fields: Any) -> None:
+        if not self.is_enabled_for(level):
+            return
+        merged = _masked({**_context_fields.get(), **self._bound, **fields})
+        self._logger.log(
+            level,
+            "%s",
+            _render(event, merged),
+            exc_info=exc_info,
+            extra={"takopi_event": event, "takopi_fields": merged},
+            stacklevel=3,
+        )
+
+    def debug(self, event: str, **fields: Any) -> None:
+        self.log(logging.DEBUG, event, **fields)
+
+    def info(self, event: str, **fields: Any) -> None:
+        self.log(logging.INFO, event, **fields)
+
+    def warning(self, event: str, **fields: Any) -> None:
+        self.log(logging.WARNING, event, **fields)
+
+    warn = warning
+
+    def error(self, event: str, **fields: Any) -> None:
+        self.log(logging.ERROR, event, **fields)
+
+    def critical(self, event: str, **fields: Any) -> None:
+        self.log(logging.CRITICAL, event, **fields)
+
+    def exception(self, event: str, **fields: Any) -> None:
+        fields.setdefault("exc_info", True)
+        self.log(logging.ERROR, event, **fields)
+
+
+def get_logger(name: str | None = None) -> StructLogger:
+    """A structured logger; ``name`` also becomes the ``logger_name`` field when given."""
+    logger = logging.getLogger(name or "takopi")
+    return StructLogger(logger, {"logger_name": name} if name else None)
+
+
+def bind_run_context(**fields: Any) -> None:
+    """Add ``fields`` to every log line emitted later in the current (async) context."""
+    _context_fields.set(MappingProxyType({**_context_fields.get(), **fields}))
+
+
+def clear_context() -> None:
+    """Forget every field bound with ``bind_run_context`` in the current context."""
+    _context_fields.set(MappingProxyType({}))
+
+
+@contextmanager
+def suppress_logs(level: str = "warning") -> Iterator[None]:
+    """Drop log lines below ``level`` emitted through ``get_logger`` loggers in this context."""
+    token = _min_level.set(_level_number(level))
+    try:
+        yield
+    finally:
+        _min_level.reset(token)

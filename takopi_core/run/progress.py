@@ -1,0 +1,315 @@
+"""Progress of a run: which actions happened, in which state, and how to show it.
+
+``ProgressTracker`` folds events into an immutable ``ProgressState`` snapshot;
+``MarkdownPresenter`` (the default presenter) renders snapshots as plain markdown text.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from takopi_core.run.context import get_run_base_dir
+from takopi_core.run.model import Action, ActionEvent, ResumeToken, StartedEvent
+from takopi_core.run.transport import RenderedMessage
+
+
+@dataclass(frozen=True, slots=True)
+class ActionState:
+    """The latest known state of one action, with when it was first and last seen."""
+
+    action: Action
+    phase: str
+    ok: bool | None
+    display_phase: str
+    completed: bool
+    first_seen: int
+    last_update: int
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressState:
+    """A snapshot of a run for rendering; actions are in order of first appearance."""
+
+    engine: str
+    action_count: int
+    actions: tuple[ActionState, ...]
+    resume: ResumeToken | None
+    resume_line: str | None
+    context_line: str | None
+
+
+class _ActionRecord:
+    """The mutable twin of ``ActionState``: events update it in place, and the frozen
+    ``ActionState`` is built only when a snapshot needs it (a flood of events costs no
+    allocations beyond the events themselves)."""
+
+    __slots__ = ("action", "completed", "display_phase", "first_seen", "last_update", "ok",
+                 "phase", "state")  # fmt: skip
+
+    def __init__(self, first_seen: int) -> None:
+        self.first_seen = first_seen
+        self.state: ActionState | None = None
+
+    def frozen(self) -> ActionState:
+        if self.state is None:
+            self.state = ActionState(
+                action=self.action,
+                phase=self.phase,
+                ok=self.ok,
+                display_phase=self.display_phase,
+                completed=self.completed,
+                first_seen=self.first_seen,
+                last_update=self.last_update,
+            )
+        return self.state
+
+
+class ProgressTracker:
+    """Accumulates a run's events into the state a progress message shows."""
+
+    def __init__(self, *, engine: str) -> None:
+        self.engine = engine
+        self.resume: ResumeToken | None = None
+        self.action_count = 0
+        # Insertion order is first appearance, which is the order actions are shown in.
+        self._actions: dict[str, _ActionRecord] = {}
+        self._seq = 0
+
+    def note_event(self, event: object) -> bool:
+        """Fold ``event`` in; return whether the rendered view may have changed."""
+        if isinstance(event, ActionEvent):
+            action = event.action
+            if action.kind == "turn":
+                return False
+            action_id = str(action.id or "")
+            if not action_id:
+                return False
+            phase = event.phase
+            completed = phase == "completed"
+            self._seq += 1
+            record = self._actions.get(action_id)
+            if record is None:
+                self.action_count += 1
+                record = self._actions[action_id] = _ActionRecord(self._seq)
+                is_update = phase == "updated"
+            else:
+                is_update = phase == "updated" or (phase == "started" and not record.completed)
+            record.action = action
+            record.phase = phase
+            record.ok = event.ok
+            record.display_phase = "updated" if is_update and not completed else phase
+            record.completed = completed
+            record.last_update = self._seq
+            record.state = None
+            return True
+        if isinstance(event, StartedEvent):
+            self.resume = event.resume
+            return True
+        return False
+
+    def set_resume(self, resume: ResumeToken | None) -> None:
+        """Remember ``resume`` unless it is None."""
+        if resume is not None:
+            self.resume = resume
+
+    def snapshot(
+        self,
+        *,
+        resume_formatter: Callable[[ResumeToken], str] | None = None,
+        context_line: str | None = None,
+    ) -> ProgressState:
+        """The current state; ``resume_line`` is formatted when a token and formatter exist."""
+        resume_line = None
+        if self.resume is not None and resume_formatter is not None:
+            resume_line = resume_formatter(self.resume)
+        return ProgressState(
+            engine=self.engine,
+            action_count=self.action_count,
+            actions=tuple(record.frozen() for record in self._actions.values()),
+            resume=self.resume,
+            resume_line=resume_line,
+            context_line=context_line,
+        )
+
+
+# -- rendering -------------------------------------------------------------------------------
+
+HEADER_SEPARATOR = " · "
+HARD_BREAK = "  \n"
+MAX_TITLE_CHARS = 300
+MAX_LISTED_CHANGES = 3
+
+STATUS_RUNNING = "▸"
+STATUS_UPDATED = "↻"
+STATUS_DONE = "✓"
+STATUS_FAILED = "✗"
+
+
+def format_elapsed(elapsed_s: float) -> str:
+    """``42s``, ``3m 07s`` or ``1h 01m``; negative times count as zero."""
+    total = max(0, int(elapsed_s))
+    if total < 60:
+        return f"{total}s"
+    if total < 3600:
+        minutes, seconds = divmod(total, 60)
+        return f"{minutes}m {seconds:02}s"
+    hours, rest = divmod(total, 3600)
+    return f"{hours}h {rest // 60:02}m"
+
+
+@dataclass(frozen=True, slots=True)
+class MarkdownParts:
+    """A message in three parts; empty parts are left out when assembled."""
+
+    header: str
+    body: str | None = None
+    footer: str | None = None
+
+
+def assemble_markdown_parts(parts: MarkdownParts) -> str:
+    """Join the non-empty parts with a blank line."""
+    return "\n\n".join(part for part in (parts.header, parts.body, parts.footer) if part)
+
+
+def _inline_code(text: str) -> str:
+    """``text`` as a code span; a fence longer than any backtick run inside keeps it intact."""
+    runs = re.findall(r"`+", text)
+    if not runs:
+        return f"`{text}`"
+    fence = "`" * (max(len(run) for run in runs) + 1)
+    return f"{fence} {text} {fence}"
+
+
+def _shorten(text: str) -> str:
+    return textwrap.shorten(text, width=MAX_TITLE_CHARS, placeholder="…") or text[:MAX_TITLE_CHARS]
+
+
+def _relative_path(path: str, base_dir: Path | None) -> str:
+    base = base_dir or get_run_base_dir() or Path.cwd()
+    try:
+        return str(Path(path).relative_to(base))
+    except ValueError:
+        return path
+
+
+def _looks_like_path(text: str) -> bool:
+    return " " not in text and ("/" in text or "." in text)
+
+
+def _file_change_title(action: Action, base_dir: Path | None) -> str:
+    changes = action.detail.get("changes")
+    items: list[str] = []
+    if isinstance(changes, Sequence) and not isinstance(changes, str):
+        for change in changes:
+            if isinstance(change, dict) and change.get("path"):
+                path = _relative_path(str(change["path"]), base_dir)
+                items.append(f"{change.get('kind') or 'update'} {_inline_code(path)}")
+    if items:
+        listed = ", ".join(items[:MAX_LISTED_CHANGES])
+        if len(items) > MAX_LISTED_CHANGES:
+            listed += f" …({len(items) - MAX_LISTED_CHANGES} more)"
+        return f"files: {listed}"
+    title = action.title
+    if _looks_like_path(title):
+        return _inline_code(_relative_path(title, base_dir))
+    return title
+
+
+def action_title(action: Action, base_dir: Path | None = None) -> str:
+    """How an action is named in a progress line, by kind."""
+    title = _shorten(action.title)
+    kind = action.kind
+    if kind == "command":
+        return _inline_code(title)
+    if kind == "tool":
+        return f"tool: {title}"
+    if kind == "web_search":
+        return f"searched: {title}"
+    if kind == "subagent":
+        return f"subagent: {title}"
+    if kind == "file_change":
+        return _shorten(_file_change_title(action, base_dir))
+    return title
+
+
+def _exit_code(action: Action) -> int | None:
+    code: Any = action.detail.get("exit_code")
+    return code if isinstance(code, int) and not isinstance(code, bool) else None
+
+
+def action_line(state: ActionState, base_dir: Path | None = None) -> str:
+    """One progress line: a status symbol, the title, and a non-zero exit code."""
+    code = _exit_code(state.action)
+    if state.completed:
+        failed = state.ok is False or (state.ok is None and code not in (None, 0))
+        symbol = STATUS_FAILED if failed else STATUS_DONE
+    elif state.display_phase == "updated":
+        symbol = STATUS_UPDATED
+    else:
+        symbol = STATUS_RUNNING
+    line = f"{symbol} {action_title(state.action, base_dir)}"
+    if state.completed and code not in (None, 0):
+        line += f" (exit {code})"
+    return line
+
+
+class MarkdownFormatter:
+    """Builds the header, body and footer of progress and final messages."""
+
+    def __init__(self, *, max_actions: int = 5) -> None:
+        self.max_actions = max_actions
+
+    def header(self, state: ProgressState, *, elapsed_s: float, label: str) -> str:
+        parts = [label, state.engine, format_elapsed(elapsed_s)]
+        if state.action_count > 0:
+            parts.append(f"step {state.action_count}")
+        return HEADER_SEPARATOR.join(parts)
+
+    def footer(self, state: ProgressState) -> str | None:
+        lines = [line for line in (state.context_line, state.resume_line) if line]
+        return HARD_BREAK.join(lines) or None
+
+    def progress_parts(
+        self, state: ProgressState, *, elapsed_s: float, label: str = "working"
+    ) -> MarkdownParts:
+        base_dir = get_run_base_dir()  # read once per render, not once per action
+        shown = state.actions[-self.max_actions :] if self.max_actions > 0 else ()
+        body = HARD_BREAK.join(action_line(action, base_dir) for action in shown)
+        return MarkdownParts(
+            header=self.header(state, elapsed_s=elapsed_s, label=label),
+            body=body or None,
+            footer=self.footer(state),
+        )
+
+    def final_parts(
+        self, state: ProgressState, *, elapsed_s: float, status: str, answer: str
+    ) -> MarkdownParts:
+        return MarkdownParts(
+            header=self.header(state, elapsed_s=elapsed_s, label=status),
+            body=answer.strip() or None,
+            footer=self.footer(state),
+        )
+
+
+class MarkdownPresenter:
+    """The default ``Presenter``: plain markdown text, no transport-specific extras."""
+
+    def __init__(self, *, max_actions: int = 5) -> None:
+        self.formatter = MarkdownFormatter(max_actions=max_actions)
+
+    def render_progress(
+        self, state: ProgressState, *, elapsed_s: float, label: str = "working"
+    ) -> RenderedMessage:
+        parts = self.formatter.progress_parts(state, elapsed_s=elapsed_s, label=label)
+        return RenderedMessage(text=assemble_markdown_parts(parts))
+
+    def render_final(
+        self, state: ProgressState, *, elapsed_s: float, status: str, answer: str
+    ) -> RenderedMessage:
+        parts = self.formatter.final_parts(state, elapsed_s=elapsed_s, status=status, answer=answer)
+        return RenderedMessage(text=assemble_markdown_parts(parts))

@@ -1,0 +1,1 @@
+"""Transport setup and `takopi doctor`: the steps, the validator child, the checks."""

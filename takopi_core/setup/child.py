@@ -1,0 +1,171 @@
+"""Run a transport's field validators in a child process, and the parent-side driver.
+
+A validator is plugin code (it may call the transport's service), so neither the CLI nor the
+TUI calls it in its own process. :func:`run_validators` starts
+``python -P -m takopi_core.setup.child``, hands it the transport entry and the values as JSON
+on stdin, and reads one JSON object back. A validator that hangs is stopped at the time limit
+and reported as a failure of that field; one that crashes the child fails every field asked.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+from collections.abc import Mapping
+from typing import Any
+
+from takopi_core.plugins.discovery import PluginEntry
+
+DEFAULT_VALIDATE_TIMEOUT = 20.0
+
+
+class ValidatorRunError(RuntimeError):
+    """The child could not check the values at all (the transport failed to load, say)."""
+
+
+# --- parent side -----------------------------------------------------------------------------
+
+
+def run_validators(
+    entry: PluginEntry,
+    values: Mapping[str, Any],
+    keys: list[str],
+    *,
+    env: Mapping[str, str] | None = None,
+    timeout: float = DEFAULT_VALIDATE_TIMEOUT,
+    python: str | None = None,
+) -> dict[str, str]:
+    """Run the validators of ``keys`` on ``values``; ``{key: message}`` for each failure.
+
+    ``values`` holds every field entered so far (validators may look at the others). Keys
+    whose value is None are skipped. Raises ValidatorRunError when the transport cannot be
+    loaded or the child dies; a timeout is reported against the fields being checked.
+    """
+    wanted = [key for key in keys if values.get(key) is not None]
+    if not wanted:
+        return {}
+    job = {"entry": entry._asdict(), "values": dict(values), "keys": wanted}
+    with tempfile.TemporaryFile() as stderr_file:
+        child = subprocess.Popen(
+            [python or sys.executable, "-P", "-m", "takopi_core.setup.child"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=stderr_file,
+            env=dict(env) if env is not None else None,
+            start_new_session=True,  # a kill on timeout takes the validator's helpers too
+        )
+        try:
+            out, _ = child.communicate(json.dumps(job).encode(), timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _kill_group(child)
+            child.communicate()
+            message = f"the check did not finish within {timeout:g} s"
+            return {key: message for key in wanted}
+        finally:
+            _kill_group(child)
+        if child.returncode != 0 or not out.strip():
+            stderr_file.seek(0)
+            tail = stderr_file.read().decode("utf-8", "replace").strip()[-2000:]
+            how = (
+                f"signal {-child.returncode}"
+                if child.returncode < 0
+                else f"status {child.returncode}"
+            )
+            detail = f":\n{tail}" if tail else ""
+            raise ValidatorRunError(f"the validator process ended with {how}{detail}")
+    reply = json.loads(out.decode("utf-8", "replace").strip().splitlines()[-1])
+    if reply.get("error"):
+        raise ValidatorRunError(str(reply["error"]))
+    return {str(k): str(v) for k, v in (reply.get("errors") or {}).items()}
+
+
+def _kill_group(child: subprocess.Popen[bytes]) -> None:
+    if child.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(child.pid, signal.SIGKILL)
+
+
+# --- child side ------------------------------------------------------------------------------
+
+
+def main() -> int:
+    job = json.loads(sys.stdin.read())
+    # Protocol output goes to a private copy of stdout; a validator that prints lands on
+    # stderr instead of corrupting the reply.
+    reply_fd = os.dup(1)
+    os.dup2(2, 1)
+    with os.fdopen(reply_fd, "w", encoding="utf-8") as reply:
+        reply.write(json.dumps(_answer(job), default=str) + "\n")
+    return 0
+
+
+def _answer(job: Mapping[str, Any]) -> dict[str, Any]:
+    from takopi_core.plugins.fields import FieldDeclarationError, declared_fields
+    from takopi_core.plugins.loading import PluginLoadFailed, load_entry
+
+    entry = PluginEntry(**job["entry"])
+    try:
+        backend = load_entry(entry)
+        fields = {f.key: f for f in declared_fields(backend)}
+    except (PluginLoadFailed, FieldDeclarationError) as exc:
+        return {"error": f"transport {entry.id} ({entry.dist_label}): {exc}"}
+    values: dict[str, Any] = dict(job.get("values") or {})
+    errors: dict[str, str] = {}
+    for key in job.get("keys") or ():
+        field = fields.get(key)
+        if field is None:
+            errors[key] = "is not a declared setup field of this transport"
+            continue
+        if field.validate is None:
+            continue
+        earlier = {k: v for k, v in values.items() if k != key}
+        message = call_validator(field.validate, values.get(key), earlier)
+        if message:
+            errors[key] = message
+    return {"errors": errors}
+
+
+def call_validator(validate: Any, value: Any, values: Mapping[str, Any]) -> str | None:
+    """Call one validator; its failure message, or None when the value passed."""
+    try:
+        outcome = validate(value, dict(values)) if _takes_two(validate) else validate(value)
+        if inspect.isawaitable(outcome):
+            import anyio
+
+            async def wait() -> Any:
+                return await outcome
+
+            outcome = anyio.run(wait)
+    except Exception as exc:
+        return str(exc) or type(exc).__name__
+    if outcome is None or outcome is True:
+        return None
+    if outcome is False:
+        return "is not valid"
+    return str(outcome)
+
+
+def _takes_two(fn: Any) -> bool:
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return False
+    positional = [
+        p
+        for p in params
+        if p.kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    ]
+    if any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in params):
+        return True
+    return len(positional) >= 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,564 @@
+"""Transport setup, shared by `takopi setup` and the TUI's setup wizard.
+
+Both front ends walk the same six steps and call the same functions here:
+
+1. choose a transport: :meth:`SetupSession.survey` lists every visible transport with its
+   description, declared fields and setup status (``check_setup`` run in the probe);
+2. show its setup issues (:attr:`TransportChoice.issues`);
+3. collect settings: declared fields are parsed and checked locally
+   (:func:`takopi_core.plugins.fields.parse_text`, :func:`local_errors`), then by the field's
+   own validator in a child process (:meth:`SetupSession.validate`); a transport without
+   declared fields runs its own ``interactive_setup`` instead (`takopi setup ID` does that);
+4. choose the default engine (:attr:`Survey.engines`, with install commands for missing CLIs);
+5. review the diff (:func:`plan_text`, :func:`plan_diff`, secrets masked);
+6. write through ConfigFile and check again (:meth:`SetupSession.check`).
+
+No plugin code runs in the caller's process: every plugin call goes through a child.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from takopi_core.config.file import (
+    CONFIG_ENV,
+    MASK,
+    ConfigFile,
+    display_path,
+    enabled_list,
+    is_secret_path,
+)
+from takopi_core.errors import ConfigError
+from takopi_core.ids import ENGINE, TRANSPORT
+from takopi_core.plugins.discovery import Discovery, PluginEntry, discover
+from takopi_core.plugins.fields import FieldSpec, FieldValueError, check_value, parse_text
+from takopi_core.plugins.probe import DEFAULT_TIMEOUT, LoadResult, Probe, setup_engine_for
+from takopi_core.setup.child import DEFAULT_VALIDATE_TIMEOUT, run_validators
+
+#: The transport `takopi run` uses when the config names none.
+FALLBACK_TRANSPORT = "terminal"
+
+STEP_TITLES: tuple[str, ...] = (
+    "Choose a transport",
+    "Setup issues",
+    "Settings",
+    "Defaults",
+    "Review changes",
+    "Save and check",
+)
+
+
+class SetupError(RuntimeError):
+    """Setup cannot go on; the message says why and what to do."""
+
+
+# --- what the probe found --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TransportChoice:
+    """One visible transport, with what the probe learned about it."""
+
+    entry: PluginEntry
+    result: LoadResult | None = None
+
+    @property
+    def id(self) -> str:
+        return self.entry.id
+
+    @property
+    def description(self) -> str:
+        if self.result is not None and self.result.description:
+            return self.result.description
+        return ""
+
+    @property
+    def loaded(self) -> bool:
+        return self.result is not None and self.result.ok
+
+    @property
+    def load_error(self) -> str | None:
+        if self.result is None or self.result.ok:
+            return None
+        return self.result.message or "failed to load"
+
+    @property
+    def fields(self) -> tuple[FieldSpec, ...]:
+        return self.result.setup_fields if self.result is not None else ()
+
+    @property
+    def fields_error(self) -> str | None:
+        return self.result.setup_fields_error if self.result is not None else None
+
+    @property
+    def issues(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        return self.result.setup_issues if self.result is not None else ()
+
+    @property
+    def setup_ok(self) -> bool | None:
+        """True ready, False needs setup, None not checked (not loaded, or no engine)."""
+        if not self.loaded:
+            return None
+        assert self.result is not None
+        return self.result.setup_ok
+
+    @property
+    def status(self) -> str:
+        """``ready``, ``needs setup``, ``failed to load`` or ``not checked``."""
+        if self.result is None:
+            return "not checked"
+        if not self.loaded:
+            return "failed to load"
+        if self.setup_ok is None:
+            return "not checked"
+        return "ready" if self.setup_ok else "needs setup"
+
+
+@dataclass(frozen=True, slots=True)
+class EngineChoice:
+    """One visible engine: whether it loads and whether its CLI is on PATH."""
+
+    entry: PluginEntry
+    result: LoadResult | None
+    installed: bool
+    path: str | None = None
+
+    @property
+    def id(self) -> str:
+        return self.entry.id
+
+    @property
+    def loaded(self) -> bool:
+        return self.result is not None and self.result.ok
+
+    @property
+    def cli_cmd(self) -> str:
+        if self.result is not None and self.result.cli_cmd:
+            return self.result.cli_cmd
+        return self.entry.id
+
+    @property
+    def install_cmd(self) -> str | None:
+        return self.result.install_cmd if self.result is not None else None
+
+    @property
+    def status(self) -> str:
+        if not self.loaded:
+            return "failed to load"
+        return "installed" if self.installed else f"{self.cli_cmd} not found"
+
+    @property
+    def install_hint(self) -> str:
+        """How to install the missing CLI (empty when installed)."""
+        if self.installed or not self.loaded:
+            return ""
+        if self.install_cmd:
+            return f"$ {self.install_cmd}"
+        return "see the engine's documentation for install instructions"
+
+
+@dataclass(slots=True)
+class Survey:
+    """Step 1 and 4's data: visible transports and engines, as probed."""
+
+    discovery: Discovery
+    transports: list[TransportChoice] = field(default_factory=list)
+    engines: list[EngineChoice] = field(default_factory=list)
+    default_engine: str | None = None
+    current_transport: str | None = None
+
+    def transport(self, transport_id: str) -> TransportChoice | None:
+        return next((t for t in self.transports if t.id == transport_id), None)
+
+    def engine_ids(self) -> list[str]:
+        return [e.id for e in self.engines]
+
+
+# --- the session: config, children, time limits ----------------------------------------------
+
+
+class SetupSession:
+    """Where setup works: one config file, the plugin search path, and how children run.
+
+    Args:
+        config_path: the takopi.toml to read and write.
+        search_path: folders to find distributions in instead of ``sys.path`` (the TUI's
+            tests and screenshots); children get them on PYTHONPATH.
+        timeout: the probe's per-plugin time limit.
+        validate_timeout: the time limit of one round of field validators.
+        which: finds an engine's CLI on PATH (tests pass their own).
+    """
+
+    def __init__(
+        self,
+        config_path: Path,
+        *,
+        search_path: Sequence[str] | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        validate_timeout: float = DEFAULT_VALIDATE_TIMEOUT,
+        which: Callable[[str], str | None] = shutil.which,
+        base_env: Mapping[str, str] | None = None,
+    ) -> None:
+        self.config_path = config_path
+        self.search_path = list(search_path) if search_path is not None else None
+        self.timeout = timeout
+        self.validate_timeout = validate_timeout
+        self.which = which
+        self._base_env = dict(base_env) if base_env is not None else None
+
+    def child_env(self) -> dict[str, str]:
+        """Children see our config file and our search path ahead of their own."""
+        env = dict(os.environ if self._base_env is None else self._base_env)
+        env[CONFIG_ENV] = str(self.config_path)
+        if self.search_path:
+            extra = os.pathsep.join(self.search_path)
+            current = env.get("PYTHONPATH")
+            env["PYTHONPATH"] = extra + (os.pathsep + current if current else "")
+        return env
+
+    def load_config(self) -> ConfigFile:
+        """The config as it is on disk now (ConfigError when it cannot be read or parsed)."""
+        return ConfigFile.load(self.config_path)
+
+    def discover(self, config: ConfigFile | None = None) -> Discovery:
+        config = config or self.load_config()
+        return discover(enabled_list(config.data, config.path), path=self.search_path)
+
+    def survey(self, config: ConfigFile | None = None) -> Survey:
+        """Probe every visible transport (with ``check_setup``) and engine, in one child run."""
+        config = config or self.load_config()
+        found = self.discover(config)
+        data = config.data
+        default_engine = data.get("default_engine")
+        default_engine = default_engine if isinstance(default_engine, str) else None
+        current = data.get("transport")
+        survey = Survey(
+            discovery=found,
+            default_engine=default_engine,
+            current_transport=current if isinstance(current, str) else None,
+        )
+        transports = [e for e in found.visible() if e.kind == TRANSPORT]
+        engines = [e for e in found.visible() if e.kind == ENGINE]
+        results = self._probe([*transports, *engines], default_engine)
+        survey.transports = [TransportChoice(e, results.get(e.key)) for e in transports]
+        survey.engines = [self._engine_choice(e, results.get(e.key)) for e in engines]
+        return survey
+
+    def check(self, transport: PluginEntry, engine_id: str | None) -> TransportChoice:
+        """Run the transport's ``check_setup`` again (after a write), with ``engine_id``."""
+        found = self.discover()
+        fresh = found.find(TRANSPORT, transport.id) or transport
+        results = self._probe([fresh], engine_id, discovery=found)
+        return TransportChoice(fresh, results.get(fresh.key))
+
+    def validate(
+        self, transport: PluginEntry, values: Mapping[str, Any], keys: Iterable[str]
+    ) -> dict[str, str]:
+        """Run the declared validators of ``keys`` in a child; ``{key: message}`` failures."""
+        return run_validators(
+            transport,
+            values,
+            list(keys),
+            env=self.child_env(),
+            timeout=self.validate_timeout,
+        )
+
+    def _probe(
+        self,
+        entries: list[PluginEntry],
+        engine_id: str | None,
+        *,
+        discovery: Discovery | None = None,
+    ) -> dict[tuple[str, str, str | None], LoadResult]:
+        if not entries:
+            return {}
+        found = discovery if discovery is not None else self.discover()
+        engine = setup_engine_for(found.entries, engine_id)
+        probe = Probe(entries, timeout=self.timeout, setup_engine=engine, env=self.child_env())
+        return {result.key: result for result in probe.results()}
+
+    def _engine_choice(self, entry: PluginEntry, result: LoadResult | None) -> EngineChoice:
+        cmd = result.cli_cmd if result is not None and result.cli_cmd else entry.id
+        found = self.which(cmd) if result is not None and result.ok else None
+        return EngineChoice(entry, result, installed=found is not None, path=found)
+
+
+# --- values ----------------------------------------------------------------------------------
+
+
+def transport_table(data: Mapping[str, Any], transport_id: str) -> dict[str, Any]:
+    """``[transports.<id>]`` from parsed config data (``{}`` when absent or not a table)."""
+    transports = data.get("transports")
+    if not isinstance(transports, dict):
+        return {}
+    table = transports.get(transport_id)
+    return table if isinstance(table, dict) else {}
+
+
+def current_values(
+    data: Mapping[str, Any], transport_id: str, specs: Sequence[FieldSpec]
+) -> dict[str, Any]:
+    """The values the config holds now for each declared field (absent fields are left out)."""
+    table = transport_table(data, transport_id)
+    values: dict[str, Any] = {}
+    for spec in specs:
+        current: Any = table
+        for part in spec.keys:
+            if not isinstance(current, dict) or part not in current:
+                break
+            current = current[part]
+        else:
+            values[spec.key] = current
+    return values
+
+
+def initial_values(
+    data: Mapping[str, Any], transport_id: str, specs: Sequence[FieldSpec]
+) -> dict[str, Any]:
+    """What each field starts with: the configured value, else its default, else None."""
+    current = current_values(data, transport_id, specs)
+    return {spec.key: current.get(spec.key, spec.default) for spec in specs}
+
+
+def local_errors(specs: Sequence[FieldSpec], values: Mapping[str, Any]) -> dict[str, str]:
+    """Required, type and choice problems of ``values``: ``{key: message}``."""
+    errors: dict[str, str] = {}
+    for spec in specs:
+        problem = check_value(spec, values.get(spec.key))
+        if problem:
+            errors[spec.key] = problem
+    return errors
+
+
+def is_configured(data: Mapping[str, Any], transport_id: str, specs: Sequence[FieldSpec]) -> bool:
+    """True when every required field has a valid value: configured, or its default."""
+    return not local_errors(specs, initial_values(data, transport_id, specs))
+
+
+def parse_assignments(
+    pairs: Sequence[str], specs: Sequence[FieldSpec]
+) -> tuple[dict[str, Any], list[str]]:
+    """``KEY=VALUE`` arguments (``--non-interactive``) as field values, and the problems."""
+    by_key = {spec.key: spec for spec in specs}
+    values: dict[str, Any] = {}
+    problems: list[str] = []
+    for pair in pairs:
+        key, sep, text = pair.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            problems.append(f"{pair!r}: expected KEY=VALUE")
+            continue
+        spec = by_key.get(key)
+        if spec is None:
+            known = ", ".join(by_key) or "none"
+            problems.append(f"{key}: not a setup field of this transport (fields: {known})")
+            continue
+        try:
+            values[key] = parse_text(spec, text)
+        except FieldValueError as exc:
+            problems.append(f"{key}: {exc}")
+    return values, problems
+
+
+def secret_values(
+    specs: Sequence[FieldSpec], values: Mapping[str, Any], data: Mapping[str, Any] | None = None
+) -> list[str]:
+    """Every secret string in play: declared secret fields, and secret-named config keys."""
+    found = [str(values[s.key]) for s in specs if s.secret and values.get(s.key) not in (None, "")]
+    if data is not None:
+        found += config_secrets(data)
+    return found
+
+
+def config_secrets(data: Mapping[str, Any], prefix: tuple[str, ...] = ()) -> list[str]:
+    """String values under secret-named keys (``*token*``, ``*key*``...) anywhere in ``data``."""
+    found: list[str] = []
+    for key, value in data.items():
+        keys = (*prefix, str(key))
+        if isinstance(value, dict):
+            found += config_secrets(value, keys)
+        elif is_secret_path(keys) and isinstance(value, str | int) and str(value):
+            found.append(str(value))
+    return found
+
+
+# --- the change: text, diff, save -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SetupPlan:
+    """What a setup writes.
+
+    ``values`` are the declared fields for ``[transports.<id>]`` (a None value removes the
+    key); ``make_default`` writes ``transport = "<id>"``; ``default_engine`` (when set) writes
+    ``default_engine``.
+    """
+
+    transport_id: str
+    values: Mapping[str, Any] = field(default_factory=dict)
+    specs: tuple[FieldSpec, ...] = ()
+    make_default: bool = False
+    default_engine: str | None = None
+
+    def secret_paths(self) -> list[tuple[str, ...]]:
+        return [("transports", self.transport_id, *s.keys) for s in self.specs if s.secret]
+
+
+def plan_text(config: ConfigFile, plan: SetupPlan) -> str:
+    """The config text after ``plan``; comments and layout elsewhere are kept.
+
+    Top-level keys are set before the transport's table is touched, so they stay with the
+    other top-level keys, above the first table.
+    """
+    editor = config.edit()
+
+    def put(keys: tuple[str, ...], value: Any) -> None:
+        found, old = editor.get(keys)
+        if not (found and old == value and type(old) is type(value)):
+            editor.set(keys, value)
+
+    if plan.make_default:
+        put(("transport",), plan.transport_id)
+    if plan.default_engine:
+        put(("default_engine",), plan.default_engine)
+    by_key = {spec.key: spec for spec in plan.specs}
+    for key, value in plan.values.items():
+        spec = by_key.get(key)
+        keys = ("transports", plan.transport_id, *(spec.keys if spec else key.split(".")))
+        if value is None:
+            editor.unset(keys)
+        else:
+            put(keys, value)
+    return editor.text()
+
+
+def plan_diff(
+    config: ConfigFile,
+    new_text: str,
+    *,
+    secret_paths: Sequence[tuple[str, ...]] = (),
+    show_secrets: bool = False,
+) -> str:
+    """The unified diff of ``new_text`` against the file.
+
+    Secret-named keys are masked by ConfigFile; ``secret_paths`` masks declared secret fields
+    whose key names do not say so (a ``webhook_url``, say). A changed secret reads
+    ``******** (new value)``.
+    """
+    if show_secrets or not secret_paths:
+        return config.diff(new_text, show_secrets=show_secrets)
+    from takopi_core.config.file import parse_toml_text
+
+    new_data = parse_toml_text(new_text, config.path)
+    old_masked = _mask_paths(config.text, config.path, secret_paths)
+    new_masked = _mask_paths(new_text, config.path, secret_paths)
+    new_masked = _mark_changed(new_masked, config.path, secret_paths, config.data, new_data)
+    return ConfigFile(config.path, old_masked, None).diff(new_masked)
+
+
+def _mask_paths(text: str, path: Path, paths: Sequence[tuple[str, ...]]) -> str:
+    from takopi_core.config.edit import ConfigEdit
+
+    editor = ConfigEdit(text, path)
+    for keys in paths:
+        found, value = editor.get(keys)
+        if found and value not in (None, ""):
+            editor.set(keys, MASK)
+    return editor.text()
+
+
+def _mark_changed(
+    text: str,
+    path: Path,
+    paths: Sequence[tuple[str, ...]],
+    old: Mapping[str, Any],
+    new: Mapping[str, Any],
+) -> str:
+    from takopi_core.config.edit import ConfigEdit, lookup_quietly
+
+    editor = ConfigEdit(text, path)
+    for keys in paths:
+        found_new, new_value = lookup_quietly(dict(new), keys)
+        found_old, old_value = lookup_quietly(dict(old), keys)
+        if found_new and (not found_old or old_value != new_value):
+            editor.set(keys, f"{MASK} (new value)")
+    return editor.text()
+
+
+def holds_secrets(plan: SetupPlan, new_text: str, path: Path) -> bool:
+    """True when ``new_text`` has a secret: a declared secret field, or a secret-named key."""
+    from takopi_core.config.edit import lookup_quietly
+    from takopi_core.config.file import parse_toml_text
+
+    data = parse_toml_text(new_text, path)
+    for keys in plan.secret_paths():
+        found, value = lookup_quietly(data, keys)
+        if found and value not in (None, ""):
+            return True
+    return bool(config_secrets(data))
+
+
+def save_plan(config: ConfigFile, new_text: str, *, holds_secrets: bool) -> str | None:
+    """Write ``new_text`` through ConfigFile (checked, atomic, conflict-safe).
+
+    ConfigFile keeps an existing file's mode; when the new text holds secrets and the file
+    is readable by others, it is made private (group and other bits dropped). Returns a note
+    saying so, else None.
+    """
+    import stat
+
+    config.save(new_text)
+    if not holds_secrets:
+        return None
+    from takopi_core.config.atomic import real_target
+
+    target = real_target(config.path)
+    mode = stat.S_IMODE(os.stat(target).st_mode)
+    if not mode & 0o077:
+        return None
+    os.chmod(target, mode & ~0o077)
+    return (
+        f"{display_path(config.path)} holds secrets, so it is now readable only by you "
+        f"({mode & ~0o077:04o}, was {mode:04o})"
+    )
+
+
+def describe_issues(
+    issues: Iterable[tuple[str, Sequence[str]]], secrets: Iterable[str] = ()
+) -> list[str]:
+    """Setup issues as plain lines: ``- title`` then its indented detail lines."""
+    from takopi_core.plugins.fields import mask
+
+    hidden = list(secrets)
+    lines: list[str] = []
+    for title, detail in issues:
+        lines.append(f"- {mask(plain(title).strip(), hidden)}")
+        lines.extend(f"    {mask(plain(line).strip(), hidden)}" for line in detail)
+    return lines
+
+
+_STYLE_TAG = re.compile(
+    r"\[/?(?:dim|bold|italic|underline|red|green|yellow|blue|magenta|cyan|white)?\]"
+)
+
+
+def plain(text: str) -> str:
+    """Upstream transports put a few Rich style tags in issue lines (``[dim]$[/]``); they
+    are dropped, and nothing else in the text is treated as markup."""
+    return _STYLE_TAG.sub("", str(text))
+
+
+def check_config_readable(config_path: Path) -> ConfigFile:
+    """Load and parse the config, or raise SetupError saying how to fix it first."""
+    try:
+        config = ConfigFile.load(config_path)
+        config.data  # noqa: B018 - parse now, so a malformed file is reported here
+    except ConfigError as exc:
+        raise SetupError(f"{exc}\nfix the file first (`takopi doctor` checks it)") from None
+    return config
