@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -18,8 +17,6 @@ sys.dont_write_bytecode = False
 os.environ.pop("NO_COLOR", None)
 os.environ.pop("TEXTUAL_THEME", None)
 os.environ["TEXTUAL_ANIMATIONS"] = "none"
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(autouse=True)
@@ -44,28 +41,3 @@ def site(tmp_path: Path) -> Path:
     folder = tmp_path / "site"
     folder.mkdir()
     return folder
-
-
-def run_takopi(
-    *args: str,
-    site: Path | None = None,
-    env: dict[str, str] | None = None,
-    input: str | None = None,
-    timeout: float = 60,
-) -> subprocess.CompletedProcess[str]:
-    """Run the real `takopi` CLI in a child process, with ``site`` on its PYTHONPATH."""
-    child_env = dict(os.environ)
-    if site is not None:
-        child_env["PYTHONPATH"] = os.pathsep.join(
-            p for p in (str(site), child_env.get("PYTHONPATH", "")) if p
-        )
-    if env:
-        child_env.update(env)
-    return subprocess.run(
-        [sys.executable, "-m", "takopi_core", *args],
-        capture_output=True,
-        text=True,
-        env=child_env,
-        input=input,
-        timeout=timeout,
-    )

@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from .demo_plugins import DEMO_CONFIG, write_demo
+from support.demo_plugins import DEMO_CONFIG, write_demo
 
 
 @pytest.fixture

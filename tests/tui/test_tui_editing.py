@@ -13,10 +13,10 @@ import os
 from pathlib import Path
 
 import pytest
+from support.demo_plugins import DEMO_CONFIG
 
 from takopi_tui.screens.dialogs import ConfirmDialog, DiffDialog
 
-from .demo_plugins import DEMO_CONFIG
 from .tui_support import SIZE, go_to, make_app, notifications, row, settle, static_text, wait_for
 
 GOLDEN = Path(__file__).parent / "golden"

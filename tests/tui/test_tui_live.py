@@ -10,13 +10,13 @@ import os
 import time
 from pathlib import Path
 
-from distfactory import ENGINE_GROUP, Dist, write_dist
+from support.demo_plugins import ENGINE_CODE, write_demo
+from support.distfactory import ENGINE_GROUP, Dist, write_dist
 
 from takopi_core.plugins.discovery import PluginEntry
 from takopi_tui.probing import ProbeRequest
 from takopi_tui.rows import Status
 
-from .demo_plugins import ENGINE_CODE, write_demo
 from .tui_support import (
     SIZE,
     go_to,

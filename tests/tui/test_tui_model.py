@@ -9,15 +9,23 @@ import os
 import time
 from pathlib import Path
 
-from distfactory import ENGINE_GROUP, Dist, write_dist, write_dists
+from support.demo_plugins import (
+    ACME,
+    BAD_ID,
+    BROKEN,
+    DISCORD,
+    ENGINE_CODE,
+    SLACK,
+    TOOLS,
+    write_demo,
+)
+from support.distfactory import ENGINE_GROUP, Dist, write_dist, write_dists
 
 from takopi_core.plugins.discovery import discover, normalize_allowlist
 from takopi_core.plugins.probe import LoadResult
 from takopi_tui.rows import RowFilter, Status, build_rows, count_rows
 from takopi_tui.staging import ConfigView, Staging
 from takopi_tui.watch import SourceWatcher
-
-from .demo_plugins import ACME, BAD_ID, BROKEN, DISCORD, ENGINE_CODE, SLACK, TOOLS, write_demo
 
 LISTED = ["takopi", "takopi-engine-acme", "takopi-engine-gemini", "takopi-transport-slack"]
 

@@ -14,10 +14,9 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import run_takopi
-from distfactory import write_dists
-
-from .demo_plugins import ACME, BAD_ID, BROKEN, DEMO_CONFIG, DISCORD, SLACK, TOOLS
+from support.demo_plugins import ACME, BAD_ID, BROKEN, DEMO_CONFIG, DISCORD, SLACK, TOOLS
+from support.distfactory import write_dists
+from support.paths import run_takopi
 
 
 def demo(isolated_home: Path, config_path: Path, *dists) -> Path:

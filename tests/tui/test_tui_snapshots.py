@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from distfactory import COMMAND_GROUP, ENGINE_GROUP, TRANSPORT_GROUP, Dist, write_dists
+from support.distfactory import COMMAND_GROUP, ENGINE_GROUP, TRANSPORT_GROUP, Dist, write_dists
 from textual.pilot import Pilot
 from textual.widgets import Input
 

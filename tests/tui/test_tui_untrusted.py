@@ -8,12 +8,12 @@ import re
 import tomllib
 from pathlib import Path
 
-from distfactory import COMMAND_GROUP, ENGINE_GROUP, TRANSPORT_GROUP, Dist, write_dists
+from support.demo_plugins import ACME, TRANSPORT_CODE
+from support.distfactory import COMMAND_GROUP, ENGINE_GROUP, TRANSPORT_GROUP, Dist, write_dists
 
 from takopi_tui.rows import Status
 from takopi_tui.screens.dialogs import ConfirmDialog, DiffDialog
 
-from .demo_plugins import ACME, TRANSPORT_CODE
 from .tui_support import SIZE, go_to, make_app, notifications, row, settle, static_text, wait_for
 
 EVIL_DIST = "takopi-[bold]evil[/]"

@@ -7,7 +7,8 @@ import os
 from pathlib import Path
 
 import pytest
-from distfactory import TRANSPORT_GROUP, Dist, write_dists
+from support.distfactory import TRANSPORT_GROUP, Dist, write_dists
+from support.paths import GOLDEN as GOLDEN_ROOT
 from textual.widgets import Checkbox, OptionList, Select
 
 from takopi_tui.screens.dialogs import ConfirmDialog
@@ -29,7 +30,7 @@ from .wizard_support import (
     wizard_app,
 )
 
-GOLDEN = Path(__file__).resolve().parent.parent / "golden" / "setup"
+GOLDEN = GOLDEN_ROOT / "setup"
 
 START = """\
 # takopi config for the wizard tests

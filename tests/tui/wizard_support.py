@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from setup_plugins import make_bin, write_setup_site
+from support.setup_plugins import make_bin, write_setup_site
 from textual.app import App
 from textual.content import Content
 from textual.pilot import Pilot

@@ -1,0 +1,191 @@
+"""A realistic set of test distributions for the TUI tests, snapshots and screenshots.
+
+Real ``*.dist-info`` folders and modules (via distfactory): a built-in distribution, good
+plugins of each kind, a distribution with two plugins, one that fails to import, one left
+out of the enabled list, and an invalid id.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from support.distfactory import COMMAND_GROUP, ENGINE_GROUP, TRANSPORT_GROUP, Dist, write_dists
+
+ENGINE_CODE = """
+from takopi.api import EngineBackend
+
+def build_runner(config, config_path):
+    raise NotImplementedError
+
+BACKEND = EngineBackend(id="{id}", build_runner=build_runner, cli_cmd="{id}")
+"""
+
+TRANSPORT_CODE = """
+from pathlib import Path
+from takopi.api import SetupIssue, SetupResult
+
+class Backend:
+    id = "{id}"
+    description = "{description}"
+
+    def check_setup(self, engine_backend, *, transport_override=None):
+        issues = {issues}
+        return SetupResult(
+            issues=[SetupIssue(title, tuple(lines)) for title, lines in issues],
+            config_path=Path("takopi.toml"),
+        )
+
+    async def interactive_setup(self, *, force):
+        return True
+
+    def lock_token(self, *, transport_config, config_path):
+        return None
+
+    def build_and_run(self, **kwargs):
+        raise NotImplementedError
+
+BACKEND = Backend()
+"""
+
+COMMAND_CODE = """
+class Command:
+    id = "{id}"
+    description = "{description}"
+
+    async def handle(self, ctx):
+        return None
+
+BACKEND = Command()
+"""
+
+
+def engine(plugin_id: str, module: str) -> tuple[str, str, str]:
+    return plugin_id, f"{module}:BACKEND", ENGINE_CODE.format(id=plugin_id)
+
+
+def _dist(name: str, version: str, group: str, plugins: list[tuple[str, str, str]]) -> Dist:
+    files = {f"{value.split(':')[0].replace('.', '/')}.py": code for _, value, code in plugins}
+    return Dist(
+        name=name,
+        version=version,
+        entry_points={group: {pid: value for pid, value, _ in plugins}},
+        files=files,
+    )
+
+
+BUILTIN = Dist(
+    name="takopi-tui",
+    version="0.1.0",
+    entry_points={
+        ENGINE_GROUP: {
+            "claude": "demo_builtin.claude:BACKEND",
+            "codex": "demo_builtin.codex:BACKEND",
+        },
+        TRANSPORT_GROUP: {"telegram": "demo_builtin.telegram:BACKEND"},
+    },
+    files={
+        "demo_builtin/claude.py": ENGINE_CODE.format(id="claude"),
+        "demo_builtin/codex.py": ENGINE_CODE.format(id="codex"),
+        "demo_builtin/telegram.py": TRANSPORT_CODE.format(
+            id="telegram", description="Telegram bot", issues="[]"
+        ),
+    },
+)
+
+ACME = _dist("takopi-engine-acme", "0.3.0", ENGINE_GROUP, [engine("acme", "acme_engine.backend")])
+
+BROKEN = Dist(
+    name="takopi-engine-gemini",
+    version="1.2.0",
+    entry_points={ENGINE_GROUP: {"gemini": "gemini_engine.backend:BACKEND"}},
+    files={
+        "gemini_engine/backend.py": """
+            import gemini_sdk_missing  # not installed
+
+            BACKEND = None
+        """
+    },
+)
+
+SLACK = _dist(
+    "takopi-transport-slack",
+    "0.5.1",
+    TRANSPORT_GROUP,
+    [
+        (
+            "slack",
+            "slack_transport.backend:BACKEND",
+            TRANSPORT_CODE.format(
+                id="slack",
+                description="Slack app",
+                issues='[("missing bot token", ["set transports.slack.bot_token"])]',
+            ),
+        )
+    ],
+)
+
+TOOLS = Dist(
+    name="takopi-tools",
+    version="2.0.0",
+    entry_points={
+        COMMAND_GROUP: {
+            "digest": "takopi_tools.digest:BACKEND",
+            "stats": "takopi_tools.stats:BACKEND",
+        }
+    },
+    files={
+        "takopi_tools/digest.py": COMMAND_CODE.format(id="digest", description="daily digest"),
+        "takopi_tools/stats.py": COMMAND_CODE.format(id="stats", description="usage stats"),
+    },
+)
+
+DISCORD = _dist(
+    "takopi-transport-discord",
+    "0.2.0",
+    TRANSPORT_GROUP,
+    [
+        (
+            "discord",
+            "discord_transport.backend:BACKEND",
+            TRANSPORT_CODE.format(id="discord", description="Discord bot", issues="[]"),
+        )
+    ],
+)
+
+BAD_ID = Dist(
+    name="takopi-weird",
+    version="0.0.1",
+    entry_points={COMMAND_GROUP: {"Bad-Id": "weird_cmd:BACKEND"}},
+    files={"weird_cmd.py": COMMAND_CODE.format(id="Bad-Id", description="weird")},
+)
+
+DEMO_DISTS = (BUILTIN, ACME, BROKEN, SLACK, TOOLS, DISCORD, BAD_ID)
+
+#: A config full of comments, as users write them. Discord is left out of the list.
+DEMO_CONFIG = """\
+# takopi.toml: hand-written, keep my comments
+default_engine = "codex"  # the one I use most
+transport = "telegram"
+
+[transports.telegram]
+bot_token = "123:abc"  # from @BotFather
+chat_id = 42
+
+# Plugins I trust
+[plugins]
+enabled = [
+    "takopi",                 # the built-ins
+    "takopi-engine-acme",     # acme engine
+    "takopi-engine-gemini",
+    "takopi-transport-slack", # work chat
+    "takopi-tools",
+]
+
+[plugins.digest]   # digest command settings
+hour = 8
+"""
+
+
+def write_demo(site: Path, *extra: Dist) -> Path:
+    """Write the demo distributions (and ``extra``) into ``site``."""
+    return write_dists(site, *DEMO_DISTS, *extra)

@@ -1,0 +1,234 @@
+"""A zoo of test distributions: one good plugin of each kind and one broken plugin per failure.
+
+Each broken plugin lives in its own distribution so a test can check that the error names the
+right kind, id and distribution.
+"""
+
+from __future__ import annotations
+
+from support.distfactory import COMMAND_GROUP, ENGINE_GROUP, TRANSPORT_GROUP, Dist
+
+GOOD_ENGINE_CODE = """
+from takopi.api import EngineBackend
+
+def build_runner(config, config_path):
+    raise NotImplementedError
+
+BACKEND = EngineBackend(id="{id}", build_runner=build_runner, cli_cmd="{id}-cli")
+"""
+
+
+def engine(dist: str, plugin_id: str, module: str, code: str | None = None, **kw) -> Dist:
+    body = GOOD_ENGINE_CODE.format(id=plugin_id) if code is None else code
+    return Dist(
+        name=dist,
+        entry_points={ENGINE_GROUP: {plugin_id: f"{module}:BACKEND"}},
+        files={f"{module}/__init__.py": body},
+        **kw,
+    )
+
+
+GOOD_TRANSPORT = Dist(
+    name="zoo-transport",
+    entry_points={TRANSPORT_GROUP: {"zoochat": "zoo_transport:BACKEND"}},
+    files={
+        "zoo_transport/__init__.py": """
+            from pathlib import Path
+            from takopi.api import SetupIssue, SetupResult
+
+            class Backend:
+                id = "zoochat"
+                description = "Zoo chat [bold]for tests[/]"
+
+                def check_setup(self, engine_backend, *, transport_override=None):
+                    return SetupResult(
+                        issues=[SetupIssue("add a token", ("set transports.zoochat.token",))],
+                        config_path=Path("takopi.toml"),
+                    )
+
+                async def interactive_setup(self, *, force):
+                    return True
+
+                def lock_token(self, *, transport_config, config_path):
+                    return None
+
+                def build_and_run(self, **kwargs):
+                    raise NotImplementedError
+
+            BACKEND = Backend()
+        """
+    },
+)
+
+GOOD_COMMAND = Dist(
+    name="zoo-command",
+    entry_points={COMMAND_GROUP: {"hello": "zoo_command:BACKEND"}},
+    files={
+        "zoo_command/__init__.py": """
+            class Hello:
+                id = "hello"
+                description = "say hello"
+
+                async def handle(self, ctx):
+                    return None
+
+            BACKEND = Hello()
+        """
+    },
+)
+
+#: plugin id -> (distribution, kind, expected message fragment)
+BROKEN: dict[str, tuple[str, str, str]] = {}
+
+
+def _broken(dist: Dist, kind: str, plugin_id: str, fragment: str) -> Dist:
+    assert dist.name is not None
+    BROKEN[plugin_id] = (dist.name, kind, fragment)
+    return dist
+
+
+ZOO: list[Dist] = [
+    engine("zoo-good", "good", "zoo_good"),
+    # A valid plugin that prints to stdout and floods stderr while importing.
+    engine(
+        "zoo-noisy",
+        "noisy",
+        "zoo_noisy",
+        'import sys\nprint("hello from noisy")\nprint("{\\"event\\": \\"result\\"}")\n'
+        'sys.stderr.write("e" * 2_000_000)\n' + GOOD_ENGINE_CODE.format(id="noisy"),
+    ),
+    GOOD_TRANSPORT,
+    GOOD_COMMAND,
+    _broken(
+        engine("zoo-mismatch", "mismatch", "zoo_mismatch", GOOD_ENGINE_CODE.format(id="other")),
+        "engine",
+        "mismatch",
+        "engine id 'other' does not match entrypoint 'mismatch'",
+    ),
+    _broken(
+        engine("zoo-wrongtype", "wrongtype", "zoo_wrongtype", "BACKEND = object()\n"),
+        "engine",
+        "wrongtype",
+        "zoo_wrongtype:BACKEND is not an EngineBackend",
+    ),
+    _broken(
+        Dist(
+            name="zoo-noattr",
+            entry_points={TRANSPORT_GROUP: {"noattr": "zoo_noattr:BACKEND"}},
+            files={
+                "zoo_noattr/__init__.py": """
+                    class Half:
+                        id = "noattr"
+                        description = "no build_and_run"
+                        def check_setup(self, engine_backend, *, transport_override=None): ...
+                        async def interactive_setup(self, *, force): ...
+                        def lock_token(self, *, transport_config, config_path): ...
+                    BACKEND = Half()
+                """
+            },
+        ),
+        "transport",
+        "noattr",
+        "is not a TransportBackend (missing build_and_run)",
+    ),
+    _broken(
+        engine(
+            "zoo-missingdep",
+            "missingdep",
+            "zoo_missingdep",
+            "import zoo_not_installed_lib\n",
+            requires=["zoo-not-installed-lib>=1.0", "pytest; extra == 'dev'"],
+        ),
+        "engine",
+        "missingdep",
+        "distribution zoo-missingdep requires 'zoo-not-installed-lib>=1.0', which is not installed",
+    ),
+    _broken(
+        engine(
+            "zoo-syntax",
+            "syntax",
+            "zoo_syntax",
+            "try:\n    pass\nexcept ValueError, TypeError:\n    pass\n",
+            requires_python=">=3.14",
+        ),
+        "engine",
+        "syntax",
+        "requires Python >=3.14; this is Python 3.",
+    ),
+    _broken(
+        engine("zoo-raises", "raises", "zoo_raises", "raise RuntimeError('boom at import')\n"),
+        "engine",
+        "raises",
+        "boom at import",
+    ),
+    _broken(
+        engine("zoo-sysexit", "sysexit", "zoo_sysexit", "import sys\nsys.exit(3)\n"),
+        "engine",
+        "sysexit",
+        "exited the interpreter with status 3 while importing",
+    ),
+    _broken(
+        engine("zoo-osexit", "osexit", "zoo_osexit", "import os\nos._exit(4)\n"),
+        "engine",
+        "osexit",
+        "exited the interpreter with status 4 while importing",
+    ),
+    _broken(
+        engine("zoo-hang", "hang", "zoo_hang", "import time\ntime.sleep(600)\n"),
+        "engine",
+        "hang",
+        "timed out after 1 s while importing",
+    ),
+    _broken(
+        engine(
+            "zoo-crash",
+            "crash",
+            "zoo_crash",
+            "import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)\n",
+        ),
+        "engine",
+        "crash",
+        "crashed the interpreter (signal 11) while importing",
+    ),
+    _broken(
+        Dist(
+            name="zoo-badcommand",
+            entry_points={COMMAND_GROUP: {"badcmd": "zoo_badcommand:BACKEND"}},
+            files={
+                "zoo_badcommand/__init__.py": """
+                    class Sync:
+                        id = "badcmd"
+                        description = "handle is not async"
+                        def handle(self, ctx):
+                            return None
+                    BACKEND = Sync()
+                """
+            },
+        ),
+        "command",
+        "badcmd",
+        "handle must be async",
+    ),
+]
+
+#: Discovery-time failures: plugin id -> (distribution, kind, message fragment).
+DISCOVERY_BROKEN = {
+    "Bad-Id": ("zoo-badid", "engine", "invalid plugin id 'Bad-Id'; must match ^[a-z0-9_]{1,32}$"),
+    "plugins": ("zoo-reserved", "engine", "reserved plugin id 'plugins' is not allowed"),
+    "twin": ("zoo-twin-a", "command", "duplicate plugin id 'twin' from zoo-twin-a, zoo-twin-b"),
+}
+
+ZOO += [
+    engine("zoo-badid", "Bad-Id", "zoo_badid"),
+    engine("zoo-reserved", "plugins", "zoo_reserved"),
+    Dist(
+        name="zoo-twin-a",
+        entry_points={COMMAND_GROUP: {"twin": "zoo_twin_a:BACKEND"}},
+        files={"zoo_twin_a/__init__.py": "BACKEND = None\n"},
+    ),
+    Dist(
+        name="zoo-twin-b",
+        entry_points={COMMAND_GROUP: {"twin": "zoo_twin_b:BACKEND"}},
+        files={"zoo_twin_b/__init__.py": "BACKEND = None\n"},
+    ),
+]
