@@ -35,8 +35,8 @@ from fake_engines import FakeRunner, write_engine
 from memory_transport import MemoryTransport
 
 from takopi_core.run.bridge import ExecBridgeConfig, IncomingMessage, handle_message
+from takopi_core.run.jsonl import iter_lines
 from takopi_core.run.progress import MarkdownPresenter
-from takopi_core.run.runner import iter_lines
 
 ENGINE_BODY = """
 n = int(sys.argv[1])

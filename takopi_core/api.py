@@ -59,7 +59,8 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "StartedEvent",
     ),
     "run.progress": ("ActionState", "ProgressState", "ProgressTracker"),
-    "run.runner": ("BaseRunner", "JsonlSubprocessRunner", "Runner", "RunnerUnavailableError"),
+    "run.jsonl": ("JsonlSubprocessRunner",),
+    "run.runner": ("BaseRunner", "Runner", "RunnerUnavailableError"),
     "run.runtime": ("ResolvedMessage", "ResolvedRunner", "TransportRuntime", "list_backends"),
     "run.scheduler": ("ThreadJob", "ThreadScheduler"),
     "config.settings": ("load_settings",),
@@ -120,6 +121,7 @@ if TYPE_CHECKING:  # for type checkers and editors; the runtime uses _EXPORTS
     from takopi_core.run.context import RunContext, reset_run_base_dir, set_run_base_dir
     from takopi_core.run.directives import DirectiveError
     from takopi_core.run.events import EventFactory
+    from takopi_core.run.jsonl import JsonlSubprocessRunner
     from takopi_core.run.logs import bind_run_context, clear_context, get_logger, suppress_logs
     from takopi_core.run.model import (
         Action,
@@ -130,12 +132,7 @@ if TYPE_CHECKING:  # for type checkers and editors; the runtime uses _EXPORTS
         StartedEvent,
     )
     from takopi_core.run.progress import ActionState, ProgressState, ProgressTracker
-    from takopi_core.run.runner import (
-        BaseRunner,
-        JsonlSubprocessRunner,
-        Runner,
-        RunnerUnavailableError,
-    )
+    from takopi_core.run.runner import BaseRunner, Runner, RunnerUnavailableError
     from takopi_core.run.runtime import (
         ResolvedMessage,
         ResolvedRunner,

@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from takopi_core.run.events import EventFactory
+from takopi_core.run.jsonl import JsonlSubprocessRunner
 from takopi_core.run.model import ResumeToken, StartedEvent, TakopiEvent
-from takopi_core.run.runner import JsonlSubprocessRunner, ResumeTokenMixin
+from takopi_core.run.runner import ResumeTokenMixin
 
 PREAMBLE = """\
 import json, os, signal, subprocess, sys, time
