@@ -16,7 +16,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from takopi_core.config.file import resolve_config_path
+from takopi_core.config.toml import resolve_config_path
 
 from .environment import Environment
 from .initial_read import InitialRead

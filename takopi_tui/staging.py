@@ -34,7 +34,7 @@ def read_config_view(config_path: Path) -> ConfigView:
 
 
 def config_view(config: ConfigFile) -> ConfigView:
-    from takopi_core.config.file import enabled_list
+    from takopi_core.config.toml import enabled_list
 
     data = config.data
     return ConfigView(

@@ -32,8 +32,8 @@ from takopi_core.builtins.terminal_io import (
     TerminalScreen,
     TerminalTransport,
 )
-from takopi_core.config.file import resolve_config_path
 from takopi_core.config.settings import load_settings_if_exists
+from takopi_core.config.toml import resolve_config_path
 from takopi_core.errors import ConfigError
 from takopi_core.plugins.backends import EngineBackend, SetupIssue, SetupResult, install_issue
 from takopi_core.plugins.fields import SetupField

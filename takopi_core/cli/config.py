@@ -104,14 +104,15 @@ def _error(message: object) -> None:
 
 
 def run_path(args: argparse.Namespace) -> int:
-    from takopi_core.config.file import resolve_config_path
+    from takopi_core.config.toml import resolve_config_path
 
     print(resolve_config_path(args.config))
     return EXIT_OK
 
 
 def run_show(args: argparse.Namespace) -> int:
-    from takopi_core.config.file import ConfigFile, display_path, flatten, masked_literal
+    from takopi_core.config.file import ConfigFile
+    from takopi_core.config.toml import display_path, flatten, masked_literal
     from takopi_core.errors import ConfigError
 
     try:
@@ -132,7 +133,8 @@ def run_show(args: argparse.Namespace) -> int:
 
 
 def run_get(args: argparse.Namespace) -> int:
-    from takopi_core.config.file import ConfigFile, lookup, masked_literal, parse_key
+    from takopi_core.config.file import ConfigFile
+    from takopi_core.config.toml import lookup, masked_literal, parse_key
     from takopi_core.errors import ConfigError
 
     try:
@@ -152,7 +154,8 @@ def run_get(args: argparse.Namespace) -> int:
 
 
 def run_set(args: argparse.Namespace) -> int:
-    from takopi_core.config.file import ConfigFile, masked_literal, parse_key, parse_value
+    from takopi_core.config.file import ConfigFile
+    from takopi_core.config.toml import masked_literal, parse_key, parse_value
     from takopi_core.errors import ConfigError
 
     try:
@@ -168,7 +171,8 @@ def run_set(args: argparse.Namespace) -> int:
 
 
 def run_unset(args: argparse.Namespace) -> int:
-    from takopi_core.config.file import ConfigFile, lookup, parse_key
+    from takopi_core.config.file import ConfigFile
+    from takopi_core.config.toml import lookup, parse_key
     from takopi_core.errors import ConfigError
 
     try:
@@ -186,7 +190,7 @@ def run_unset(args: argparse.Namespace) -> int:
 
 
 def _write(config: ConfigFile, new_text: str, args: argparse.Namespace, done: str) -> int:
-    from takopi_core.config.file import display_path
+    from takopi_core.config.toml import display_path
     from takopi_core.errors import ConfigError
 
     try:

@@ -56,7 +56,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_doctor_command(args: argparse.Namespace) -> int:
-    from takopi_core.config.file import resolve_config_path
+    from takopi_core.config.toml import resolve_config_path
     from takopi_core.plugins.probe import DEFAULT_TIMEOUT
     from takopi_core.setup.doctor import run_doctor
 
@@ -79,7 +79,7 @@ def run_doctor_command(args: argparse.Namespace) -> int:
 
 def print_report(report: DoctorReport, out: TextIO, *, secrets: list[str]) -> None:
     """The plain-text report: one line per check, details and the action under it."""
-    from takopi_core.config.file import display_path
+    from takopi_core.config.toml import display_path
     from takopi_core.plugins.fields import mask
 
     out.write(f"takopi doctor: {display_path(report.config_path)}\n")

@@ -45,7 +45,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def load_inventory(config_option: str | None) -> tuple[Path, list[str]]:
     """The config path and its ``[plugins] enabled`` list; ConfigError when unreadable."""
-    from takopi_core.config.file import enabled_list, read_config_data, resolve_config_path
+    from takopi_core.config.toml import enabled_list, read_config_data, resolve_config_path
 
     path = resolve_config_path(config_option)
     return path, enabled_list(read_config_data(path), path)

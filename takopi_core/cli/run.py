@@ -83,7 +83,7 @@ def _error(message: str) -> None:
 
 def run_bridge(args: argparse.Namespace) -> int:
     """The `takopi run` flow; returns the exit status."""
-    from takopi_core.config.file import CONFIG_ENV, resolve_config_path
+    from takopi_core.config.toml import CONFIG_ENV, resolve_config_path
     from takopi_core.errors import ConfigError
     from takopi_core.ids import ENGINE, TRANSPORT
     from takopi_core.plugins.discovery import discover
@@ -272,8 +272,9 @@ def _enable_debug_log() -> None:
 
 def run_init(args: argparse.Namespace) -> int:
     """Register the current folder as ``[projects.<alias>]``; returns the exit status."""
-    from takopi_core.config.file import ConfigFile, display_path
+    from takopi_core.config.file import ConfigFile
     from takopi_core.config.settings import Settings
+    from takopi_core.config.toml import display_path
     from takopi_core.errors import ConfigError
     from takopi_core.ids import CHAT_COMMANDS, ENGINE
     from takopi_core.plugins.discovery import discover

@@ -146,7 +146,7 @@ def has_terminal() -> bool:
 
 def run_setup(args: argparse.Namespace) -> int:
     """The `takopi setup` command; returns the exit status."""
-    from takopi_core.config.file import CONFIG_ENV, resolve_config_path
+    from takopi_core.config.toml import CONFIG_ENV, resolve_config_path
     from takopi_core.plugins.probe import DEFAULT_TIMEOUT
     from takopi_core.setup.flow import SetupError, SetupSession, check_config_readable
 
@@ -287,7 +287,7 @@ class CliSetup:
             )
             self.term.say(diff.rstrip("\n"))
             if self.interactive and not self.args.yes:
-                from takopi_core.config.file import display_path
+                from takopi_core.config.toml import display_path
 
                 if not self.term.confirm(
                     f"write this to {display_path(config.path)}?", default=True
@@ -297,7 +297,7 @@ class CliSetup:
 
         self.step(6, STEP_TITLES[5])
         if new_text != config.text:
-            from takopi_core.config.file import display_path
+            from takopi_core.config.toml import display_path
             from takopi_core.errors import ConfigError
             from takopi_core.setup.flow import holds_secrets, save_plan
 

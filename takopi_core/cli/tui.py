@@ -74,7 +74,7 @@ def _is_tty(stream: Any) -> bool:
 
 def run_tui(args: argparse.Namespace) -> int:
     from takopi_core.cli import EXIT_OK, EXIT_USAGE
-    from takopi_core.config.file import enabled_list, read_config_data, resolve_config_path
+    from takopi_core.config.toml import enabled_list, read_config_data, resolve_config_path
     from takopi_core.errors import ConfigError
 
     if args.timeout is not None and args.timeout <= 0:
@@ -123,7 +123,7 @@ def run_plain(config_path: Path, enabled: list[str], args: argparse.Namespace, r
     import platform
 
     from takopi_core.cli import EXIT_OK, EXIT_PROBLEMS
-    from takopi_core.config.file import display_path
+    from takopi_core.config.toml import display_path
     from takopi_core.plugins import report
     from takopi_core.plugins.discovery import discover
     from takopi_core.plugins.probe import config_default_engine, probe_visible, setup_engine_for

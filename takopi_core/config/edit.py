@@ -28,8 +28,9 @@ from tomlkit.container import Container, OutOfOrderTableProxy
 from tomlkit.items import AoT, Array, Comment, InlineTable, Item, Null, Table, Trivia, Whitespace
 from tomlkit.toml_document import TOMLDocument
 
-from takopi_core.config.file import MASK, is_secret_path, type_name
+from takopi_core.config.toml import type_name
 from takopi_core.errors import ConfigError
+from takopi_core.secrets import MASK, is_secret_path
 
 TableLike = TOMLDocument | Table | InlineTable | OutOfOrderTableProxy
 
@@ -413,7 +414,7 @@ def _plain(item: Any) -> Any:
 
 
 def masked_text(text: str, *, compare_to: dict[str, Any] | None = None) -> str:
-    """``text`` with every secret value (see :func:`takopi_core.config.file.is_secret_path`)
+    """``text`` with every secret value (see :func:`takopi_core.secrets.is_secret_path`)
     replaced by the mask, comments and layout kept.
 
     With ``compare_to`` (the parsed other side of a diff), a secret whose value differs

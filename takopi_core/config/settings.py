@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from takopi_core.config.file import read_config_data, resolve_config_path, type_name
+from takopi_core.config.toml import read_config_data, resolve_config_path, type_name
 from takopi_core.errors import ConfigError
 
 #: Top-level keys with a meaning of their own; every other top-level key is an extra

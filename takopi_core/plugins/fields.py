@@ -289,7 +289,7 @@ def check_value(spec: FieldSpec, value: object) -> str | None:
 
 def format_value(spec: FieldSpec, value: object, *, show_secrets: bool = True) -> str:
     """A value as shown to the user (not as TOML): ``yes``, ``42``, ``thread``."""
-    from takopi_core.config.file import MASK
+    from takopi_core.secrets import MASK
 
     if value is None:
         return ""
@@ -307,7 +307,7 @@ def mask(text: str, secrets: Iterable[str]) -> str:
     transport), so a token typed in never reaches the screen or a log unless asked.
     Very short values are left alone: masking "1" would garble every number.
     """
-    from takopi_core.config.file import MASK
+    from takopi_core.secrets import MASK
 
     for secret in sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True):
         text = text.replace(secret, MASK)

@@ -348,7 +348,7 @@ def setup_engine_for(
 
 def config_default_engine(config_path: Path) -> str | None:
     """``default_engine`` from the config, or None when absent or unreadable."""
-    from takopi_core.config.file import read_config_data
+    from takopi_core.config.toml import read_config_data
     from takopi_core.errors import ConfigError
 
     try:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from takopi_core.config.file import display_path
+from takopi_core.config.toml import display_path
 
 
 class LockError(RuntimeError):

@@ -15,7 +15,7 @@ from contextvars import ContextVar
 from types import MappingProxyType
 from typing import Any
 
-from takopi_core.config.file import MASK, is_secret_key
+from takopi_core.secrets import MASK, is_secret_key
 
 _LEVELS = {
     "debug": logging.DEBUG,

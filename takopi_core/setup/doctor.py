@@ -21,12 +21,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 from takopi_core.config.atomic import PRIVATE_FILE_MODE, PRIVATE_FOLDER_MODE
-from takopi_core.config.file import ConfigFile, display_path, is_secret_path
+from takopi_core.config.file import ConfigFile
+from takopi_core.config.toml import display_path
 from takopi_core.errors import ConfigError
 from takopi_core.ids import ENGINE, TRANSPORT
 from takopi_core.plugins.discovery import Discovery, PluginEntry, discover
 from takopi_core.plugins.fields import FieldSpec
 from takopi_core.plugins.probe import DEFAULT_TIMEOUT, LoadResult, Probe, setup_engine_for
+from takopi_core.secrets import is_secret_path
 
 Status = Literal["ok", "warning", "error"]
 OK: Status = "ok"
@@ -150,7 +152,7 @@ def _enabled(state: _State) -> list[str] | None:
 def _child_env(
     config_path: Path, search_path: Sequence[str] | None, base: Mapping[str, str] | None
 ) -> dict[str, str]:
-    from takopi_core.config.file import CONFIG_ENV
+    from takopi_core.config.toml import CONFIG_ENV
 
     env = dict(os.environ if base is None else base)
     env[CONFIG_ENV] = str(config_path)

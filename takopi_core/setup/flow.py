@@ -26,19 +26,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from takopi_core.config.file import (
-    CONFIG_ENV,
-    MASK,
-    ConfigFile,
-    display_path,
-    enabled_list,
-    is_secret_path,
-)
+from takopi_core.config.file import ConfigFile
+from takopi_core.config.toml import CONFIG_ENV, display_path, enabled_list
 from takopi_core.errors import ConfigError
 from takopi_core.ids import ENGINE, TRANSPORT
 from takopi_core.plugins.discovery import Discovery, PluginEntry, discover
 from takopi_core.plugins.fields import FieldSpec, FieldValueError, check_value, parse_text
 from takopi_core.plugins.probe import DEFAULT_TIMEOUT, LoadResult, Probe, setup_engine_for
+from takopi_core.secrets import MASK, is_secret_path
 from takopi_core.setup.child import DEFAULT_VALIDATE_TIMEOUT, run_validators
 
 #: The transport `takopi run` uses when the config names none.
@@ -453,7 +448,7 @@ def plan_diff(
     """
     if show_secrets or not secret_paths:
         return config.diff(new_text, show_secrets=show_secrets)
-    from takopi_core.config.file import parse_toml_text
+    from takopi_core.config.toml import parse_toml_text
 
     new_data = parse_toml_text(new_text, config.path)
     old_masked = _mask_paths(config.text, config.path, secret_paths)
@@ -494,7 +489,7 @@ def _mark_changed(
 def holds_secrets(plan: SetupPlan, new_text: str, path: Path) -> bool:
     """True when ``new_text`` has a secret: a declared secret field, or a secret-named key."""
     from takopi_core.config.edit import lookup_quietly
-    from takopi_core.config.file import parse_toml_text
+    from takopi_core.config.toml import parse_toml_text
 
     data = parse_toml_text(new_text, path)
     for keys in plan.secret_paths():

@@ -43,7 +43,8 @@ from textual.widgets import (
 )
 from textual.widgets.option_list import Option
 
-from takopi_core.config.file import ConfigFile, display_path
+from takopi_core.config.file import ConfigFile
+from takopi_core.config.toml import display_path
 from takopi_core.errors import ConfigError
 from takopi_core.plugins.discovery import PluginEntry
 from takopi_core.plugins.fields import FieldSpec, FieldValueError, check_value, format_value, mask

@@ -8,15 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from takopi_core.config.file import (
-    MASK,
-    ConfigFile,
-    parse_key,
-    parse_value,
-    resolve_config_path,
-    toml_literal,
-)
+from takopi_core.config.file import ConfigFile
+from takopi_core.config.toml import parse_key, parse_value, resolve_config_path, toml_literal
 from takopi_core.errors import ConfigConflictError, ConfigError
+from takopi_core.secrets import MASK
 
 SAMPLE = '# mine\ndefault_engine = "codex"  # fast\n\n[transports.telegram]\nchat_id = 1\n'
 
