@@ -33,16 +33,15 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "RunningTasks",
         "handle_message",
     ),
-    "run.commands": (
+    "run.command_types": (
         "CommandContext",
         "CommandExecutor",
         "CommandResult",
         "RunMode",
         "RunRequest",
         "RunResult",
-        "get_command",
-        "list_command_ids",
     ),
+    "run.commands": ("get_command", "list_command_ids"),
     "config.compat": ("HOME_CONFIG_PATH", "read_config", "write_config"),
     "run.context": ("RunContext", "reset_run_base_dir", "set_run_base_dir"),
     "run.directives": ("DirectiveError",),
@@ -61,7 +60,8 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "run.progress": ("ActionState", "ProgressState", "ProgressTracker"),
     "run.jsonl": ("JsonlSubprocessRunner",),
     "run.runner": ("BaseRunner", "Runner", "RunnerUnavailableError"),
-    "run.runtime": ("ResolvedMessage", "ResolvedRunner", "TransportRuntime", "list_backends"),
+    "run.runtime": ("ResolvedMessage", "ResolvedRunner", "TransportRuntime"),
+    "run.assembly": ("list_backends",),
     "run.scheduler": ("ThreadJob", "ThreadScheduler"),
     "config.settings": ("load_settings",),
     "plugins.fields": ("SetupField",),
@@ -101,6 +101,7 @@ if TYPE_CHECKING:  # for type checkers and editors; the runtime uses _EXPORTS
         install_issue,
     )
     from takopi_core.plugins.fields import SetupField
+    from takopi_core.run.assembly import list_backends
     from takopi_core.run.bridge import (
         ExecBridgeConfig,
         IncomingMessage,
@@ -108,16 +109,15 @@ if TYPE_CHECKING:  # for type checkers and editors; the runtime uses _EXPORTS
         RunningTasks,
         handle_message,
     )
-    from takopi_core.run.commands import (
+    from takopi_core.run.command_types import (
         CommandContext,
         CommandExecutor,
         CommandResult,
         RunMode,
         RunRequest,
         RunResult,
-        get_command,
-        list_command_ids,
     )
+    from takopi_core.run.commands import get_command, list_command_ids
     from takopi_core.run.context import RunContext, reset_run_base_dir, set_run_base_dir
     from takopi_core.run.directives import DirectiveError
     from takopi_core.run.events import EventFactory
@@ -133,12 +133,7 @@ if TYPE_CHECKING:  # for type checkers and editors; the runtime uses _EXPORTS
     )
     from takopi_core.run.progress import ActionState, ProgressState, ProgressTracker
     from takopi_core.run.runner import BaseRunner, Runner, RunnerUnavailableError
-    from takopi_core.run.runtime import (
-        ResolvedMessage,
-        ResolvedRunner,
-        TransportRuntime,
-        list_backends,
-    )
+    from takopi_core.run.runtime import ResolvedMessage, ResolvedRunner, TransportRuntime
     from takopi_core.run.scheduler import ThreadJob, ThreadScheduler
     from takopi_core.run.transport import (
         MessageRef,

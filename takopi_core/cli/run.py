@@ -88,8 +88,8 @@ def run_bridge(args: argparse.Namespace) -> int:
     from takopi_core.ids import ENGINE, TRANSPORT
     from takopi_core.plugins.discovery import discover
     from takopi_core.plugins.loading import load_backend
+    from takopi_core.run.assembly import build_runtime_spec, pick_default_engine
     from takopi_core.run.lock import LockError, acquire_lock, call_lock_token, display_path
-    from takopi_core.run.runtime import build_runtime_spec, pick_default_engine
 
     config_path = resolve_config_path(args.config)
     if args.config:

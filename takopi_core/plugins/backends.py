@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, runtime_checkable
 
 if TYPE_CHECKING:
-    from takopi_core.run.commands import CommandContext, CommandResult
+    from takopi_core.run.command_types import CommandContext, CommandResult
     from takopi_core.run.runner import Runner
     from takopi_core.run.runtime import TransportRuntime
 

@@ -1,4 +1,4 @@
-"""`/command` plugins: the types they see, finding them, and running them.
+"""`/command` plugins: finding them, and running them (their types: ``command_types``).
 
 A message ``/id args`` goes to the command plugin ``id`` unless ``id`` is taken by a
 transport built-in, an engine, a project alias or a reserved id: those win, and the plugin is
@@ -11,8 +11,7 @@ from __future__ import annotations
 import shlex
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeAlias
+from typing import TYPE_CHECKING, TypeAlias
 
 import anyio
 
@@ -21,6 +20,13 @@ from takopi_core.ids import COMMAND, RESERVED_COMMAND_IDS
 from takopi_core.plugins.discovery import discover
 from takopi_core.run import bridge
 from takopi_core.run.bridge import ExecBridgeConfig, IncomingMessage, RunningTasks
+from takopi_core.run.command_types import (
+    CommandContext,
+    CommandExecutor,
+    RunMode,
+    RunRequest,
+    RunResult,
+)
 from takopi_core.run.context import RunContext, reset_run_base_dir, set_run_base_dir
 from takopi_core.run.logs import get_logger
 from takopi_core.run.model import EngineId, ResumeToken
@@ -33,74 +39,6 @@ if TYPE_CHECKING:
     from takopi_core.run.runtime import TransportRuntime
 
 _logger = get_logger(__name__)
-
-RunMode: TypeAlias = Literal["emit", "capture"]
-
-
-@dataclass(frozen=True, slots=True)
-class RunRequest:
-    """A run a command asks for: the prompt, and optionally the engine and project."""
-
-    prompt: str
-    engine: EngineId | None = None
-    context: RunContext | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class RunResult:
-    """A finished run: its engine, and in ``capture`` mode the final rendered message."""
-
-    engine: EngineId
-    message: RenderedMessage | None
-
-
-class CommandExecutor(Protocol):
-    """What a command can do in the chat it was called from."""
-
-    async def send(
-        self,
-        message: RenderedMessage | str,
-        *,
-        reply_to: MessageRef | None = None,
-        notify: bool = True,
-    ) -> MessageRef | None: ...
-
-    async def run_one(self, request: RunRequest, *, mode: RunMode = "emit") -> RunResult: ...
-
-    async def run_many(
-        self,
-        requests: Sequence[RunRequest],
-        *,
-        mode: RunMode = "emit",
-        parallel: bool = False,
-    ) -> list[RunResult]: ...
-
-
-@dataclass(frozen=True, slots=True)
-class CommandContext:
-    """Everything a command's ``handle`` gets about the message that invoked it."""
-
-    command: str
-    text: str
-    args_text: str
-    args: tuple[str, ...]
-    message: MessageRef
-    reply_to: MessageRef | None
-    reply_text: str | None
-    config_path: Path | None
-    plugin_config: dict[str, Any]
-    runtime: TransportRuntime
-    executor: CommandExecutor
-
-
-@dataclass(frozen=True, slots=True)
-class CommandResult:
-    """A command's reply; ``reply_to`` defaults to the invoking message."""
-
-    text: str
-    notify: bool = True
-    reply_to: MessageRef | None = None
-
 
 # --- parsing -------------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from support.run_dists import activated, fake_engine, write_fake_cli
 
 from takopi_core.config.settings import Settings
 from takopi_core.errors import ConfigError
-from takopi_core.run.runtime import build_runtime_spec, list_backends
+from takopi_core.run.assembly import build_runtime_spec, list_backends
 
 
 @pytest.fixture

@@ -22,7 +22,8 @@ from takopi_core.builtins.terminal_io import (
 )
 from takopi_core.config.settings import Settings
 from takopi_core.plugins.loading import load_backend
-from takopi_core.run.runtime import TransportRuntime, build_runtime_spec
+from takopi_core.run.assembly import build_runtime_spec
+from takopi_core.run.runtime import TransportRuntime
 from takopi_core.run.transport import MessageRef, RenderedMessage, SendOptions
 
 # --- line editor ---------------------------------------------------------------------------

@@ -12,11 +12,12 @@ from support.run_dists import activated, command_dist, fake_engine, write_fake_c
 
 from takopi_core.config.settings import Settings
 from takopi_core.errors import ConfigError
+from takopi_core.run.assembly import build_runtime_spec
 from takopi_core.run.bridge import ExecBridgeConfig, RunningTasks
+from takopi_core.run.command_types import RunRequest
 from takopi_core.run.commands import (
     CommandDispatcher,
     PipelineExecutor,
-    RunRequest,
     build_command_table,
     get_command,
     is_cancel_command,
@@ -25,7 +26,7 @@ from takopi_core.run.commands import (
     split_command_args,
 )
 from takopi_core.run.progress import MarkdownPresenter
-from takopi_core.run.runtime import TransportRuntime, build_runtime_spec
+from takopi_core.run.runtime import TransportRuntime
 from takopi_core.run.transport import MessageRef
 
 pytestmark = pytest.mark.anyio
