@@ -7,19 +7,16 @@ right kind, id and distribution.
 from __future__ import annotations
 
 from support.distfactory import COMMAND_GROUP, ENGINE_GROUP, TRANSPORT_GROUP, Dist
+from support.templates import command_source, engine_source, transport_source
 
-GOOD_ENGINE_CODE = """
-from takopi.api import EngineBackend
 
-def build_runner(config, config_path):
-    raise NotImplementedError
-
-BACKEND = EngineBackend(id="{id}", build_runner=build_runner, cli_cmd="{id}-cli")
-"""
+def good_engine_code(plugin_id: str) -> str:
+    """A valid engine module for ``plugin_id`` (its CLI is ``<id>-cli``)."""
+    return engine_source(plugin_id, cli_cmd=f"{plugin_id}-cli")
 
 
 def engine(dist: str, plugin_id: str, module: str, code: str | None = None, **kw) -> Dist:
-    body = GOOD_ENGINE_CODE.format(id=plugin_id) if code is None else code
+    body = good_engine_code(plugin_id) if code is None else code
     return Dist(
         name=dist,
         entry_points={ENGINE_GROUP: {plugin_id: f"{module}:BACKEND"}},
@@ -32,49 +29,23 @@ GOOD_TRANSPORT = Dist(
     name="zoo-transport",
     entry_points={TRANSPORT_GROUP: {"zoochat": "zoo_transport:BACKEND"}},
     files={
-        "zoo_transport/__init__.py": """
-            from pathlib import Path
-            from takopi.api import SetupIssue, SetupResult
-
-            class Backend:
-                id = "zoochat"
-                description = "Zoo chat [bold]for tests[/]"
-
-                def check_setup(self, engine_backend, *, transport_override=None):
-                    return SetupResult(
-                        issues=[SetupIssue("add a token", ("set transports.zoochat.token",))],
-                        config_path=Path("takopi.toml"),
-                    )
-
-                async def interactive_setup(self, *, force):
-                    return True
-
-                def lock_token(self, *, transport_config, config_path):
-                    return None
-
-                def build_and_run(self, **kwargs):
-                    raise NotImplementedError
-
-            BACKEND = Backend()
-        """
+        "zoo_transport/__init__.py": transport_source(
+            "zoochat",
+            description="Zoo chat [bold]for tests[/]",
+            check_setup="""
+                return SetupResult(
+                    issues=[SetupIssue("add a token", ("set transports.zoochat.token",))],
+                    config_path=Path("takopi.toml"),
+                )
+            """,
+        )
     },
 )
 
 GOOD_COMMAND = Dist(
     name="zoo-command",
     entry_points={COMMAND_GROUP: {"hello": "zoo_command:BACKEND"}},
-    files={
-        "zoo_command/__init__.py": """
-            class Hello:
-                id = "hello"
-                description = "say hello"
-
-                async def handle(self, ctx):
-                    return None
-
-            BACKEND = Hello()
-        """
-    },
+    files={"zoo_command/__init__.py": command_source("hello", description="say hello")},
 )
 
 #: plugin id -> (distribution, kind, expected message fragment)
@@ -94,13 +65,21 @@ ZOO: list[Dist] = [
         "zoo-noisy",
         "noisy",
         "zoo_noisy",
-        'import sys\nprint("hello from noisy")\nprint("{\\"event\\": \\"result\\"}")\n'
-        'sys.stderr.write("e" * 2_000_000)\n' + GOOD_ENGINE_CODE.format(id="noisy"),
+        engine_source(
+            "noisy",
+            cli_cmd="noisy-cli",
+            imports="import sys",
+            prelude="""
+                print("hello from noisy")
+                print('{"event": "result"}')
+                sys.stderr.write("e" * 2_000_000)
+            """,
+        ),
     ),
     GOOD_TRANSPORT,
     GOOD_COMMAND,
     _broken(
-        engine("zoo-mismatch", "mismatch", "zoo_mismatch", GOOD_ENGINE_CODE.format(id="other")),
+        engine("zoo-mismatch", "mismatch", "zoo_mismatch", good_engine_code("other")),
         "engine",
         "mismatch",
         "engine id 'other' does not match entrypoint 'mismatch'",
@@ -116,15 +95,12 @@ ZOO: list[Dist] = [
             name="zoo-noattr",
             entry_points={TRANSPORT_GROUP: {"noattr": "zoo_noattr:BACKEND"}},
             files={
-                "zoo_noattr/__init__.py": """
-                    class Half:
-                        id = "noattr"
-                        description = "no build_and_run"
-                        def check_setup(self, engine_backend, *, transport_override=None): ...
-                        async def interactive_setup(self, *, force): ...
-                        def lock_token(self, *, transport_config, config_path): ...
-                    BACKEND = Half()
-                """
+                "zoo_noattr/__init__.py": transport_source(
+                    "noattr",
+                    class_name="Half",
+                    description="no build_and_run",
+                    omit=("build_and_run",),
+                )
             },
         ),
         "transport",
@@ -195,14 +171,9 @@ ZOO: list[Dist] = [
             name="zoo-badcommand",
             entry_points={COMMAND_GROUP: {"badcmd": "zoo_badcommand:BACKEND"}},
             files={
-                "zoo_badcommand/__init__.py": """
-                    class Sync:
-                        id = "badcmd"
-                        description = "handle is not async"
-                        def handle(self, ctx):
-                            return None
-                    BACKEND = Sync()
-                """
+                "zoo_badcommand/__init__.py": command_source(
+                    "badcmd", class_name="Sync", description="handle is not async", is_async=False
+                )
             },
         ),
         "command",
