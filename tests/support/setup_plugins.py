@@ -28,52 +28,60 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 from support.distfactory import ENGINE_GROUP, TRANSPORT_GROUP, Dist, write_dists
+from support.templates import engine_source, transport_source
 
-CHATTY_CODE = '''
-import json
-import os
-import urllib.error
-import urllib.request
-from pathlib import Path
+CHATTY_CODE = transport_source(
+    "chatty",
+    class_name="Chatty",
+    description="Chatty bot (test transport with declared fields)",
+    imports="""
+        import json
+        import os
+        import shutil
+        import urllib.error
+        import urllib.request
+        from pathlib import Path
+    """,
+    prelude='''
+        def check_token(value, values):
+            """Ask the service whether the token is good (the way a real transport would)."""
+            service = os.environ.get("CHATTY_SERVICE")
+            if not service:
+                if value.startswith("ok-"):
+                    return None
+                return f"is not valid: {value} does not start with ok-"
+            try:
+                with urllib.request.urlopen(f"{service}/check?token={value}", timeout=5) as reply:
+                    body = json.load(reply)
+            except urllib.error.HTTPError as exc:
+                body = json.load(exc)
+            if body.get("ok"):
+                return None
+            return f"is not accepted by the service: {value} is an {body.get('error')}"
 
-from takopi.api import ConfigError, SetupField, SetupIssue, SetupResult, install_issue
-from takopi.api import load_settings
 
-
-def check_token(value, values):
-    """Ask the service whether the token is good (the way a real transport would)."""
-    service = os.environ.get("CHATTY_SERVICE")
-    if not service:
-        return None if value.startswith("ok-") else f"is not valid: {value} does not start with ok-"
-    try:
-        with urllib.request.urlopen(f"{service}/check?token={value}", timeout=5) as reply:
-            body = json.load(reply)
-    except urllib.error.HTTPError as exc:
-        body = json.load(exc)
-    if body.get("ok"):
-        return None
-    return f"is not accepted by the service: {value} is an {body.get('error')}"
-
-
-def check_channel(value):
-    if not value.startswith("#"):
-        raise ValueError("must start with #")
-
-
-class Chatty:
-    id = "chatty"
-    description = "Chatty bot (test transport with declared fields)"
-    setup_fields = (
-        SetupField("bot_token", "Bot token", help="From the Chatty dashboard.", secret=True,
-                   validate=check_token),
-        SetupField("channel", "Channel", help="Where the bot answers.", default="#general",
-                   validate=check_channel),
-        SetupField("mode", "Reply mode", choices=("thread", "channel"), default="thread"),
-        SetupField("retries", "Retries", kind="int", default=3, required=False),
-        SetupField("webhook_url", "Webhook URL", secret=True, required=False),
-    )
-
-    def check_setup(self, engine_backend, *, transport_override=None):
+        def check_channel(value):
+            if not value.startswith("#"):
+                raise ValueError("must start with #")
+    ''',
+    setup_fields=(
+        """
+        SetupField(
+            "bot_token", "Bot token", help="From the Chatty dashboard.", secret=True,
+            validate=check_token,
+        )
+        """,
+        """
+        SetupField(
+            "channel", "Channel", help="Where the bot answers.", default="#general",
+            validate=check_channel,
+        )
+        """,
+        'SetupField("mode", "Reply mode", choices=("thread", "channel"), default="thread")',
+        'SetupField("retries", "Retries", kind="int", default=3, required=False)',
+        'SetupField("webhook_url", "Webhook URL", secret=True, required=False)',
+    ),
+    check_setup="""
         issues = []
         path = Path(os.environ.get("TAKOPI_CONFIG", "takopi.toml"))
         try:
@@ -85,41 +93,26 @@ class Chatty:
             line = "   [dim]set[/] bot_token in [transports.chatty]"
             issues.append(SetupIssue("configure chatty", (line,)))
         cmd = engine_backend.cli_cmd or engine_backend.id
-        import shutil
         if shutil.which(cmd) is None:
             issues.append(install_issue(cmd, engine_backend.install_cmd))
         return SetupResult(issues=issues, config_path=path)
+    """,
+    lock_token='return transport_config.get("bot_token")',
+)
 
-    async def interactive_setup(self, *, force):
-        return True
-
-    def lock_token(self, *, transport_config, config_path):
-        return transport_config.get("bot_token")
-
-    def build_and_run(self, **kwargs):
-        raise NotImplementedError
-
-
-BACKEND = Chatty()
-'''
-
-ASKME_CODE = """
-import os
-from pathlib import Path
-
-from takopi.api import ConfigError, SetupIssue, SetupResult, load_settings
-from takopi.api import read_config, write_config
-
-
-def config_path():
-    return Path(os.environ["TAKOPI_CONFIG"])
-
-
-class AskMe:
-    id = "askme"
-    description = "Asks its own questions (no declared fields)"
-
-    def check_setup(self, engine_backend, *, transport_override=None):
+ASKME_CODE = transport_source(
+    "askme",
+    class_name="AskMe",
+    description="Asks its own questions (no declared fields)",
+    imports="""
+        import os
+        from pathlib import Path
+    """,
+    prelude="""
+        def config_path():
+            return Path(os.environ["TAKOPI_CONFIG"])
+    """,
+    check_setup="""
         try:
             settings, path = load_settings()
             name = settings.transport_config("askme").get("name")
@@ -128,8 +121,8 @@ class AskMe:
         issue = SetupIssue("tell askme your name", ("   run takopi setup askme",))
         issues = [] if name else [issue]
         return SetupResult(issues=issues, config_path=path)
-
-    async def interactive_setup(self, *, force):
+    """,
+    interactive_setup="""
         print("askme setup: this is the transport's own prompt")
         name = input("askme: your name? ").strip()
         if not name:
@@ -144,86 +137,30 @@ class AskMe:
         write_config(config, path)
         print(f"askme: saved {name}")
         return True
-
-    def lock_token(self, *, transport_config, config_path):
-        return None
-
-    def build_and_run(self, **kwargs):
-        raise NotImplementedError
-
-
-BACKEND = AskMe()
-"""
-
-BADFIELDS_CODE = """
-from pathlib import Path
-from takopi.api import SetupField, SetupResult
-
-
-class Bad:
-    id = "badfields"
-    description = "Declares a field with a default outside its choices"
-    setup_fields = (SetupField("mode", "Mode", choices=("a", "b"), default="c"),)
-
-    def check_setup(self, engine_backend, *, transport_override=None):
-        return SetupResult(issues=[], config_path=Path("takopi.toml"))
-
-    async def interactive_setup(self, *, force):
-        return True
-
-    def lock_token(self, *, transport_config, config_path):
-        return None
-
-    def build_and_run(self, **kwargs):
-        raise NotImplementedError
-
-
-BACKEND = Bad()
-"""
-
-SLEEPY_CODE = """
-import time
-from pathlib import Path
-from takopi.api import SetupField, SetupResult
-
-
-def never(value):
-    time.sleep(3600)
-
-
-class Sleepy:
-    id = "sleepy"
-    description = "Its validator never returns"
-    setup_fields = (SetupField("token", "Token", secret=True, validate=never),)
-
-    def check_setup(self, engine_backend, *, transport_override=None):
-        return SetupResult(issues=[], config_path=Path("takopi.toml"))
-
-    async def interactive_setup(self, *, force):
-        return True
-
-    def lock_token(self, *, transport_config, config_path):
-        return None
-
-    def build_and_run(self, **kwargs):
-        raise NotImplementedError
-
-
-BACKEND = Sleepy()
-"""
-
-ENGINE_CODE = """
-from takopi.api import EngineBackend
-
-
-def build_runner(config, config_path):
-    raise NotImplementedError
-
-
-BACKEND = EngineBackend(
-    id="{id}", build_runner=build_runner, cli_cmd="{cli}", install_cmd={install!r}
+    """,
 )
-"""
+
+BADFIELDS_CODE = transport_source(
+    "badfields",
+    class_name="Bad",
+    description="Declares a field with a default outside its choices",
+    setup_fields=('SetupField("mode", "Mode", choices=("a", "b"), default="c")',),
+)
+
+SLEEPY_CODE = transport_source(
+    "sleepy",
+    class_name="Sleepy",
+    description="Its validator never returns",
+    imports="""
+        import time
+        from pathlib import Path
+    """,
+    prelude="""
+        def never(value):
+            time.sleep(3600)
+    """,
+    setup_fields=('SetupField("token", "Token", secret=True, validate=never)',),
+)
 
 CHATTY = Dist(
     name="takopi-transport-chatty",
@@ -252,8 +189,8 @@ FAKECLI = Dist(
     version="2.0.0",
     entry_points={ENGINE_GROUP: {"fakecli": "fakecli_engine.backend:BACKEND"}},
     files={
-        "fakecli_engine/backend.py": ENGINE_CODE.format(
-            id="fakecli", cli="fakecli-bin", install="pip install fakecli"
+        "fakecli_engine/backend.py": engine_source(
+            "fakecli", cli_cmd="fakecli-bin", install_cmd="pip install fakecli"
         )
     },
 )
@@ -262,8 +199,8 @@ GHOST = Dist(
     version="0.9.0",
     entry_points={ENGINE_GROUP: {"ghost": "ghost_engine.backend:BACKEND"}},
     files={
-        "ghost_engine/backend.py": ENGINE_CODE.format(
-            id="ghost", cli="ghost-bin", install="curl -fsSL ghost.example/install | sh"
+        "ghost_engine/backend.py": engine_source(
+            "ghost", cli_cmd="ghost-bin", install_cmd="curl -fsSL ghost.example/install | sh"
         )
     },
 )
