@@ -151,7 +151,7 @@ def secret_outputs(lab: Lab) -> dict[str, Callable[[], str]]:
         "run (engine warnings)": lambda: lab.takopi("run", "--transport", "terminal"),
         "tui --plain": lambda: lab.takopi("tui", "--plain"),
     }
-    for where, key in SECRET_KEYS.items():
+    for key in SECRET_KEYS.values():
         outputs[f"config get {key}"] = lambda key=key: lab.takopi("config", "get", key)
         outputs[f"config unset {key} --dry-run (diff)"] = lambda key=key: lab.takopi(
             "config", "unset", key, "--dry-run"
