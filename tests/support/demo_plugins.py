@@ -7,60 +7,37 @@ out of the enabled list, and an invalid id.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from support.distfactory import COMMAND_GROUP, ENGINE_GROUP, TRANSPORT_GROUP, Dist, write_dists
+from support.templates import command_source, engine_source, transport_source
 
-ENGINE_CODE = """
-from takopi.api import EngineBackend
 
-def build_runner(config, config_path):
-    raise NotImplementedError
+def engine_code(plugin_id: str) -> str:
+    """An engine module for ``plugin_id`` whose CLI is named like the engine."""
+    return engine_source(plugin_id)
 
-BACKEND = EngineBackend(id="{id}", build_runner=build_runner, cli_cmd="{id}")
-"""
 
-TRANSPORT_CODE = """
-from pathlib import Path
-from takopi.api import SetupIssue, SetupResult
+def transport_code(
+    plugin_id: str, description: str, issues: Sequence[tuple[str, Sequence[str]]] = ()
+) -> str:
+    """A transport module whose ``check_setup`` reports ``issues`` (title, lines)."""
+    if not issues:
+        return transport_source(plugin_id, description=description)
+    listed = "".join(f"    SetupIssue({title!r}, {tuple(lines)!r}),\n" for title, lines in issues)
+    check = (
+        f'issues = [\n{listed}]\nreturn SetupResult(issues=issues, config_path=Path("takopi.toml"))'
+    )
+    return transport_source(plugin_id, description=description, check_setup=check)
 
-class Backend:
-    id = "{id}"
-    description = "{description}"
 
-    def check_setup(self, engine_backend, *, transport_override=None):
-        issues = {issues}
-        return SetupResult(
-            issues=[SetupIssue(title, tuple(lines)) for title, lines in issues],
-            config_path=Path("takopi.toml"),
-        )
-
-    async def interactive_setup(self, *, force):
-        return True
-
-    def lock_token(self, *, transport_config, config_path):
-        return None
-
-    def build_and_run(self, **kwargs):
-        raise NotImplementedError
-
-BACKEND = Backend()
-"""
-
-COMMAND_CODE = """
-class Command:
-    id = "{id}"
-    description = "{description}"
-
-    async def handle(self, ctx):
-        return None
-
-BACKEND = Command()
-"""
+def command_code(plugin_id: str, description: str) -> str:
+    return command_source(plugin_id, description=description)
 
 
 def engine(plugin_id: str, module: str) -> tuple[str, str, str]:
-    return plugin_id, f"{module}:BACKEND", ENGINE_CODE.format(id=plugin_id)
+    return plugin_id, f"{module}:BACKEND", engine_code(plugin_id)
 
 
 def _dist(name: str, version: str, group: str, plugins: list[tuple[str, str, str]]) -> Dist:
@@ -84,11 +61,9 @@ BUILTIN = Dist(
         TRANSPORT_GROUP: {"telegram": "demo_builtin.telegram:BACKEND"},
     },
     files={
-        "demo_builtin/claude.py": ENGINE_CODE.format(id="claude"),
-        "demo_builtin/codex.py": ENGINE_CODE.format(id="codex"),
-        "demo_builtin/telegram.py": TRANSPORT_CODE.format(
-            id="telegram", description="Telegram bot", issues="[]"
-        ),
+        "demo_builtin/claude.py": engine_code("claude"),
+        "demo_builtin/codex.py": engine_code("codex"),
+        "demo_builtin/telegram.py": transport_code("telegram", "Telegram bot"),
     },
 )
 
@@ -115,10 +90,8 @@ SLACK = _dist(
         (
             "slack",
             "slack_transport.backend:BACKEND",
-            TRANSPORT_CODE.format(
-                id="slack",
-                description="Slack app",
-                issues='[("missing bot token", ["set transports.slack.bot_token"])]',
+            transport_code(
+                "slack", "Slack app", [("missing bot token", ["set transports.slack.bot_token"])]
             ),
         )
     ],
@@ -134,8 +107,8 @@ TOOLS = Dist(
         }
     },
     files={
-        "takopi_tools/digest.py": COMMAND_CODE.format(id="digest", description="daily digest"),
-        "takopi_tools/stats.py": COMMAND_CODE.format(id="stats", description="usage stats"),
+        "takopi_tools/digest.py": command_code("digest", "daily digest"),
+        "takopi_tools/stats.py": command_code("stats", "usage stats"),
     },
 )
 
@@ -147,7 +120,7 @@ DISCORD = _dist(
         (
             "discord",
             "discord_transport.backend:BACKEND",
-            TRANSPORT_CODE.format(id="discord", description="Discord bot", issues="[]"),
+            transport_code("discord", "Discord bot"),
         )
     ],
 )
@@ -156,7 +129,7 @@ BAD_ID = Dist(
     name="takopi-weird",
     version="0.0.1",
     entry_points={COMMAND_GROUP: {"Bad-Id": "weird_cmd:BACKEND"}},
-    files={"weird_cmd.py": COMMAND_CODE.format(id="Bad-Id", description="weird")},
+    files={"weird_cmd.py": command_code("Bad-Id", "weird")},
 )
 
 DEMO_DISTS = (BUILTIN, ACME, BROKEN, SLACK, TOOLS, DISCORD, BAD_ID)

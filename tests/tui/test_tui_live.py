@@ -10,7 +10,7 @@ import os
 import time
 from pathlib import Path
 
-from support.demo_plugins import ENGINE_CODE, write_demo
+from support.demo_plugins import engine_code, write_demo
 from support.distfactory import ENGINE_GROUP, Dist, write_dist
 
 from takopi_core.plugins.discovery import PluginEntry
@@ -32,7 +32,7 @@ from .tui_support import (
 SLOW = Dist(
     name="takopi-engine-slow",
     entry_points={ENGINE_GROUP: {"slow": "slow_engine:BACKEND"}},
-    files={"slow_engine.py": "import time\ntime.sleep(0.6)\n" + ENGINE_CODE.format(id="slow")},
+    files={"slow_engine.py": "import time\ntime.sleep(0.6)\n" + engine_code("slow")},
 )
 HANG = Dist(
     name="takopi-engine-hang",
@@ -101,7 +101,7 @@ async def test_r_rechecks_the_selected_plugin_after_a_fix(demo_site: Path, demo_
         assert row(app, "gemini").status is Status.FAILED
         # The plugin author fixes the import in their editor...
         module = demo_site / "gemini_engine" / "backend.py"
-        module.write_text(ENGINE_CODE.format(id="gemini"))
+        module.write_text(engine_code("gemini"))
         await go_to(pilot, "gemini")
         await pilot.press("r")
         await wait_for(pilot, lambda: row(app, "gemini").status is Status.OK, what="gemini ok")
@@ -121,7 +121,7 @@ async def test_editing_a_plugin_file_reloads_and_rechecks(demo_site: Path, demo_
         await settle(pilot)
         assert row(app, "gemini").status is Status.FAILED
         module = demo_site / "gemini_engine" / "backend.py"
-        module.write_text(ENGINE_CODE.format(id="gemini"))
+        module.write_text(engine_code("gemini"))
         touch_later(module)
         await wait_for(pilot, lambda: row(app, "gemini").status is Status.OK, what="gemini ok")
         assert any("installed plugins changed" in n for n in notifications(app))
@@ -138,7 +138,7 @@ async def test_installing_a_distribution_shows_it(demo_site: Path, demo_config: 
             Dist(
                 name="takopi-engine-newbie",
                 entry_points={ENGINE_GROUP: {"newbie": "newbie_engine:BACKEND"}},
-                files={"newbie_engine.py": ENGINE_CODE.format(id="newbie")},
+                files={"newbie_engine.py": engine_code("newbie")},
             ),
         )
         touch_later(demo_site)

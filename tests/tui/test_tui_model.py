@@ -14,9 +14,9 @@ from support.demo_plugins import (
     BAD_ID,
     BROKEN,
     DISCORD,
-    ENGINE_CODE,
     SLACK,
     TOOLS,
+    engine_code,
     write_demo,
 )
 from support.distfactory import ENGINE_GROUP, Dist, write_dist, write_dists
@@ -79,7 +79,7 @@ def test_duplicate_ids_are_two_broken_rows(tmp_path: Path):
     other = Dist(
         name="takopi-engine-acme2",
         entry_points={ENGINE_GROUP: {"acme": "acme2:BACKEND"}},
-        files={"acme2.py": ENGINE_CODE.format(id="acme")},
+        files={"acme2.py": engine_code("acme")},
     )
     site = write_dists(tmp_path, ACME, other)
     rows = build_rows(discover(None, path=[str(site)]), {})

@@ -8,7 +8,7 @@ import re
 import tomllib
 from pathlib import Path
 
-from support.demo_plugins import ACME, TRANSPORT_CODE
+from support.demo_plugins import ACME, transport_code
 from support.distfactory import COMMAND_GROUP, ENGINE_GROUP, TRANSPORT_GROUP, Dist, write_dists
 
 from takopi_tui.rows import Status
@@ -35,10 +35,10 @@ SHADY = Dist(
     name="takopi-shady",
     entry_points={TRANSPORT_GROUP: {"shady": "shady_mod:BACKEND"}},
     files={
-        "shady_mod.py": TRANSPORT_CODE.format(
-            id="shady",
-            description="[b]desc[/b] [/] [@click=app.quit]quit[/]",
-            issues='[("set [bold]token[/]", ["value [/] here"])]',
+        "shady_mod.py": transport_code(
+            "shady",
+            "[b]desc[/b] [/] [@click=app.quit]quit[/]",
+            [("set [bold]token[/]", ["value [/] here"])],
         )
     },
 )
