@@ -18,6 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from takopi_core.config.engines import (
+    BUILTIN_ENGINE_CLIS,
+    BuiltinEngineSettings,
+    parse_engine_table,
+)
 from takopi_core.config.toml import read_config_data, resolve_config_path, type_name
 from takopi_core.errors import ConfigError
 
@@ -85,6 +90,11 @@ class Settings:
     plugins: dict[str, dict[str, Any]]
     projects: dict[str, ProjectSettings]
     extras: dict[str, Any]
+    #: The built-in engines' tables, typed (defaults where a table is absent or wrong).
+    builtin_engines: dict[str, BuiltinEngineSettings]
+    #: Wrong values in those tables, per engine. Not raised by :meth:`from_data`: a bad
+    #: ``[pi]`` must not stop a run on Codex; the engine's own build reports it.
+    engine_problems: dict[str, tuple[str, ...]]
 
     def __init__(self, path: Path, raw: dict[str, Any]) -> None:
         # Use from_data(): it checks the data. This only stores what it is given.
@@ -99,6 +109,8 @@ class Settings:
         self.plugins = {}
         self.projects = {}
         self.extras = {}
+        self.builtin_engines = {}
+        self.engine_problems = {}
 
     def __repr__(self) -> str:
         return f"Settings(path={str(self.path)!r})"
@@ -133,6 +145,14 @@ class Settings:
                 f"found {type_name(value)}"
             )
         return value
+
+    def builtin_engine(self, engine_id: str) -> BuiltinEngineSettings:
+        """The typed table of built-in engine ``engine_id`` (``codex``, ``claude``,
+        ``opencode``, ``pi``); raises :class:`ConfigError` naming each wrong key."""
+        problems = self.engine_problems.get(engine_id)
+        if problems:
+            raise ConfigError("\n".join(problems))
+        return self.builtin_engines[engine_id]
 
     def plugin_config(self, plugin_id: str) -> dict[str, Any]:
         """A shallow copy of the ``[plugins.<plugin_id>]`` table; ``{}`` when absent."""
@@ -255,6 +275,7 @@ class _Checker:
             for k, v in data.items()
             if k not in KNOWN_TOP_LEVEL and k not in LEGACY_TELEGRAM_KEYS
         }
+        self.builtin_engines(settings)
         # Checked against the aliases as written; a wrongly typed [projects] is reported alone.
         raw_projects = data.get("projects") or {}
         if (
@@ -267,6 +288,20 @@ class _Checker:
                 ("default_project",),
                 f"is {settings.default_project!r}, which names no project (projects: {known})",
             )
+
+    def builtin_engines(self, settings: Settings) -> None:
+        for engine_id in BUILTIN_ENGINE_CLIS:
+            table = settings.raw.get(engine_id)
+            if not isinstance(table, dict):
+                # A non-table is reported by engine_config(), where the engine is built.
+                table = {}
+            try:
+                settings.builtin_engines[engine_id] = parse_engine_table(
+                    engine_id, table, self.path
+                )
+            except ConfigError as exc:
+                settings.engine_problems[engine_id] = tuple(str(exc).splitlines())
+                settings.builtin_engines[engine_id] = parse_engine_table(engine_id, {}, self.path)
 
     def transports(self, value: object) -> dict[str, dict[str, Any]]:
         table = self.table(("transports",), value)
