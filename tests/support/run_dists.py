@@ -20,13 +20,13 @@ import contextlib
 import importlib
 import os
 import sys
-import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from support.distfactory import COMMAND_GROUP, ENGINE_GROUP, TRANSPORT_GROUP, Dist
+from support.templates import command_source, transport_source
 
 FAKE_CLI = """\
 #!{python}
@@ -207,15 +207,7 @@ def path_with(bin_dir: Path) -> str:
 def command_dist(command_id: str, body: str, *, dist_name: str | None = None) -> Dist:
     """A command plugin whose ``handle(self, ctx)`` body is ``body`` (indented for you)."""
     module = f"fake_cmd_{command_id}"
-    code = (
-        "from takopi.api import CommandContext, CommandResult, RunRequest\n\n\n"
-        "class Command:\n"
-        f"    id = {command_id!r}\n"
-        f"    description = 'test command {command_id}'\n\n"
-        "    async def handle(self, ctx):\n"
-        + textwrap.indent(textwrap.dedent(body).strip("\n"), " " * 8)
-        + "\n\n\nBACKEND = Command()\n"
-    )
+    code = command_source(command_id, description=f"test command {command_id}", handle=body)
     return Dist(
         name=dist_name or f"takopi-command-{command_id.replace('_', '-')}",
         entry_points={COMMAND_GROUP: {command_id: f"{module}.backend:BACKEND"}},
@@ -223,52 +215,36 @@ def command_dist(command_id: str, body: str, *, dist_name: str | None = None) ->
     )
 
 
-LOCKING_TRANSPORT = """
-from __future__ import annotations
-
-import os
-import time
-from pathlib import Path
-
-from takopi.api import SetupResult
-
-
-class LockingTransport:
-    id = "{transport_id}"
-    description = "test transport that holds the lock for a while"
-
-    def check_setup(self, engine_backend, *, transport_override=None):
-        return SetupResult(issues=[], config_path=Path("takopi.toml"))
-
-    async def interactive_setup(self, *, force: bool) -> bool:
-        return True
-
-    def lock_token(self, *, transport_config, {config_kw}: Path):
-        return transport_config.get("token")
-
-    def build_and_run(self, *, transport_config, config_path, runtime, final_notify,
-                      default_engine_override):
-        ready = transport_config.get("ready_file")
-        if ready:
-            Path(ready).write_text(str(os.getpid()))
-        if transport_config.get("crash"):
-            os._exit(9)
-        time.sleep(float(transport_config.get("hold", 0)))
-        print("ran", runtime.default_engine, final_notify, default_engine_override)
-"""
-
-
 def locking_transport(transport_id: str = "locky", *, config_kw: str = "_config_path") -> Dist:
     """A transport that writes ``ready_file``, holds the lock ``hold`` seconds (or dies with
     ``crash = true``), all from ``[transports.<id>]``; its lock token is ``token``."""
     module = f"fake_tr_{transport_id}"
+    code = transport_source(
+        transport_id,
+        class_name="LockingTransport",
+        description="test transport that holds the lock for a while",
+        imports="""
+            import os
+            import time
+            from pathlib import Path
+        """,
+        lock_token_params=f"*, transport_config, {config_kw}",
+        lock_token='return transport_config.get("token")',
+        build_and_run_params=(
+            "*, transport_config, config_path, runtime, final_notify, default_engine_override"
+        ),
+        build_and_run="""
+            ready = transport_config.get("ready_file")
+            if ready:
+                Path(ready).write_text(str(os.getpid()))
+            if transport_config.get("crash"):
+                os._exit(9)
+            time.sleep(float(transport_config.get("hold", 0)))
+            print("ran", runtime.default_engine, final_notify, default_engine_override)
+        """,
+    )
     return Dist(
         name=f"takopi-transport-{transport_id}",
         entry_points={TRANSPORT_GROUP: {transport_id: f"{module}.backend:BACKEND"}},
-        files={
-            f"{module}/backend.py": LOCKING_TRANSPORT.format(
-                transport_id=transport_id, config_kw=config_kw
-            )
-            + "\n\nBACKEND = LockingTransport()\n"
-        },
+        files={f"{module}/backend.py": code},
     )
