@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from support.distfactory import TRANSPORT_GROUP, Dist, write_dists
 from support.paths import GOLDEN as GOLDEN_ROOT
+from support.templates import transport_source
 from textual.widgets import Checkbox, OptionList, Select
 
 from takopi_tui.screens.dialogs import ConfirmDialog
@@ -342,35 +343,23 @@ MARKUP = Dist(
     name="takopi-transport-markup",
     entry_points={TRANSPORT_GROUP: {"markup": "markup_transport.backend:BACKEND"}},
     files={
-        "markup_transport/backend.py": """
-            from pathlib import Path
-            from takopi.api import SetupField, SetupIssue, SetupResult
-
-            class Markup:
-                id = "markup"
-                description = "Evil [/] [bold]description[/bold] [link=x]"
-                setup_fields = (
-                    SetupField("token", "Token [red]x[/red]", help="[/bold] help [b]", secret=True,
-                               validate=lambda v: "[/] rejected [bold]"),
-                    SetupField("mode", "Mode [/]", choices=("[a]", "b[/]"), default="[a]"),
-                )
-
-                def check_setup(self, engine_backend, *, transport_override=None):
-                    lines = ("line [red]one[/red] [/]", "set [transports.markup] token [x=1")
-                    issue = SetupIssue("title [/] [bold]", lines)
-                    return SetupResult(issues=[issue], config_path=Path("takopi.toml"))
-
-                async def interactive_setup(self, *, force):
-                    return True
-
-                def lock_token(self, *, transport_config, config_path):
-                    return None
-
-                def build_and_run(self, **kwargs):
-                    raise NotImplementedError
-
-            BACKEND = Markup()
-        """
+        "markup_transport/backend.py": transport_source(
+            "markup",
+            class_name="Markup",
+            description="Evil [/] [bold]description[/bold] [link=x]",
+            setup_fields=(
+                """
+                SetupField("token", "Token [red]x[/red]", help="[/bold] help [b]", secret=True,
+                           validate=lambda v: "[/] rejected [bold]")
+                """,
+                'SetupField("mode", "Mode [/]", choices=("[a]", "b[/]"), default="[a]")',
+            ),
+            check_setup="""
+                lines = ("line [red]one[/red] [/]", "set [transports.markup] token [x=1")
+                issue = SetupIssue("title [/] [bold]", lines)
+                return SetupResult(issues=[issue], config_path=Path("takopi.toml"))
+            """,
+        )
     },
 )
 
