@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from support.distfactory import GUIDE_EXAMPLES, write_dists
-from support.plugin_zoo import BROKEN, ZOO
+from support.plugin_zoo import BROKEN, ZOO, good_engine_code
 
 from takopi_core.plugins.discovery import discover
 from takopi_core.plugins.probe import LoadResult, Probe, probe_all, setup_engine_for
@@ -128,10 +128,7 @@ def test_edited_plugin_is_reread_by_a_new_probe(site: Path) -> None:
     found = discover(path=[str(site)])
     assert probe_all(found.entries, env=_env(site))[0].status == "failed"
     module = site / "zoo_raises" / "__init__.py"
-    module.write_text(
-        "from takopi.api import EngineBackend\n"
-        "BACKEND = EngineBackend(id='raises', build_runner=lambda c, p: None)\n"
-    )
+    module.write_text(good_engine_code("raises"))
     # Make sure a stale bytecode cache cannot be used.
     future = time.time() + 5
     os.utime(module, (future, future))
