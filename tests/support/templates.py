@@ -16,7 +16,11 @@ import re
 import textwrap
 from collections.abc import Collection, Sequence
 
+from support.distfactory import COMMAND_GROUP, ENGINE_GROUP, TRANSPORT_GROUP, Dist
 from takopi_core.api import __all__ as API_NAMES
+
+#: Entry-point group of each plugin kind.
+GROUPS = {"engine": ENGINE_GROUP, "transport": TRANSPORT_GROUP, "command": COMMAND_GROUP}
 
 #: The default ``check_setup`` body: ready, nothing to report.
 NO_ISSUES = 'return SetupResult(issues=[], config_path=Path("takopi.toml"))'
@@ -148,3 +152,31 @@ def command_source(
         + f"\n\nBACKEND = {class_name}()"
     )
     return _module(imports, prelude, body)
+
+
+def plugin_dist(
+    name: str,
+    kind: str,
+    plugin_id: str,
+    source: str,
+    *,
+    module: str,
+    version: str = "1.0.0",
+    requires: Sequence[str] = (),
+    requires_python: str | None = None,
+) -> Dist:
+    """Distribution ``name`` with one plugin: ``kind`` ``plugin_id`` at ``module:BACKEND``.
+
+    ``source`` is written to ``module``'s file: ``a/b.py`` for ``a.b``, ``a/__init__.py``
+    for a top-level ``a``.
+    """
+    parts = module.split(".")
+    path = "/".join(parts) + ".py" if len(parts) > 1 else f"{module}/__init__.py"
+    return Dist(
+        name=name,
+        version=version,
+        entry_points={GROUPS[kind]: {plugin_id: f"{module}:BACKEND"}},
+        files={path: source},
+        requires=list(requires),
+        requires_python=requires_python,
+    )
