@@ -18,9 +18,16 @@ from takopi_core.config.settings import Settings
 from takopi_core.errors import ConfigError
 from takopi_core.ids import CHAT_COMMANDS, ENGINE
 from takopi_core.plugins.discovery import Discovery, discover
+from takopi_core.run.gate import PluginGate
+from takopi_core.run.guard import (
+    GuardedRunner,
+    PluginFault,
+    guarded_call,
+    load_plugin,
+    runner_problem,
+)
 from takopi_core.run.logs import get_logger
 from takopi_core.run.router import AutoRouter, EngineStatus, RunnerEntry
-from takopi_core.run.runner import Runner
 from takopi_core.run.runtime import ProjectConfig, ProjectsConfig, TransportRuntime
 
 __all__ = [
@@ -44,6 +51,8 @@ class RuntimeSpec:
     plugin_configs: dict[str, Any]
     watch_config: bool = False
     warnings: tuple[str, ...] = ()
+    #: The probe's verdicts (``takopi run``): commands are imported through it too.
+    gate: PluginGate | None = None
 
     def to_runtime(self, *, config_path: Path | None) -> TransportRuntime:
         return TransportRuntime(
@@ -53,6 +62,7 @@ class RuntimeSpec:
             config_path=config_path,
             plugin_configs=self.plugin_configs,
             watch_config=self.watch_config,
+            gate=self.gate,
         )
 
     def apply(self, runtime: TransportRuntime, *, config_path: Path | None) -> None:
@@ -63,6 +73,7 @@ class RuntimeSpec:
             config_path=config_path,
             plugin_configs=self.plugin_configs,
             watch_config=self.watch_config,
+            gate=self.gate,
         )
 
 
@@ -74,16 +85,17 @@ def build_runtime_spec(
     reserved: Iterable[str] = CHAT_COMMANDS,
     discovery: Discovery | None = None,
     which: Callable[[str], str | None] = shutil.which,
+    gate: PluginGate | None = None,
 ) -> RuntimeSpec:
     """Load the engines and projects ``settings`` describe.
 
     Fatal (ConfigError): an unknown or unloadable default engine, a default engine whose CLI
     is missing or whose runner cannot be built, invalid projects. Everything wrong with any
     other engine is a warning: it is dropped (cannot load or build) or kept unavailable
-    (CLI missing) so users get a clear reply when they ask for it.
+    (CLI missing, a runner that is not a ``Runner``) so users get a clear reply when they ask
+    for it. With a ``gate`` (the probe's verdicts) an engine that failed its check is never
+    imported. Every runner is wrapped in a ``GuardedRunner``.
     """
-    from takopi_core.plugins.loading import load_backend
-
     enabled = list(settings.enabled) or None
     if discovery is None:
         discovery = discover(enabled, kinds=(ENGINE,))
@@ -104,7 +116,8 @@ def build_runtime_spec(
     backends: dict[str, Any] = {}
     for engine_id in visible:
         try:
-            backends[engine_id] = load_backend(ENGINE, engine_id, discovery=discovery)
+            _check_gate(gate, discovery, engine_id)
+            backends[engine_id] = load_plugin(ENGINE, engine_id, discovery=discovery)
         except ConfigError as exc:
             if engine_id == default_engine:
                 dist = distributions.get(engine_id, "unknown")
@@ -146,7 +159,19 @@ def build_runtime_spec(
         plugin_configs=settings.plugin_configs,
         watch_config=settings.watch_config is True,
         warnings=tuple(warnings),
+        gate=gate,
     )
+
+
+def _check_gate(gate: PluginGate | None, discovery: Discovery, engine_id: str) -> None:
+    entry = discovery.find(ENGINE, engine_id)
+    if gate is None or entry is None:
+        return
+    problem = gate.problem(entry)
+    if problem is not None:
+        raise ConfigError(
+            f"Engine {engine_id!r} ({entry.dist_label}) skipped: its check failed: {problem}"
+        )
 
 
 def pick_default_engine(
@@ -203,9 +228,9 @@ def _build_entry(
         # Run with defaults, and say why the user's table was ignored.
         status, engine_cfg = "bad_config", {}
         issue = f"{exc} (running with default settings)"
-    runner: Runner | None = None
+    runner: object = None
     try:
-        runner = backend.build_runner(engine_cfg, config_path)
+        runner = _call_build_runner(backend, engine_cfg, config_path)
     except Exception as exc:
         error = _build_runner_error(engine_id, distribution, config_path, exc)
         if is_default:
@@ -214,18 +239,43 @@ def _build_entry(
             warnings.append(f"{engine_id}: {error}")
             return None
         try:
-            runner = backend.build_runner({}, config_path)
+            runner = _call_build_runner(backend, {}, config_path)
         except Exception:
             warnings.append(f"{engine_id}: {error}")
             return None
         status, issue = "bad_config", f"{error} (running with default settings)"
+    problem = runner_problem(engine_id, runner)
+    if problem is not None:
+        # Not a Runner: unavailable, with the reason, and never called.
+        text = f"engine {engine_id!r} ({distribution}) cannot run: {problem}"
+        if is_default:
+            raise ConfigError(f"Default engine {engine_id!r} unavailable: {text}")
+        return RunnerEntry(
+            engine=engine_id,
+            runner=GuardedRunner(engine_id, runner, distribution=distribution, fault=problem),
+            status="load_error",
+            issue=text,
+        )
+    guarded = GuardedRunner(engine_id, runner, distribution=distribution)
     cmd = backend.cli_cmd or backend.id
     if which(cmd) is None:
         missing = f"{cmd} not found on PATH"
         if backend.install_cmd:
             missing = f"{missing} (install: {backend.install_cmd})"
         status, issue = "missing_cli", f"{issue}; {missing}" if issue else missing
-    return RunnerEntry(engine=engine_id, runner=runner, status=status, issue=issue)
+    return RunnerEntry(engine=engine_id, runner=guarded, status=status, issue=issue)
+
+
+def _call_build_runner(backend: Any, config: dict[str, Any], config_path: Path) -> object:
+    """``backend.build_runner``; ``SystemExit`` and a plugin's ``KeyboardInterrupt`` are its
+    faults (a ``PluginFault``), like any exception."""
+    try:
+        return guarded_call("build_runner()", backend.build_runner, config, config_path)
+    except PluginFault as fault:
+        cause = fault.__cause__
+        if isinstance(cause, Exception):
+            raise cause from None  # its own message, as before
+        raise
 
 
 def _build_runner_error(
@@ -294,15 +344,13 @@ def build_projects(
 
 def list_backends(*, allowlist: Iterable[str] | None = None) -> list[Any]:
     """Load every visible engine backend, skipping the ones that fail to load."""
-    from takopi_core.plugins.loading import load_backend
-
     found = discover(list(allowlist) if allowlist is not None else None, kinds=(ENGINE,))
     backends = []
     for entry in found.entries:
         if entry.kind != ENGINE or not entry.enabled:
             continue
         try:
-            backends.append(load_backend(ENGINE, entry.id, discovery=found))
+            backends.append(load_plugin(ENGINE, entry.id, discovery=found))
         except ConfigError:
             continue
     if not backends:

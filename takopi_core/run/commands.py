@@ -8,6 +8,7 @@ use to reply and to start runs (shown in the chat, or captured and returned to i
 
 from __future__ import annotations
 
+import inspect
 import shlex
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, field
@@ -17,22 +18,32 @@ import anyio
 
 from takopi_core.errors import ConfigError
 from takopi_core.ids import COMMAND, RESERVED_COMMAND_IDS
-from takopi_core.plugins.discovery import discover
+from takopi_core.plugins.discovery import Discovery, discover
 from takopi_core.run import bridge
 from takopi_core.run.bridge import ExecBridgeConfig, IncomingMessage, RunningTasks
 from takopi_core.run.command_types import (
     CommandContext,
     CommandExecutor,
+    CommandResult,
     RunMode,
     RunRequest,
     RunResult,
 )
 from takopi_core.run.context import RunContext, reset_run_base_dir, set_run_base_dir
+from takopi_core.run.guard import (
+    describe_exception,
+    discard_awaitable,
+    is_plugin_escape,
+    load_plugin,
+    report_fault,
+    type_label,
+)
 from takopi_core.run.logs import get_logger
 from takopi_core.run.model import EngineId, ResumeToken
 from takopi_core.run.progress import ProgressTracker
 from takopi_core.run.runner import RunnerUnavailableError
 from takopi_core.run.transport import ChannelId, MessageRef, RenderedMessage, SendOptions, ThreadId
+from takopi_core.text import safe_text
 
 if TYPE_CHECKING:
     from takopi_core.plugins.backends import CommandBackend
@@ -95,8 +106,6 @@ def get_command(
     command_id: str, *, allowlist: Collection[str] | None = None, required: bool = True
 ) -> CommandBackend | None:
     """Load command plugin ``command_id``; None when absent and not ``required``."""
-    from takopi_core.plugins.loading import load_backend
-
     if command_id.strip().lower() in RESERVED_COMMAND_IDS:
         raise ConfigError(f"Command id {command_id!r} is reserved.")
     found = discover(list(allowlist) if allowlist is not None else None, kinds=(COMMAND,))
@@ -104,7 +113,8 @@ def get_command(
     broken = any(err.id == command_id for err in found.errors)
     if not required and not visible and not broken:
         return None
-    return load_backend(COMMAND, command_id, discovery=found)
+    backend: CommandBackend = load_plugin(COMMAND, command_id, discovery=found)
+    return backend
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +142,7 @@ def build_command_table(
     aliases = {alias.lower() for alias in runtime.project_aliases()}
     ids: set[str] = set()
     skipped: dict[str, str] = {}
+    gate = runtime.plugin_gate
     for error in found.errors:
         if error.kind == COMMAND:
             skipped[error.id] = f"{error.message} ({error.dist_label})"
@@ -140,7 +151,10 @@ def build_command_table(
             continue
         key = entry.id.lower()
         origin = f"command {entry.id!r} ({entry.dist_label})"
-        if key in builtins:
+        failed = gate.known_problem(entry) if gate is not None else None
+        if failed is not None:
+            skipped[entry.id] = f"{origin} failed its check: {failed}"
+        elif key in builtins:
             skipped[entry.id] = f"{origin} is shadowed by the built-in /{key}"
         elif key in engines:
             skipped[entry.id] = f"{origin} has the same id as an engine; /{key} selects it"
@@ -200,10 +214,20 @@ class CommandDispatcher:
         reply_to: MessageRef | None = None,
         reply_text: str | None = None,
     ) -> None:
-        """Run the command and send its result (or its error) as a reply."""
+        """Run the command and send its result (or its error) as a reply.
+
+        Whatever the plugin does (raise, ``SystemExit``, ``KeyboardInterrupt``, return
+        something that is not a ``CommandResult``) ends as an ``error:`` reply naming the
+        command and its distribution, and one line in the log; never the chat.
+        """
         runtime = self._runtime
+        found = discover(
+            list(runtime.allowlist) if runtime.allowlist is not None else None, kinds=(COMMAND,)
+        )
+        entry = found.find(COMMAND, command_id)
+        label = f"command /{command_id} ({entry.dist_label if entry else 'unknown'})"
         try:
-            backend = get_command(command_id, allowlist=runtime.allowlist, required=False)
+            backend = await self._load(command_id, found)
             if backend is None:
                 return
             plugin_config = runtime.plugin_config(command_id)
@@ -224,16 +248,74 @@ class CommandDispatcher:
             executor=executor,
         )
         try:
-            result = await backend.handle(ctx)
-        except Exception as exc:
-            _logger.exception("command.failed", command=command_id)
-            reason = str(exc) or type(exc).__name__
-            await executor.send(f"error:\n{reason}", reply_to=message, notify=True)
+            pending = backend.handle(ctx)
+            if not inspect.isawaitable(pending):
+                raise _CommandFault(f"handle() returned {type_label(pending)}, not an awaitable")
+            result = await pending
+        except _CommandFault as fault:
+            await self._fault(executor, message, label, str(fault))
             return
-        if result is not None:
-            await executor.send(
-                result.text, reply_to=result.reply_to or message, notify=result.notify
+        except BaseException as exc:
+            if not is_plugin_escape(exc):
+                raise
+            if isinstance(exc, Exception):
+                _logger.exception("command.failed", command=command_id)
+                reason = str(exc) or type(exc).__name__
+                await executor.send(f"error:\n{reason}", reply_to=message, notify=True)
+                return
+            await self._fault(
+                executor, message, label, f"handle() raised {describe_exception(exc)}"
             )
+            return
+        if result is None:
+            return
+        problem = _result_problem(result)
+        if problem is not None:
+            discard_awaitable(result)
+            await self._fault(executor, message, label, problem)
+            return
+        await executor.send(result.text, reply_to=result.reply_to or message, notify=result.notify)
+
+    async def _load(self, command_id: str, found: Discovery) -> CommandBackend | None:
+        """The command's backend, imported only once the probe passed it (``takopi run``)."""
+        entry = found.find(COMMAND, command_id)
+        if entry is None or not entry.enabled:
+            return None
+        gate = self._runtime.plugin_gate
+        if gate is not None:
+            # A command installed while the bridge runs is checked now: a probe run blocks.
+            problem = await anyio.to_thread.run_sync(gate.problem, entry)
+            if problem is not None:
+                raise ConfigError(
+                    f"command /{command_id} ({entry.dist_label}) is skipped: its check "
+                    f"failed: {problem}"
+                )
+        backend: CommandBackend = load_plugin(COMMAND, command_id, discovery=found)
+        return backend
+
+    async def _fault(
+        self, executor: CommandExecutor, message: MessageRef, label: str, problem: str
+    ) -> None:
+        line = f"{label} failed: {problem}"
+        report_fault(line)
+        await executor.send(f"error:\n{safe_text(line)}", reply_to=message, notify=True)
+
+
+class _CommandFault(Exception):
+    """A command plugin broke its contract (the message says how)."""
+
+
+def _result_problem(result: object) -> str | None:
+    """What is wrong with what ``handle()`` returned (None for a valid ``CommandResult``)."""
+    if not isinstance(result, CommandResult):
+        return f"handle() returned {type_label(result)}, not a CommandResult (or None)"
+    if not isinstance(result.text, str):
+        return f"its CommandResult's text is {type_label(result.text)}, not a str"
+    if result.reply_to is not None and not isinstance(result.reply_to, MessageRef):
+        return f"its CommandResult's reply_to is {type_label(result.reply_to)}, not a MessageRef"
+    if not isinstance(result.notify, bool):
+        return f"its CommandResult's notify is {type_label(result.notify)}, not a bool"
+    return None
 
 
 # --- running -------------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 A ``RunnerEntry`` pairs an engine id with its runner and a status; the ``AutoRouter`` holds
 the entries (sorted by engine id) and the default engine, and answers resume questions by
-asking every runner in turn.
+asking every runner in turn. The runners are ``GuardedRunner``s (``run.guard``) on the run
+path, so a faulty one answers "no" and disables itself instead of raising here.
 """
 
 from __future__ import annotations
@@ -30,8 +31,23 @@ class RunnerEntry:
     issue: str | None = None
 
     @property
+    def fault(self) -> str | None:
+        """Why the runner disabled itself during this session (see ``run.guard``), if it did."""
+        fault = getattr(self.runner, "fault", None)
+        return fault if isinstance(fault, str) else None
+
+    @property
     def available(self) -> bool:
-        return self.status in AVAILABLE_STATUSES
+        return self.status in AVAILABLE_STATUSES and self.fault is None
+
+    @property
+    def problem(self) -> str | None:
+        """What is wrong with this engine now: its fault, else its issue."""
+        fault = self.fault
+        if fault is not None:
+            label = getattr(self.runner, "unavailable_text", None)
+            return label() if callable(label) else fault
+        return self.issue
 
 
 class AutoRouter:
@@ -87,7 +103,7 @@ class AutoRouter:
         """The runner that continues ``resume`` (or the default); raises when unavailable."""
         entry = self.entry_for(resume)
         if not entry.available:
-            raise RunnerUnavailableError(entry.engine, entry.issue)
+            raise RunnerUnavailableError(entry.engine, entry.problem)
         return entry.runner
 
     def format_resume(self, token: ResumeToken) -> str:

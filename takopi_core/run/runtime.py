@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from takopi_core.errors import ConfigError
 from takopi_core.plugins.discovery import normalize_allowlist
@@ -24,6 +24,9 @@ from takopi_core.run.directives import (
 from takopi_core.run.model import EngineId, ResumeToken
 from takopi_core.run.router import AutoRouter, EngineStatus
 from takopi_core.run.runner import Runner
+
+if TYPE_CHECKING:
+    from takopi_core.run.gate import PluginGate
 
 __all__ = [
     "ContextSource",
@@ -112,6 +115,7 @@ class TransportRuntime:
     __slots__ = (
         "_allowlist",
         "_config_path",
+        "_gate",
         "_plugin_configs",
         "_projects",
         "_router",
@@ -127,7 +131,9 @@ class TransportRuntime:
         config_path: Path | None = None,
         plugin_configs: Mapping[str, Any] | None = None,
         watch_config: bool = False,
+        gate: PluginGate | None = None,
     ) -> None:
+        self._gate = gate
         self._assign(
             router=router,
             projects=projects,
@@ -146,8 +152,11 @@ class TransportRuntime:
         config_path: Path | None = None,
         plugin_configs: Mapping[str, Any] | None = None,
         watch_config: bool = False,
+        gate: PluginGate | None = None,
     ) -> None:
         """Replace everything in place (a config reload keeps the same runtime object)."""
+        if gate is not None:
+            self._gate = gate
         self._assign(
             router=router,
             projects=projects,
@@ -186,6 +195,7 @@ class TransportRuntime:
         return self._router.engine_ids
 
     def available_engine_ids(self) -> tuple[EngineId, ...]:
+        """Engines that can run now (CLI installed, not disabled by a fault)."""
         return tuple(entry.engine for entry in self._router.available_entries)
 
     def engine_ids_with_status(self, status: EngineStatus) -> tuple[EngineId, ...]:
@@ -197,7 +207,7 @@ class TransportRuntime:
 
     def engine_issues(self) -> dict[EngineId, str]:
         """What is wrong with each engine that has a problem (missing CLI, bad config)."""
-        return {e.engine: e.issue for e in self._router.entries if e.issue}
+        return {e.engine: e.problem for e in self._router.entries if e.problem}
 
     def resolve_engine(
         self, *, engine_override: EngineId | None, context: RunContext | None
@@ -223,7 +233,10 @@ class TransportRuntime:
         else:
             entry = self._router.entry_for_engine(engine_override)
         return ResolvedRunner(
-            engine=entry.engine, runner=entry.runner, available=entry.available, issue=entry.issue
+            engine=entry.engine,
+            runner=entry.runner,
+            available=entry.available,
+            issue=entry.problem,
         )
 
     def is_resume_line(self, line: str) -> bool:
@@ -324,6 +337,11 @@ class TransportRuntime:
     @property
     def watch_config(self) -> bool:
         return self._watch_config
+
+    @property
+    def plugin_gate(self) -> PluginGate | None:
+        """The probe's verdicts when plugins are checked before import (``takopi run``)."""
+        return self._gate
 
     def plugin_config(self, plugin_id: str) -> dict[str, Any]:
         """A copy of ``[plugins.<plugin_id>]`` (``{}`` when absent)."""
