@@ -10,7 +10,7 @@ visible escape (``\\x1b``), so the text stays readable and nothing reaches the t
 from __future__ import annotations
 
 import re
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 #: C0 controls except tab and newline, DEL, and C1 controls (U+0080..U+009F: a terminal may
 #: take U+009B as CSI on its own).
@@ -64,3 +64,8 @@ class SafeStream:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
+
+
+def safe_stream(stream: TextIO) -> TextIO:
+    """``stream`` wrapped in a :class:`SafeStream` (typed as the stream it stands for)."""
+    return cast(TextIO, SafeStream(stream))

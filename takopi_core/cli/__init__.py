@@ -11,7 +11,7 @@ import argparse
 import importlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from takopi_core import __version__
 
@@ -127,7 +127,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         # A bare `takopi` starts the bridge, as upstream does.
         return main(["run", *args_list])
     try:
-        return int(handler(args) or 0)
+        if command in _OWN_TERMINAL:
+            return int(handler(args) or 0)
+        return _run_with_safe_output(handler, args)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
@@ -136,6 +138,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 141
+
+
+#: Commands that draw on the terminal themselves (the chat's progress line, the Textual UI):
+#: they escape untrusted text where they show it, not in the stream.
+_OWN_TERMINAL = frozenset({"run", "tui"})
+
+
+def _run_with_safe_output(
+    handler: Callable[[argparse.Namespace], int | None], args: argparse.Namespace
+) -> int:
+    """Run ``handler`` with stdout and stderr escaping control characters.
+
+    Plugin ids, metadata, plugin messages and config values reach many lines of many
+    commands; escaping in the stream keeps every one of them from writing a control sequence
+    (a clipboard write, a cleared screen) to the terminal.
+    """
+    from takopi_core.text import safe_stream
+
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = safe_stream(out), safe_stream(err)
+    try:
+        return int(handler(args) or 0)
+    finally:
+        sys.stdout, sys.stderr = out, err
 
 
 def _is_installed_engine(word: str) -> bool:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from takopi_core.config.file import ConfigFile
+    from takopi_core.secrets import Masker
 
 # The same values as cli.EXIT_*; repeated so building the parser imports nothing else.
 EXIT_OK = 0
@@ -99,6 +100,16 @@ def _edit_options(parser: argparse.ArgumentParser) -> None:
     _secrets_option(parser)
 
 
+def _masker(config: ConfigFile, args: argparse.Namespace) -> Masker | None:
+    """What to hide: secret-named keys and the transports' declared secret fields (asked in
+    the probe's child, only when the config has a transport table that could hold one)."""
+    if getattr(args, "show_secrets", False):
+        return None
+    from takopi_core.plugins.secret_fields import config_masker
+
+    return config_masker(config.data, config.path)
+
+
 def _error(message: object) -> None:
     print(f"error: {message}", file=sys.stderr)
 
@@ -118,8 +129,10 @@ def run_show(args: argparse.Namespace) -> int:
     try:
         config = ConfigFile.load(args.config)
         leaves = flatten(config.data)
+        masker = _masker(config, args)
         lines = [
-            f"{'.'.join(keys)} = {masked_literal(keys, value, show_secrets=args.show_secrets)}"
+            f"{'.'.join(keys)} = "
+            f"{masked_literal(keys, value, show_secrets=args.show_secrets, masker=masker)}"
             for keys, value in leaves
         ]
     except ConfigError as exc:
@@ -149,7 +162,12 @@ def run_get(args: argparse.Namespace) -> int:
     if isinstance(value, dict):
         _error(f"{args.key!r} is a table; pick a leaf key (`takopi config show` lists them all)")
         return EXIT_USAGE
-    print(masked_literal(keys, value, show_secrets=args.show_secrets))
+    try:
+        masker = _masker(config, args)
+    except ConfigError as exc:
+        _error(exc)
+        return EXIT_USAGE
+    print(masked_literal(keys, value, show_secrets=args.show_secrets, masker=masker))
     return EXIT_OK
 
 
@@ -166,7 +184,12 @@ def run_set(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         _error(exc)
         return EXIT_USAGE
-    shown = masked_literal(keys, value, show_secrets=args.show_secrets)
+    try:
+        masker = _masker(config, args)
+    except ConfigError as exc:
+        _error(exc)
+        return EXIT_USAGE
+    shown = masked_literal(keys, value, show_secrets=args.show_secrets, masker=masker)
     return _write(config, new_text, args, f"updated {args.key} = {shown}")
 
 
@@ -195,7 +218,9 @@ def _write(config: ConfigFile, new_text: str, args: argparse.Namespace, done: st
 
     try:
         if args.dry_run:
-            sys.stdout.write(config.diff(new_text, show_secrets=args.show_secrets))
+            masker = _masker(config, args)
+            shown = config.diff(new_text, show_secrets=args.show_secrets, masker=masker)
+            sys.stdout.write(shown)
             print("dry run: nothing written")
             return EXIT_OK
         config.save(new_text)

@@ -80,7 +80,7 @@ def run_doctor_command(args: argparse.Namespace) -> int:
 def print_report(report: DoctorReport, out: TextIO, *, secrets: list[str]) -> None:
     """The plain-text report: one line per check, details and the action under it."""
     from takopi_core.config.toml import display_path
-    from takopi_core.plugins.fields import mask
+    from takopi_core.secrets import mask_text as mask
 
     out.write(f"takopi doctor: {display_path(report.config_path)}\n")
     for check in report.checks:
@@ -106,12 +106,6 @@ def _plural(n: int, noun: str) -> str:
 
 
 def _masked(value: Any, secrets: list[str]) -> Any:
-    from takopi_core.plugins.fields import mask
+    from takopi_core.secrets import Masker
 
-    if isinstance(value, str):
-        return mask(value, secrets)
-    if isinstance(value, list):
-        return [_masked(item, secrets) for item in value]
-    if isinstance(value, dict):
-        return {key: _masked(item, secrets) for key, item in value.items()}
-    return value
+    return Masker(values=tuple(secrets)).data(value)

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from takopi_core.plugins.probe import LoadResult
+    from takopi_core.secrets import Masker
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -57,7 +63,7 @@ def run_plugins(args: argparse.Namespace) -> int:
     from takopi_core.plugins.discovery import discover
 
     try:
-        _config_path, enabled = load_inventory(args.config)
+        config_path, enabled = load_inventory(args.config)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -69,12 +75,23 @@ def run_plugins(args: argparse.Namespace) -> int:
         results = probe_visible(discovery, timeout=args.timeout)
     from takopi_core.plugins import report
 
+    # A plugin's error may quote the config back: its secret values are masked.
+    masker = _masker(config_path, results.values()) if results else None
     if args.json:
         import json
 
-        json.dump(report.listing_json(discovery, results), sys.stdout, indent=2)
+        items = report.listing_json(discovery, results)
+        json.dump(masker.data(items) if masker else items, sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
-        sys.stdout.write(report.render_listing(discovery, results, verbose=args.verbose))
+        listing = report.render_listing(discovery, results, verbose=args.verbose)
+        sys.stdout.write(masker.text(listing) if masker else listing)
     failed = report.has_errors(discovery, results or {})
     return EXIT_PROBLEMS if failed else EXIT_OK
+
+
+def _masker(config_path: Path, results: Iterable[LoadResult]) -> Masker:
+    from takopi_core.config.toml import read_config_data
+    from takopi_core.plugins.secret_fields import masker_from_results
+
+    return masker_from_results(read_config_data(config_path), results)

@@ -11,7 +11,10 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from takopi_core.secrets import Masker
 
 #: Rich-style tags upstream plugins put in setup issue lines; shown as plain text here.
 _MARKUP_TAGS = re.compile(r"\[/?(?:dim|bold|italic|underline|red|green|yellow|cyan)?\]")
@@ -50,7 +53,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument(
         "--debug",
         action="store_true",
-        help="write a debug log to $TAKOPI_LOG_FILE (default: debug.log)",
+        help="write a debug log to $TAKOPI_LOG_FILE (default: debug.log beside the config, "
+        "readable only by you; secrets masked)",
     )
     run.set_defaults(handler=run_bridge)
 
@@ -74,8 +78,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 # --- takopi run ----------------------------------------------------------------------------
 
 
+#: What `takopi run` hides in what it prints: set once the config and transport are loaded.
+_masker: Masker | None = None
+
+
+def _shown(text: object) -> str:
+    """Plugin and config text as printed: known secrets masked, control characters escaped."""
+    from takopi_core.text import safe_text
+
+    shown = str(text)
+    return safe_text(_masker.text(shown) if _masker is not None else shown)
+
+
+def _say(text: object) -> None:
+    print(_shown(text), file=sys.stderr)
+
+
 def _error(message: str) -> None:
-    first, *rest = str(message).splitlines() or [""]
+    first, *rest = _shown(message).splitlines() or [""]
     print(f"error: {first}", file=sys.stderr)
     for line in rest:
         print(line, file=sys.stderr)
@@ -91,13 +111,15 @@ def run_bridge(args: argparse.Namespace) -> int:
     from takopi_core.run.assembly import build_runtime_spec, pick_default_engine
     from takopi_core.run.lock import LockError, acquire_lock, call_lock_token, display_path
 
+    global _masker
+    _masker = None  # until the config is read
     config_path = resolve_config_path(args.config)
     if args.config:
         # Plugins (check_setup, load_settings()) locate the config themselves; point them
         # at the same file.
         os.environ[CONFIG_ENV] = str(config_path)
     if args.debug:
-        _enable_debug_log()
+        _enable_debug_log(config_path)
     try:
         settings = _load_settings(config_path)
         transport_id = _transport_id(args.transport, settings)
@@ -109,6 +131,7 @@ def run_bridge(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         _error(str(exc))
         return 1
+    _use_masker(settings, transport_id, transport)
     label = _plugin_label(discovery, TRANSPORT, transport_id)
 
     if args.onboard:
@@ -131,13 +154,10 @@ def run_bridge(args: argparse.Namespace) -> int:
     if not setup.ok:
         _error(f"{label} is not ready:")
         for issue in setup.issues:
-            print(f"  {_plain(issue.title)}", file=sys.stderr)
+            _say(f"  {_plain(issue.title)}")
             for line in issue.lines:
-                print(f"  {_plain(line)}", file=sys.stderr)
-        print(
-            f"run `takopi setup {transport_id}` to set it up, then try again",
-            file=sys.stderr,
-        )
+                _say(f"  {_plain(line)}")
+        _say(f"run `takopi setup {transport_id}` to set it up, then try again")
         return 1
 
     try:
@@ -152,7 +172,7 @@ def run_bridge(args: argparse.Namespace) -> int:
         _error(str(exc))
         return 1
     for warning in spec.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        _say(f"warning: {warning}")
 
     try:
         token = call_lock_token(
@@ -166,17 +186,15 @@ def run_bridge(args: argparse.Namespace) -> int:
     except LockError as exc:
         _error(str(exc))
         if exc.holder is not None and exc.holder.pid:
-            print(
+            _say(
                 f"stop that instance first (pid {exc.holder.pid}), or use another "
-                f"{transport_id} account",
-                file=sys.stderr,
+                f"{transport_id} account"
             )
         return 1
     if lock.recovered_from is not None and lock.recovered_from.pid:
-        print(
+        _say(
             f"note: took over {display_path(lock.path)}, left behind by pid "
-            f"{lock.recovered_from.pid}, which is no longer running",
-            file=sys.stderr,
+            f"{lock.recovered_from.pid}, which is no longer running"
         )
     try:
         runtime = spec.to_runtime(config_path=config_path)
@@ -256,15 +274,41 @@ def run_interactive_setup(backend: Any, *, force: bool) -> bool:
     return bool(result)
 
 
-def _enable_debug_log() -> None:
+def _enable_debug_log(config_path: Path) -> None:
+    """Log everything to ``$TAKOPI_LOG_FILE``, else ``debug.log`` beside the config.
+
+    The log may hold what plugins log: it is created readable only by the user, and every
+    line goes through the run's masker (see :func:`takopi_core.run.logs.open_private_log`).
+    """
     import logging
 
-    path = os.environ.setdefault("TAKOPI_LOG_FILE", "debug.log")
-    handler = logging.FileHandler(path, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    from takopi_core.run.logs import open_private_log
+
+    default = config_path.expanduser().parent / "debug.log"
+    path = Path(os.environ.get("TAKOPI_LOG_FILE") or default)
+    try:
+        handler = open_private_log(path)
+    except OSError as exc:
+        _error(f"cannot write the debug log {path}: {exc.strerror or exc}")
+        return
+    os.environ["TAKOPI_LOG_FILE"] = str(path)
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(logging.DEBUG)
+
+
+def _use_masker(settings: Any, transport_id: str, transport: Any) -> None:
+    """From now on, hide the config's secrets (by key name and the transport's declared
+    secret fields, read in-process here) in what is printed and logged."""
+    global _masker
+    from takopi_core.plugins.secret_fields import backend_secret_paths
+    from takopi_core.run.logs import set_log_masker
+    from takopi_core.secrets import Masker
+
+    _masker = Masker.for_config(
+        getattr(settings, "raw", None), backend_secret_paths(transport_id, transport)
+    )
+    set_log_masker(_masker)
 
 
 # --- takopi init ---------------------------------------------------------------------------

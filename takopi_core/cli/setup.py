@@ -231,6 +231,8 @@ class CliSetup:
         self.step(1, STEP_TITLES[0])
         self.term.say("checking transports and engines...")
         survey = self.session.survey(config)
+        masker = survey.masker(config.data)
+        self.secrets = list(masker.values)
         choice = self.choose_transport(survey)
         if choice.load_error:
             raise SetupError(
@@ -282,7 +284,7 @@ class CliSetup:
             diff = plan_diff(
                 config,
                 new_text,
-                secret_paths=plan.secret_paths(),
+                secret_paths=[*plan.secret_paths(), *masker.paths],
                 show_secrets=self.args.show_secrets,
             )
             self.term.say(diff.rstrip("\n"))

@@ -84,7 +84,9 @@ def run_tui(args: argparse.Namespace) -> int:
     try:
         enabled = enabled_list(read_config_data(config_path), config_path)
     except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        from takopi_core.text import safe_text
+
+        print(f"error: {safe_text(exc)}", file=sys.stderr)
         return EXIT_USAGE
     reason = plain_reason(args)
     if reason is None:
@@ -120,18 +122,21 @@ def _run_textual(config_path: Path, timeout: float | None) -> str | None:
 
 def run_plain(config_path: Path, enabled: list[str], args: argparse.Namespace, reason: str) -> int:
     """Print what the UI would show, then the commands that do each of its actions."""
+    import io
     import platform
 
     from takopi_core.cli import EXIT_OK, EXIT_PROBLEMS
-    from takopi_core.config.toml import display_path
+    from takopi_core.config.toml import display_path, read_config_data
     from takopi_core.plugins import report
     from takopi_core.plugins.discovery import discover
     from takopi_core.plugins.probe import config_default_engine, probe_visible, setup_engine_for
+    from takopi_core.plugins.secret_fields import masker_from_results
+    from takopi_core.text import safe_text
 
     discovery = discover(enabled)
     setup_engine = setup_engine_for(discovery.entries, config_default_engine(config_path))
     results = probe_visible(discovery, timeout=args.timeout, setup_engine=setup_engine)
-    out = sys.stdout
+    out = io.StringIO()
     out.write(f"takopi tui (plain view: {reason})\n")
     out.write(f"config: {display_path(config_path)}\n")
     out.write(f"python: {sys.executable} ({platform.python_version()})\n\n")
@@ -145,6 +150,10 @@ def run_plain(config_path: Path, enabled: list[str], args: argparse.Namespace, r
     width = max(len(cmd) for cmd, _ in commands)
     for cmd, text in commands:
         out.write(f"  {cmd:<{width}}  {text}\n")
+    # Plugin text (ids, metadata, errors, setup issues) is untrusted: secrets quoted back
+    # are masked and control characters escaped, as in the UI.
+    masker = masker_from_results(read_config_data(config_path), results.values())
+    sys.stdout.write(safe_text(masker.text(out.getvalue())))
     return EXIT_PROBLEMS if report.has_errors(discovery, results) else EXIT_OK
 
 

@@ -30,7 +30,7 @@ from tomlkit.toml_document import TOMLDocument
 
 from takopi_core.config.toml import type_name
 from takopi_core.errors import ConfigError
-from takopi_core.secrets import MASK, is_secret_path
+from takopi_core.secrets import MASK, Masker
 
 TableLike = TOMLDocument | Table | InlineTable | OutOfOrderTableProxy
 
@@ -413,28 +413,33 @@ def _plain(item: Any) -> Any:
 # --- masking secrets in whole texts (for diffs) ------------------------------------------
 
 
-def masked_text(text: str, *, compare_to: dict[str, Any] | None = None) -> str:
-    """``text`` with every secret value (see :func:`takopi_core.secrets.is_secret_path`)
-    replaced by the mask, comments and layout kept.
+def masked_text(
+    text: str, *, compare_to: dict[str, Any] | None = None, masker: Masker | None = None
+) -> str:
+    """``text`` with every secret value replaced by the mask, comments and layout kept.
 
-    With ``compare_to`` (the parsed other side of a diff), a secret whose value differs
-    there reads ``"******** (new value)"``, so a diff still shows that it changed.
+    Secret: under a secret-named key, or (with ``masker``) a declared secret field; see
+    :class:`takopi_core.secrets.Masker`. With ``compare_to`` (the parsed other side of a
+    diff), a secret whose value differs there reads ``"******** (new value)"``, so a diff
+    still shows that it changed.
     """
     doc = tomlkit.parse(text)
-    _mask(doc, (), compare_to)
+    _mask(doc, (), compare_to, masker or Masker())
     return doc.as_string()
 
 
-def _mask(container: Any, prefix: tuple[str, ...], compare_to: dict[str, Any] | None) -> None:
+def _mask(
+    container: Any, prefix: tuple[str, ...], compare_to: dict[str, Any] | None, masker: Masker
+) -> None:
     for key in list(container.keys()):
         keys = (*prefix, key)
         item = container[key]
         if isinstance(item, Table | InlineTable | OutOfOrderTableProxy):
-            _mask(item, keys, compare_to)
+            _mask(item, keys, compare_to, masker)
         elif isinstance(item, AoT):
             for table in item:
-                _mask(table, keys, None)
-        elif is_secret_path(keys):
+                _mask(table, keys, None, masker)
+        elif masker.is_secret(keys):
             mask = MASK
             if compare_to is not None:
                 found, other = lookup_quietly(compare_to, keys)
@@ -442,9 +447,15 @@ def _mask(container: Any, prefix: tuple[str, ...], compare_to: dict[str, Any] | 
                     mask = f"{MASK} (new value)"
             container[key] = mask
         elif isinstance(item, Array):
-            for element in item:
-                if isinstance(element, InlineTable):
-                    _mask(element, keys, None)
+            _mask_array(item, keys, masker)
+
+
+def _mask_array(array: Array, keys: tuple[str, ...], masker: Masker) -> None:
+    for element in array:
+        if isinstance(element, InlineTable):
+            _mask(element, keys, None, masker)
+        elif isinstance(element, Array):
+            _mask_array(element, keys, masker)
 
 
 def lookup_quietly(data: dict[str, Any], keys: tuple[str, ...]) -> tuple[bool, Any]:

@@ -26,7 +26,7 @@ from takopi_core.config.toml import (
     unified_diff,
 )
 from takopi_core.errors import ConfigConflictError, ConfigError
-from takopi_core.secrets import SECRET_WORDS
+from takopi_core.secrets import SECRET_WORDS, Masker
 
 if TYPE_CHECKING:
     from takopi_core.config.edit import ConfigEdit
@@ -114,21 +114,26 @@ class ConfigFile:
         editor.unset(parse_key(key) if isinstance(key, str) else key)
         return editor.text()
 
-    def diff(self, new_text: str, *, show_secrets: bool = False) -> str:
-        """A unified diff from the text read to ``new_text``; secrets masked unless asked."""
+    def diff(
+        self, new_text: str, *, show_secrets: bool = False, masker: Masker | None = None
+    ) -> str:
+        """A unified diff from the text read to ``new_text``; secrets masked unless asked.
+
+        ``masker`` adds the declared secret fields to the secret-named keys.
+        """
         label = display_path(self.path)
         if show_secrets:
             return unified_diff(self.text, new_text, label)
         old_data = self.data
         parse_toml_text(new_text, self.path)  # a diff is only shown for text that parses
         lowered = (self.text + new_text).lower()
-        if not any(word in lowered for word in SECRET_WORDS):
+        if not any(word in lowered for word in SECRET_WORDS) and not (masker and masker.paths):
             return unified_diff(self.text, new_text, label)
         from takopi_core.config.edit import masked_text
 
         return unified_diff(
-            masked_text(self.text),
-            masked_text(new_text, compare_to=old_data),
+            masked_text(self.text, masker=masker),
+            masked_text(new_text, compare_to=old_data, masker=masker),
             label,
         )
 

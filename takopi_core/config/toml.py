@@ -13,7 +13,7 @@ from types import ModuleType
 from typing import Any
 
 from takopi_core.errors import ConfigError
-from takopi_core.secrets import MASK, is_secret_path
+from takopi_core.secrets import MASK, Masker, error_line
 
 CONFIG_ENV = "TAKOPI_CONFIG"
 
@@ -65,7 +65,7 @@ def describe_toml_error(exc: ValueError, text: str, path: Path) -> str:
         reason += " at the end of the file"
     if line_no is None or col is None:
         return f"{path}: invalid TOML: {message}"
-    shown = lines[line_no - 1] if 0 < line_no <= len(lines) else ""
+    shown = error_line(lines, line_no)  # a secret on the line is masked
     caret = " " * max(col - 1, 0) + "^"
     return (
         f"{path}:{line_no}:{col}: invalid TOML: {reason}\n"
@@ -263,22 +263,29 @@ def _toml_key(key: str) -> str:
     return key if _KEY_SEGMENT.match(key) else _toml_string(key)
 
 
-def masked_literal(keys: tuple[str, ...], value: Any, *, show_secrets: bool) -> str:
-    """``toml_literal(value)``, with every value under a secret-named key shown as the mask."""
+def masked_literal(
+    keys: tuple[str, ...], value: Any, *, show_secrets: bool, masker: Masker | None = None
+) -> str:
+    """``toml_literal(value)``, with every secret value in it shown as the mask.
+
+    Secret: under a secret-named key, or (with ``masker``) a declared secret field.
+    """
     if show_secrets:
         return toml_literal(value)
-    if is_secret_path(keys):
+    masker = masker or Masker()
+    if masker.is_secret(keys):
         return MASK
     if isinstance(value, dict):
         if not value:
             return "{}"
         inner = ", ".join(
-            f"{_toml_key(k)} = {masked_literal((*keys, k), v, show_secrets=False)}"
+            f"{_toml_key(k)} = {masked_literal((*keys, k), v, show_secrets=False, masker=masker)}"
             for k, v in value.items()
         )
         return "{ " + inner + " }"
     if isinstance(value, list):
-        return "[" + ", ".join(masked_literal(keys, v, show_secrets=False) for v in value) + "]"
+        items = (masked_literal(keys, v, show_secrets=False, masker=masker) for v in value)
+        return "[" + ", ".join(items) + "]"
     return toml_literal(value)
 
 

@@ -307,11 +307,9 @@ def mask(text: str, secrets: Iterable[str]) -> str:
     transport), so a token typed in never reaches the screen or a log unless asked.
     Very short values are left alone: masking "1" would garble every number.
     """
-    from takopi_core.secrets import MASK
+    from takopi_core.secrets import mask_text
 
-    for secret in sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True):
-        text = text.replace(secret, MASK)
-    return text
+    return mask_text(text, secrets)
 
 
 def describe_fields(backend: object) -> dict[str, Any]:

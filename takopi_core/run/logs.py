@@ -9,13 +9,16 @@ fields, and hands one record to stdlib logging with the fields in ``record.takop
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from takopi_core.secrets import MASK, is_secret_key
+from takopi_core.secrets import MASK, Masker, is_secret_key
+from takopi_core.text import safe_text
 
 _LEVELS = {
     "debug": logging.DEBUG,
@@ -30,6 +33,10 @@ _context_fields: ContextVar[Mapping[str, Any]] = ContextVar(
     "takopi_log_fields", default=MappingProxyType({})
 )
 _min_level: ContextVar[int] = ContextVar("takopi_log_min_level", default=logging.NOTSET)
+#: The secrets log files hide (see :func:`set_log_masker`); by key name only until set.
+_log_masker: Masker = Masker()
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 
 
 def _level_number(level: str) -> int:
@@ -140,3 +147,43 @@ def suppress_logs(level: str = "warning") -> Iterator[None]:
         yield
     finally:
         _min_level.reset(token)
+
+
+# --- log files ---------------------------------------------------------------------------
+
+
+class SafeFormatter(logging.Formatter):
+    """A formatter for log files: known secret values masked, control characters escaped.
+
+    Plugins log what they like (a token in an error message, a reply from a service), so
+    the masking happens on the finished line, traceback included, not on fields.
+    """
+
+    def format(self, record: logging.LogRecord) -> str:
+        return safe_text(_log_masker.text(super().format(record)))
+
+
+def set_log_masker(masker: Masker) -> None:
+    """Hide ``masker``'s secrets in every later line of the files opened here."""
+    global _log_masker
+    _log_masker = masker
+
+
+def open_private_log(path: Path) -> logging.Handler:
+    """A handler appending to ``path``, created (or made) readable only by the user.
+
+    A symlink at ``path`` is refused (``O_NOFOLLOW``): the log must not be redirected into
+    another file. Lines go through :class:`SafeFormatter`.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(path, flags, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        stream = os.fdopen(fd, "a", encoding="utf-8")
+    except BaseException:
+        os.close(fd)
+        raise
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(SafeFormatter(LOG_FORMAT))
+    return handler

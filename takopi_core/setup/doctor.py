@@ -15,7 +15,7 @@ import os
 import shutil
 import stat
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -28,7 +28,7 @@ from takopi_core.ids import ENGINE, TRANSPORT
 from takopi_core.plugins.discovery import Discovery, PluginEntry, discover
 from takopi_core.plugins.fields import FieldSpec
 from takopi_core.plugins.probe import DEFAULT_TIMEOUT, LoadResult, Probe, setup_engine_for
-from takopi_core.secrets import is_secret_path
+from takopi_core.secrets import Masker
 
 Status = Literal["ok", "warning", "error"]
 OK: Status = "ok"
@@ -354,48 +354,22 @@ def _check_modes(config_path: Path, *, fix: bool) -> list[Check]:
     return checks
 
 
-def _secrets(state: _State) -> list[str]:
-    """Secret values in the config: secret-named keys and declared secret fields."""
-    from takopi_core.setup.flow import config_secrets, current_values
+def _masker(state: _State) -> Masker:
+    """What to hide: secret-named keys and the declared secret fields of probed transports."""
+    from takopi_core.plugins.secret_fields import masker_from_results
 
-    data = state.data or {}
-    found = config_secrets(data)
-    for result in state.results.values():
-        if result.kind == TRANSPORT and result.setup_fields:
-            values = current_values(data, result.id, result.setup_fields)
-            found += [
-                str(values[s.key])
-                for s in result.setup_fields
-                if s.secret and values.get(s.key) not in (None, "")
-            ]
-    return sorted(set(found))
+    return masker_from_results(state.data, state.results.values())
+
+
+def _secrets(state: _State) -> list[str]:
+    """Secret values in the config (arrays and arrays of tables too), for masking."""
+    return sorted(_masker(state).values)
 
 
 def _secret_keys(state: _State) -> list[str]:
     from takopi_core.config.settings import key_path
 
-    data = state.data or {}
-    keys = [key_path(*k) for k, v in _leaves(data) if is_secret_path(k) and v not in (None, "")]
-    for result in state.results.values():
-        if result.kind == TRANSPORT and result.setup_fields:
-            from takopi_core.setup.flow import current_values
-
-            values = current_values(data, result.id, result.setup_fields)
-            for spec in result.setup_fields:
-                path = key_path("transports", result.id, *spec.keys)
-                if spec.secret and values.get(spec.key) not in (None, "") and path not in keys:
-                    keys.append(path)
-    return keys
-
-
-def _leaves(
-    data: Mapping[str, Any], prefix: tuple[str, ...] = ()
-) -> Iterable[tuple[tuple[str, ...], Any]]:
-    for key, value in data.items():
-        if isinstance(value, dict):
-            yield from _leaves(value, (*prefix, key))
-        else:
-            yield (*prefix, key), value
+    return [key_path(*keys) for keys in _masker(state).secret_keys(state.data or {})]
 
 
 def _check_secrets(config_path: Path, state: _State, secrets: list[str]) -> Check:

@@ -33,7 +33,7 @@ from takopi_core.ids import ENGINE, TRANSPORT
 from takopi_core.plugins.discovery import Discovery, PluginEntry, discover
 from takopi_core.plugins.fields import FieldSpec, FieldValueError, check_value, parse_text
 from takopi_core.plugins.probe import DEFAULT_TIMEOUT, LoadResult, Probe, setup_engine_for
-from takopi_core.secrets import MASK, is_secret_path
+from takopi_core.secrets import Masker
 from takopi_core.setup.child import DEFAULT_VALIDATE_TIMEOUT, run_validators
 
 #: The transport `takopi run` uses when the config names none.
@@ -173,6 +173,13 @@ class Survey:
 
     def engine_ids(self) -> list[str]:
         return [e.id for e in self.engines]
+
+    def masker(self, data: Mapping[str, Any] | None) -> Masker:
+        """What setup hides in ``data``'s outputs: secret-named keys and the declared secret
+        fields of every surveyed transport (whichever one is being set up)."""
+        from takopi_core.plugins.secret_fields import masker_from_results
+
+        return masker_from_results(data, [t.result for t in self.transports if t.result])
 
 
 # --- the session: config, children, time limits ----------------------------------------------
@@ -371,16 +378,10 @@ def secret_values(
     return found
 
 
-def config_secrets(data: Mapping[str, Any], prefix: tuple[str, ...] = ()) -> list[str]:
-    """String values under secret-named keys (``*token*``, ``*key*``...) anywhere in ``data``."""
-    found: list[str] = []
-    for key, value in data.items():
-        keys = (*prefix, str(key))
-        if isinstance(value, dict):
-            found += config_secrets(value, keys)
-        elif is_secret_path(keys) and isinstance(value, str | int) and str(value):
-            found.append(str(value))
-    return found
+def config_secrets(data: Mapping[str, Any]) -> list[str]:
+    """String values under secret-named keys (``*token*``, ``*key*``...) anywhere in ``data``,
+    arrays and arrays of tables included."""
+    return Masker().secret_values(data)
 
 
 # --- the change: text, diff, save -------------------------------------------------------------
@@ -446,44 +447,8 @@ def plan_diff(
     whose key names do not say so (a ``webhook_url``, say). A changed secret reads
     ``******** (new value)``.
     """
-    if show_secrets or not secret_paths:
-        return config.diff(new_text, show_secrets=show_secrets)
-    from takopi_core.config.toml import parse_toml_text
-
-    new_data = parse_toml_text(new_text, config.path)
-    old_masked = _mask_paths(config.text, config.path, secret_paths)
-    new_masked = _mask_paths(new_text, config.path, secret_paths)
-    new_masked = _mark_changed(new_masked, config.path, secret_paths, config.data, new_data)
-    return ConfigFile(config.path, old_masked, None).diff(new_masked)
-
-
-def _mask_paths(text: str, path: Path, paths: Sequence[tuple[str, ...]]) -> str:
-    from takopi_core.config.edit import ConfigEdit
-
-    editor = ConfigEdit(text, path)
-    for keys in paths:
-        found, value = editor.get(keys)
-        if found and value not in (None, ""):
-            editor.set(keys, MASK)
-    return editor.text()
-
-
-def _mark_changed(
-    text: str,
-    path: Path,
-    paths: Sequence[tuple[str, ...]],
-    old: Mapping[str, Any],
-    new: Mapping[str, Any],
-) -> str:
-    from takopi_core.config.edit import ConfigEdit, lookup_quietly
-
-    editor = ConfigEdit(text, path)
-    for keys in paths:
-        found_new, new_value = lookup_quietly(dict(new), keys)
-        found_old, old_value = lookup_quietly(dict(old), keys)
-        if found_new and (not found_old or old_value != new_value):
-            editor.set(keys, f"{MASK} (new value)")
-    return editor.text()
+    masker = Masker(paths=tuple(tuple(p) for p in secret_paths))
+    return config.diff(new_text, show_secrets=show_secrets, masker=masker)
 
 
 def holds_secrets(plan: SetupPlan, new_text: str, path: Path) -> bool:
