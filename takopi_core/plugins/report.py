@@ -83,6 +83,28 @@ def entry_status(entry: PluginEntry, result: LoadResult | None, *, loaded: bool)
     return result.status
 
 
+def cli_missing(entry: PluginEntry, result: LoadResult | None = None) -> str | None:
+    """For an engine whose CLI is not on PATH: how to install it (``""`` when unknown).
+
+    ``None`` when the CLI is found, or when it is unknown without loading the plugin (only
+    the built-in engines' CLIs are known then: a plugin's ``cli_cmd`` comes from the probe).
+    """
+    if entry.kind != "engine":
+        return None
+    from takopi_core.config.engines import BUILTIN_ENGINE_CLIS
+
+    builtin = BUILTIN_ENGINE_CLIS.get(entry.id) if entry.builtin else None
+    if result is not None and result.ok and result.cli_cmd:
+        cmd, install = result.cli_cmd, result.install_cmd
+    elif builtin is not None:
+        cmd, install = builtin.cli_cmd, builtin.install_cmd
+    else:
+        return None
+    import shutil  # only now: `takopi plugins` without engines never needs it
+
+    return None if shutil.which(cmd) else (install or "")
+
+
 def render_listing(
     discovery: Discovery,
     results: Mapping[tuple[str, str, str | None], LoadResult] | None = None,
@@ -99,6 +121,8 @@ def render_listing(
             lines.append("  (none)")
         for entry in entries:
             line = f"  {entry.id} ({entry.dist_label})"
+            if entry.builtin:
+                line += " built-in"
             if show_state:
                 line += " enabled" if entry.enabled else " disabled"
             result = results.get(entry.key) if results is not None else None
@@ -106,6 +130,9 @@ def render_listing(
                 line += f"  ok {result.load_ms:.0f} ms"
             elif result is not None and not result.ok:
                 line += "  FAILED"
+            missing = cli_missing(entry, result) if entry.enabled else None
+            if missing is not None:
+                line += f"  CLI missing: {missing}" if missing else "  CLI missing"
             lines.append(line)
     errors = collect_errors(discovery, (results or {}).values())
     if errors:
@@ -151,6 +178,7 @@ def listing_json(
                 "version": entry.version,
                 "enabled": entry.enabled,
                 "builtin": entry.builtin,
+                "cli_missing": cli_missing(entry, result) is not None,
                 "status": entry_status(entry, result, loaded=loaded),
                 "error": result.message if result is not None and not result.ok else None,
                 "error_type": result.error_type if result is not None else None,
@@ -169,6 +197,7 @@ def listing_json(
                 "version": None,
                 "enabled": False,
                 "builtin": False,
+                "cli_missing": False,
                 "status": "error",
                 "error": error.message,
                 "error_type": error.reason,

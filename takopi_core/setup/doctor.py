@@ -257,6 +257,7 @@ def unknown_keys(
     or not); ``[transports.<id>]`` and ``[plugins.<id>]`` when a plugin of that id is; keys
     inside a transport's table are checked only when that transport declares its fields.
     """
+    from takopi_core.config.engines import unknown_engine_keys
     from takopi_core.config.settings import KNOWN_TOP_LEVEL, PROJECT_KEYS, key_path
 
     installed: dict[str, set[str]] = {}
@@ -273,6 +274,8 @@ def unknown_keys(
         if key in KNOWN_TOP_LEVEL:
             continue
         if key in installed.get(ENGINE, set()) and isinstance(value, dict):
+            # The built-in engines' keys are known; a plugin engine's table is its own.
+            found += [key_path(key, k) for k in unknown_engine_keys(key, value)]
             continue
         found.append(key_path(key))
     transports = data.get("transports")
@@ -494,8 +497,29 @@ def _check_engines(state: _State, which: Callable[[str], str | None]) -> list[Ch
     for entry in engines:
         result = state.results.get(entry.key)
         if result is not None and result.ok:  # load errors are reported under "plugins"
-            checks.append(_check_engine(entry, result, default, which))
+            checks.append(
+                _check_engine(entry, result, default, which, _table_problems(state, entry))
+            )
     return checks
+
+
+def _table_problems(state: _State, entry: PluginEntry) -> tuple[str, ...]:
+    """Wrong values in a built-in engine's table (``[codex]``...), as Settings found them."""
+    if not entry.builtin or state.settings is None:
+        return ()
+    return tuple(state.settings.engine_problems.get(entry.id, ()))
+
+
+def _version_note(entry: PluginEntry, found: str) -> str:
+    """`` (codex-cli 0.77.0)`` for a built-in engine whose CLI says its version."""
+    from takopi_core.config.engines import BUILTIN_ENGINE_CLIS
+    from takopi_core.setup.engine_cli import cli_version
+
+    cli = BUILTIN_ENGINE_CLIS.get(entry.id)
+    if not entry.builtin or cli is None:
+        return ""
+    version = cli_version(found, cli.version_args)
+    return f" ({version})" if version else " (its --version failed)"
 
 
 def _check_engine(
@@ -503,12 +527,23 @@ def _check_engine(
     result: LoadResult,
     default: str | None,
     which: Callable[[str], str | None],
+    problems: tuple[str, ...] = (),
 ) -> Check:
     name = f"engine {entry.id}"
     cmd = result.cli_cmd or entry.id
     found = which(cmd)
+    if problems:
+        status = ERROR if entry.id == default else WARNING
+        where = f"{cmd} found at {found}" if found else f"{cmd} is not on PATH"
+        return Check(
+            name,
+            status,
+            f"[{entry.id}] has {_count(len(problems), 'wrong value')}; {where}",
+            problems,
+            "fix them with `takopi config set KEY VALUE` or an editor",
+        )
     if found:
-        return Check(name, OK, f"{cmd} found at {found}")
+        return Check(name, OK, f"{cmd} found at {found}{_version_note(entry, found)}")
     status = ERROR if entry.id == default else WARNING
     why = " (the default engine: runs cannot start)" if entry.id == default else ""
     action = (
