@@ -18,6 +18,7 @@ from takopi_core.plugins.discovery import (
     PluginEntry,
     is_distribution_enabled,
 )
+from takopi_core.plugins.report import cli_missing
 
 if TYPE_CHECKING:
     from takopi_core.plugins.probe import LoadResult
@@ -65,6 +66,8 @@ class PluginRow(NamedTuple):
     status: Status
     result: LoadResult | None = None
     problem: DiscoveryError | None = None
+    cli_missing: str | None = None
+    """An engine whose CLI is not on PATH: its install command ("" when unknown)."""
 
     @property
     def entry_key(self) -> EntryKey:
@@ -109,6 +112,8 @@ class PluginRow(NamedTuple):
             parts.append(self.broken_reason)
         if not self.enabled and self.status is not Status.DISABLED:
             parts.append("disabled")
+        if self.cli_missing is not None:
+            parts.append("cli missing")
         return " ".join(parts).lower()
 
 
@@ -167,6 +172,7 @@ def _entry_row(
         enabled_after=is_distribution_enabled(entry.distribution, after),
         status=status,
         result=result,
+        cli_missing=cli_missing(entry, result) if entry.enabled else None,
     )
 
 

@@ -71,6 +71,9 @@ def describe(row: PluginRow | None) -> Content:
     ]
     if result is not None and result.description:
         parts.append(_field("Description", result.description))
+    if row.cli_missing is not None:
+        how = f"install it: {row.cli_missing}" if row.cli_missing else "see the engine's docs"
+        parts.append(_field("CLI", f"missing: not on PATH ({how})", "$warning"))
     if row.kind == "transport" and result is not None and result.ok:
         parts.append(_setup(row))
     error = row.error_text

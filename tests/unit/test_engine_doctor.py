@@ -130,3 +130,25 @@ def test_cli_version_of_a_failing_or_silent_cli(tmp_path: Path) -> None:
     assert cli_version(str(failing)) is None
     assert cli_version(str(tmp_path / "nope")) is None
     assert cli_version(str(escape)) == "v1 \\x1b]52;c;eA==\\x07"
+
+
+def test_tui_rows_and_detail_pane_say_cli_missing(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from takopi_core.plugins.discovery import Discovery, PluginEntry
+    from takopi_tui.rows import build_rows
+    from takopi_tui.widgets.detail_pane import plain_text
+
+    monkeypatch.setenv("PATH", env["PATH"])
+    entries = [
+        PluginEntry("engine", engine, "m:B", "takopi-tui", "0.1", True, True)
+        for engine in ("claude", "codex")
+    ]
+    rows = {row.id: row for row in build_rows(Discovery(entries), {})}
+    assert rows["claude"].cli_missing == "npm install -g @anthropic-ai/claude-code"
+    assert rows["codex"].cli_missing is None
+    assert "cli missing" in rows["claude"].search_text()
+    text = plain_text(rows["claude"])
+    assert "built-in" in text.splitlines()[0]
+    assert "missing: not on PATH (install it: npm install -g @anthropic-ai/claude-code)" in text
+    assert "missing" not in plain_text(rows["codex"])
