@@ -16,7 +16,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.content import Content
-from textual.geometry import Size
 from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import get_current_worker
@@ -24,6 +23,8 @@ from textual.worker import get_current_worker
 from takopi_core.errors import ConfigConflictError, ConfigError
 from takopi_core.ids import normalize_dist_name
 from takopi_core.plugins.discovery import Discovery, PluginEntry, discover
+from takopi_core.plugins.secret_fields import masker_from_results
+from takopi_core.secrets import Masker
 
 from ..environment import Environment, display_path
 from ..initial_read import InitialRead
@@ -130,17 +131,6 @@ class PluginsScreen(Screen[None]):
             yield DetailPane(id="details")
             yield ErrorPane(id="errors")
         yield KeyBar(id="keys")
-
-    def _screen_resized(self, size: Size) -> None:
-        # Textual (8.2) lays the whole screen out and repaints it for every Resize it gets,
-        # even one that does not change the size. At start-up three arrive (the app's first
-        # size, the driver's report, the screen's own first layout) with other messages
-        # between them, so they are not coalesced: two full layouts for nothing. A real
-        # change of size still goes through, and pending layout work is done by the
-        # screen's update timer either way.
-        if size == self._compositor.size:
-            return
-        super()._screen_resized(size)
 
     @property
     def watcher(self) -> SourceWatcher:
@@ -374,9 +364,15 @@ class PluginsScreen(Screen[None]):
                 len(shown),
             )
         )
-        self.query_one(DetailPane).show(self.current_row)
-        self.query_one(ErrorPane).show_errors(self.discovery, self._visible_results())
+        masker = self.masker()
+        self.query_one(DetailPane).show(self.current_row, masker)
+        self.query_one(ErrorPane).show_errors(self.discovery, self._visible_results(), masker)
         self._refresh_keys()
+
+    def masker(self) -> Masker:
+        """Hides the config's secrets (secret-named keys, the declared secret fields of the
+        transports checked so far) wherever plugin text quotes them."""
+        return masker_from_results(self.config.data, self.results.values())
 
     def _visible_results(self) -> list[LoadResult]:
         """Results of the plugins enabled now (older results of hidden ones are not shown)."""
@@ -525,7 +521,7 @@ class PluginsScreen(Screen[None]):
         row = self.current_row
         if row is None:
             return
-        self.app.copy_to_clipboard(plain_text(row))
+        self.app.copy_to_clipboard(plain_text(row, self.masker()))
         self.notify(f"Copied the details of {row.id}", markup=False)
 
     # -- toggling and saving -------------------------------------------------------------------

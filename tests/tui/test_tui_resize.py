@@ -1,4 +1,4 @@
-"""A window resize lays the screen out again (the screen skips only same-size Resize events)."""
+"""A window resize lays the screen out again: the table and the panes follow the new size."""
 
 from __future__ import annotations
 
