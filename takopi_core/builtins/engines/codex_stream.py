@@ -17,7 +17,7 @@ from typing import Any
 
 from takopi_core.builtins.engines.tools import relative_command
 from takopi_core.run.events import EventFactory
-from takopi_core.run.model import ActionEvent, ActionPhase, ResumeToken, TakopiEvent
+from takopi_core.run.model import Action, ActionEvent, ActionPhase, ResumeToken, TakopiEvent
 
 ENGINE = "codex"
 
@@ -39,24 +39,20 @@ class CodexStream:
         self.base = base
         self.note_seq = 0
         self.turn_index = 0
-        #: Agent messages completed in the current turn: (text, phase).
-        self.messages: list[tuple[str, str | None]] = []
-        self.final_answer: str | None = None
+        # The current turn's last agent message with phase final_answer, and its last one
+        # without a phase (kept apart so choosing the answer does not rescan the turn).
+        self.last_final: str | None = None
+        self.last_plain: str | None = None
 
     # -- the answer -------------------------------------------------------------------------
 
-    def _select_answer(self) -> None:
-        """The last ``final_answer`` message, else the last one without a phase; commentary
-        never. Keeps the previous choice when there is none."""
-        chosen = next((t for t, p in reversed(self.messages) if p == "final_answer"), None)
-        if chosen is None:
-            chosen = next((t for t, p in reversed(self.messages) if not p), None)
-        if chosen is not None:
-            self.final_answer = chosen
-
     @property
     def answer(self) -> str:
-        return self.final_answer or ""
+        """The turn's last ``final_answer`` message, else its last one without a phase;
+        commentary (or any other phase) never."""
+        if self.last_final is not None:
+            return self.last_final
+        return self.last_plain or ""
 
     # -- lines ------------------------------------------------------------------------------
 
@@ -80,8 +76,7 @@ class CodexStream:
         if kind == "turn.started":
             action_id = f"turn_{self.turn_index}"
             self.turn_index += 1
-            self.messages.clear()
-            self.final_answer = None
+            self.last_final = self.last_plain = None
             return [
                 self.factory.action_started(action_id=action_id, kind="turn", title="turn started")
             ]
@@ -153,8 +148,10 @@ class CodexStream:
         message_phase = item.get("phase")
         message_phase = message_phase if isinstance(message_phase, str) else None
         if phase == "completed":
-            self.messages.append((text, message_phase))
-            self._select_answer()
+            if message_phase == "final_answer":
+                self.last_final = text
+            elif not message_phase:
+                self.last_plain = text
         if message_phase != "commentary":
             return []
         return [self._action(phase, item_id, "note", text, detail={"phase": "commentary"}, ok=True)]
@@ -270,14 +267,13 @@ class CodexStream:
         detail: dict[str, Any] | None = None,
         ok: bool | None = None,
     ) -> ActionEvent:
-        """``ok`` is only reported on the completed phase."""
-        return self.factory.action(
-            phase=phase,
-            action_id=item_id,
-            kind=kind,
-            title=title,
-            detail=detail,
-            ok=ok if phase == "completed" else None,
+        """``ok`` is only reported on the completed phase. Built directly (not through the
+        factory): this runs once per line of a long stream."""
+        return ActionEvent(
+            ENGINE,
+            Action(item_id, kind, title, detail if detail is not None else {}),
+            phase,
+            ok if phase == "completed" else None,
         )
 
 
