@@ -7,9 +7,10 @@ one `takopi plugins enable|disable` uses; this module only adapts its answer for
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from takopi_core.ids import normalize_dist_name
 from takopi_core.plugins.discovery import Discovery, is_distribution_enabled, normalize_allowlist
@@ -24,6 +25,8 @@ class ConfigView(NamedTuple):
     enabled: list[str]
     transport: str | None = None
     default_engine: str | None = None
+    #: The parsed file, for masking its secret values wherever plugin text quotes them.
+    data: Mapping[str, Any] = MappingProxyType({})
 
 
 def read_config_view(config_path: Path) -> ConfigView:
@@ -41,6 +44,7 @@ def config_view(config: ConfigFile) -> ConfigView:
         enabled=enabled_list(data, config.path),
         transport=_text(data.get("transport")),
         default_engine=_text(data.get("default_engine")),
+        data=data,
     )
 
 

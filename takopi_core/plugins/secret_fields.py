@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from takopi_core.ids import TRANSPORT
-from takopi_core.plugins.fields import FieldSpec
-from takopi_core.plugins.probe import DEFAULT_TIMEOUT, LoadResult, Probe
 from takopi_core.secrets import KeyPath, Masker
+
+if TYPE_CHECKING:  # the TUI builds maskers before its first paint: no probe module yet
+    from takopi_core.plugins.fields import FieldSpec
+    from takopi_core.plugins.probe import LoadResult
 
 #: `config show` and friends wait at most this long per transport for its declaration.
 DECLARATION_TIMEOUT = 5.0
@@ -75,6 +77,7 @@ def config_masker(
     from takopi_core.config.toml import enabled_list
     from takopi_core.errors import ConfigError
     from takopi_core.plugins.discovery import discover
+    from takopi_core.plugins.probe import DEFAULT_TIMEOUT, Probe
 
     try:
         enabled = enabled_list(dict(data or {}), config_path)

@@ -11,6 +11,9 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
+from takopi_core.secrets import Masker
+from takopi_core.text import safe_text
+
 from ..environment import display_path
 from ..rows import PluginRow, Status
 
@@ -25,6 +28,11 @@ def _field(label: str, value: str | Content, style: str = "") -> Content:
         else Content.assemble((value, style) if style else value)
     )
     return Content.assemble((f"{label:<{_WIDTH}}", _LABEL), body, "\n")
+
+
+def _shown(text: str, masker: Masker | None) -> str:
+    """Plugin or config text as shown: known secrets masked, control characters escaped."""
+    return safe_text(masker.text(text) if masker is not None else text)
 
 
 def _status_line(row: PluginRow) -> tuple[str, str]:
@@ -50,59 +58,69 @@ def _enabled_line(row: PluginRow) -> str:
     return now
 
 
-def describe(row: PluginRow | None) -> Content:
-    """The detail text of ``row`` (a hint when nothing is selected)."""
+def describe(row: PluginRow | None, masker: Masker | None = None) -> Content:
+    """The detail text of ``row`` (a hint when nothing is selected).
+
+    Everything a plugin wrote (ids, metadata, messages, tracebacks, setup issues) goes
+    through ``masker`` (secrets quoted back are masked) and has its control characters
+    escaped.
+    """
     if row is None:
         return Content("No plugin selected.")
     result = row.result
+    status, status_style = _status_line(row)
     parts: list[Content] = [
         Content.assemble(
-            (row.id, "bold"),
+            (safe_text(row.id), "bold"),
             "  ",
             (row.kind, "$accent"),
             ("  built-in" if row.builtin else "", "italic"),
         ),
         Content("\n"),
-        _field("Entry point", row.value),
-        _field("Distribution", f"{row.dist_label} {row.version or ''}".rstrip()),
-        _field("Location", display_path(row.location) if row.location else "unknown"),
+        _field("Entry point", safe_text(row.value)),
+        _field("Distribution", safe_text(f"{row.dist_label} {row.version or ''}".rstrip())),
+        _field("Location", safe_text(display_path(row.location) if row.location else "unknown")),
         _field("Enabled", _enabled_line(row)),
-        _field("Status", *_status_line(row)),
+        _field("Status", _shown(status, masker), status_style),
     ]
     if result is not None and result.description:
-        parts.append(_field("Description", result.description))
+        parts.append(_field("Description", _shown(result.description, masker)))
     if row.cli_missing is not None:
         how = f"install it: {row.cli_missing}" if row.cli_missing else "see the engine's docs"
-        parts.append(_field("CLI", f"missing: not on PATH ({how})", "$warning"))
+        parts.append(_field("CLI", f"missing: not on PATH ({safe_text(how)})", "$warning"))
     if row.kind == "transport" and result is not None and result.ok:
-        parts.append(_setup(row))
+        parts.append(_setup(row, masker))
     error = row.error_text
     if error is not None:
         error_type = result.error_type if result is not None and not result.ok else None
-        heading = f"{error_type}: " if error_type else ""
-        parts.append(_field("Error", Content.assemble((heading, "bold $error"), error)))
+        heading = safe_text(f"{error_type}: ") if error_type else ""
+        parts.append(
+            _field("Error", Content.assemble((heading, "bold $error"), _shown(error, masker)))
+        )
     if result is not None and result.traceback:
-        parts.append(Content.assemble("\n", ("Traceback", _LABEL), "\n", result.traceback.rstrip()))
+        traceback = _shown(result.traceback.rstrip(), masker)
+        parts.append(Content.assemble("\n", ("Traceback", _LABEL), "\n", traceback))
     return Content("").join(parts).rstrip()
 
 
-def _setup(row: PluginRow) -> Content:
+def _setup(row: PluginRow, masker: Masker | None) -> Content:
     result = row.result
     assert result is not None
     if result.setup_ok is None:
         return _field("Setup", "not checked (no engine to check it with)")
     if result.setup_ok:
         return _field("Setup", "ready", "$success")
-    lines = [Content.assemble(("needs setup", "$warning"), f" (run `takopi setup {row.id}`)")]
+    setup_hint = f" (run `takopi setup {safe_text(row.id)}`)"
+    lines = [Content.assemble(("needs setup", "$warning"), setup_hint)]
     for title, detail in result.setup_issues:
-        lines.append(Content(f"{'':<{_WIDTH}}- {title}"))
-        lines.extend(Content(f"{'':<{_WIDTH}}  {text.strip()}") for text in detail)
+        lines.append(Content(f"{'':<{_WIDTH}}- {_shown(title, masker)}"))
+        lines.extend(Content(f"{'':<{_WIDTH}}  {_shown(text.strip(), masker)}") for text in detail)
     return _field("Setup", Content("\n").join(lines))
 
 
-def plain_text(row: PluginRow | None) -> str:
+def plain_text(row: PluginRow | None, masker: Masker | None = None) -> str:
     """The detail text without styles, for the clipboard."""
-    return describe(row).plain
+    return describe(row, masker).plain
 
 
 class DetailPane(VerticalScroll):
@@ -113,15 +131,20 @@ class DetailPane(VerticalScroll):
         self.border_title = "Details"
         self._body = Static(describe(None), id="detail-body")
         self.row: PluginRow | None = None
+        #: Hides the config's secrets (set by the screen from the config and the results).
+        self.masker: Masker | None = None
 
     def compose(self):  # type: ignore[override]
         yield self._body
 
-    def show(self, row: PluginRow | None) -> None:
-        if row == self.row and self.row is not None:
+    def show(self, row: PluginRow | None, masker: Masker | None = None) -> None:
+        new_masker = masker is not None and masker != self.masker  # a row may read differently
+        if new_masker:
+            self.masker = masker
+        if row == self.row and self.row is not None and not new_masker:
             return
         scroll_home = row is None or self.row is None or row.key != self.row.key
         self.row = row
-        self._body.update(describe(row))
+        self._body.update(describe(row, self.masker))
         if scroll_home:
             self.scroll_home(animate=False)

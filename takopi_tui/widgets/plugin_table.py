@@ -29,6 +29,8 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from takopi_core.text import safe_text
+
 from ..rows import PluginRow, Status
 
 COLUMNS: tuple[tuple[str, str, int | None], ...] = (
@@ -79,7 +81,7 @@ def status_cell(row: PluginRow) -> Cell:
     """The Status cell: a glyph and a word, coloured by state."""
     label, style = STATUS_GLYPHS[row.status]
     if row.status is Status.BROKEN:
-        label = label.format(reason=row.broken_reason)
+        label = label.format(reason=safe_text(row.broken_reason))
     elif row.status is Status.OK and row.result is not None and row.result.setup_ok is False:
         return Cell("✓ ok, needs setup", "yellow")
     return Cell(label, style)
@@ -92,16 +94,18 @@ def row_spec(row: PluginRow) -> tuple[Cell, ...]:
         on = Cell("●*" if row.enabled_after else "○*", "bold magenta")
     else:
         on = Cell("●" if row.enabled else "○", "green" if row.enabled else "dim")
+    # Ids and metadata come from plugins: control characters are shown escaped.
+    dist_label = safe_text(row.dist_label)
     if row.builtin:
-        dist = Cell(row.dist_label, dim, suffix=" built-in", suffix_style="italic cyan")
+        dist = Cell(dist_label, dim, suffix=" built-in", suffix_style="italic cyan")
     else:
-        dist = Cell(row.dist_label, dim)
+        dist = Cell(dist_label, dim)
     return (
         on,
         Cell(row.kind, dim),
-        Cell(row.id, dim or "bold"),
+        Cell(safe_text(row.id), dim or "bold"),
         dist,
-        Cell(row.version or "", dim),
+        Cell(safe_text(row.version or ""), dim),
         status_cell(row),
         Cell(f"{row.load_ms:.0f}" if row.load_ms is not None else "", dim, right=True),
     )
@@ -116,9 +120,9 @@ def row_cells(row: PluginRow) -> tuple[Text, ...]:
 #: :func:`row_spec` builds it: measuring these plain strings is much cheaper than
 #: building every row's cells just to know the column widths.
 _FIT_TEXTS: dict[int, Callable[[PluginRow], str]] = {
-    2: lambda row: row.id,
-    3: lambda row: (row.dist_label + " built-in") if row.builtin else row.dist_label,
-    4: lambda row: row.version or "",
+    2: lambda row: safe_text(row.id),
+    3: lambda row: safe_text(row.dist_label) + (" built-in" if row.builtin else ""),
+    4: lambda row: safe_text(row.version or ""),
 }
 
 HEADER = tuple(Text(label) for _key, label, _width in COLUMNS)

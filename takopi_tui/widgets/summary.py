@@ -7,6 +7,8 @@ from pathlib import Path
 from textual.content import Content
 from textual.widgets import Static
 
+from takopi_core.text import safe_text
+
 from ..environment import Environment, display_path
 from ..rows import Counts, RowFilter
 
@@ -29,10 +31,10 @@ def describe_summary(
     parts += [
         (" │ ", "$text-muted"),
         ("config ", "$text-muted"),
-        display_path(config_path),
+        safe_text(display_path(config_path)),
         (" │ ", "$text-muted"),
         ("python ", "$text-muted"),
-        f"{display_path(env.python)} {env.version}",
+        safe_text(f"{display_path(env.python)} {env.version}"),
     ]
     return Content.assemble(*parts)
 
