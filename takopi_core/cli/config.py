@@ -172,61 +172,104 @@ def run_get(args: argparse.Namespace) -> int:
 
 
 def run_set(args: argparse.Namespace) -> int:
-    from takopi_core.config.file import ConfigFile
     from takopi_core.config.toml import masked_literal, parse_key, parse_value
     from takopi_core.errors import ConfigError
 
     try:
         keys = parse_key(args.key)
         value = parse_value(args.value)
-        config = ConfigFile.load(args.config)
-        new_text = config.with_value(keys, value)
     except ConfigError as exc:
         _error(exc)
         return EXIT_USAGE
+    from takopi_core.config.file import ConfigFile
+
     try:
-        masker = _masker(config, args)
+        masker = _masker(ConfigFile.load(args.config), args)
     except ConfigError as exc:
         _error(exc)
         return EXIT_USAGE
     shown = masked_literal(keys, value, show_secrets=args.show_secrets, masker=masker)
-    return _write(config, new_text, args, f"updated {args.key} = {shown}")
+    return _write(
+        args, lambda config: config.with_value(keys, value), f"updated {args.key} = {shown}"
+    )
+
+
+class _NotSet(Exception):
+    """``unset`` of a key that is not there (exit 1, nothing written)."""
 
 
 def run_unset(args: argparse.Namespace) -> int:
-    from takopi_core.config.file import ConfigFile
     from takopi_core.config.toml import lookup, parse_key
     from takopi_core.errors import ConfigError
 
     try:
         keys = parse_key(args.key)
-        config = ConfigFile.load(args.config)
+    except ConfigError as exc:
+        _error(exc)
+        return EXIT_USAGE
+
+    def remove(config: ConfigFile) -> str:
         found, _ = lookup(config.data, keys, config.path)
         if not found:
-            print(f"{args.key} is not set", file=sys.stderr)
-            return EXIT_PROBLEMS
-        new_text = config.without_key(keys)
-    except ConfigError as exc:
-        _error(exc)
-        return EXIT_USAGE
-    return _write(config, new_text, args, f"removed {args.key}")
-
-
-def _write(config: ConfigFile, new_text: str, args: argparse.Namespace, done: str) -> int:
-    from takopi_core.config.toml import display_path
-    from takopi_core.errors import ConfigError
+            raise _NotSet
+        return config.without_key(keys)
 
     try:
-        if args.dry_run:
-            masker = _masker(config, args)
-            shown = config.diff(new_text, show_secrets=args.show_secrets, masker=masker)
-            sys.stdout.write(shown)
-            print("dry run: nothing written")
-            return EXIT_OK
-        config.save(new_text)
+        return _write(args, remove, f"removed {args.key}")
+    except _NotSet:
+        print(f"{args.key} is not set", file=sys.stderr)
+        return EXIT_PROBLEMS
+
+
+#: How often a write is tried again when another writer saved first (see _write).
+WRITE_ATTEMPTS = 20
+
+
+def _write(args: argparse.Namespace, change: Callable[[ConfigFile], str], done: str) -> int:
+    """Apply ``change`` and save, or print its diff with ``--dry-run``.
+
+    Before writing, the new text must pass the typed checks and the declared field
+    validators of every transport table it changes (run in a child); a refusal names the key
+    path and writes nothing. The save holds the config's write lock and refuses when another
+    writer saved since our read; the change is then made again on the fresh file, so
+    parallel `takopi config set` runs all land. Reading and checking take no lock, so a
+    refused change leaves no trace beside the config.
+    """
+    from takopi_core.config.file import ConfigFile
+    from takopi_core.config.lock import ConfigBusyError
+    from takopi_core.config.toml import display_path
+    from takopi_core.errors import ConfigConflictError, ConfigError
+    from takopi_core.setup.precheck import check_new_text
+
+    try:
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            config = ConfigFile.load(args.config)
+            new_text = change(config)
+            warnings = check_new_text(config, new_text)
+            if args.dry_run:
+                masker = _masker(config, args)
+                shown = config.diff(new_text, show_secrets=args.show_secrets, masker=masker)
+                sys.stdout.write(shown)
+                _warn(warnings)
+                print("dry run: nothing written")
+                return EXIT_OK
+            try:
+                config.save(new_text)
+                break
+            except ConfigBusyError:
+                raise
+            except ConfigConflictError:
+                if attempt == WRITE_ATTEMPTS:
+                    raise
     except ConfigError as exc:
         _error(exc)
         return EXIT_USAGE
+    _warn(warnings)
     print(done)
     print(f"saved {display_path(config.path)}")
     return EXIT_OK
+
+
+def _warn(warnings: list[str]) -> None:
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)

@@ -12,14 +12,24 @@ import os
 import tempfile
 from pathlib import Path
 
+from takopi_core.config.toml import dangling_link_problem
+from takopi_core.errors import ConfigError
+
 PRIVATE_FILE_MODE = 0o600
 PRIVATE_FOLDER_MODE = 0o700
 
 
 def real_target(path: Path) -> Path:
     """The file a write to ``path`` should replace: symlinks are followed to their target,
-    so replacing never turns a symlinked config into a regular file."""
+    so replacing never turns a symlinked config into a regular file.
+
+    A dangling link is a ConfigError naming the link and its target: writing through it
+    would create files (and folders) wherever the link points.
+    """
     if path.is_symlink():
+        problem = dangling_link_problem(path)
+        if problem is not None:
+            raise ConfigError(f"{problem}; nothing was written")
         return Path(os.path.realpath(path))
     return path
 
@@ -44,6 +54,9 @@ def write_atomic(target: Path, data: bytes, *, mode: int = PRIVATE_FILE_MODE) ->
     """Replace ``target`` with ``data`` atomically, leaving it with permission bits ``mode``.
 
     ``target`` must be the real file (see :func:`real_target`); its folder must exist.
+    When ``target`` is a symlink (a planted ``.bak`` link, say), the link itself is replaced
+    and its target is not touched: the rename does not follow it. The temporary file is
+    created with ``O_EXCL`` (``mkstemp``), so a link planted under its name is never followed.
     """
     folder = target.parent
     fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)

@@ -4,9 +4,11 @@
 - Reading uses ``tomllib`` and never changes the file; a missing file is an empty config.
 - Editing goes through :mod:`takopi_core.config.edit` (tomlkit, imported only to edit), so
   comments, blank lines, key order and quoting outside the edited keys stay as they were.
-- Saving re-parses and checks the new text, refuses when the file changed on disk since it
-  was read, keeps the old content as ``<name>.bak`` (0600) and replaces the file atomically,
-  keeping its mode (new files are 0600 in a 0700 folder).
+- Saving re-parses and checks the new text, then, holding the config's cross-process write
+  lock (:mod:`takopi_core.config.lock`), refuses when the file changed on disk since it was
+  read, keeps the old content as ``<name>.bak`` (0600) and replaces the file atomically,
+  keeping its mode (new files are 0600 in a 0700 folder). Reading takes no lock: a reader
+  sees the old file or the new one, and a stale read is caught by the check under the lock.
 """
 
 from __future__ import annotations
@@ -145,12 +147,18 @@ class ConfigFile:
 
         return read_config_bytes(real_target(self.path)) != self._disk
 
-    def save(self, new_text: str, *, validate: bool = True) -> bool:
+    def save(
+        self, new_text: str, *, validate: bool = True, lock_timeout: float | None = None
+    ) -> bool:
         """Write ``new_text`` safely; False when there was nothing to write.
 
         The text must parse (and, with ``validate``, pass the Settings checks), or a
-        ConfigError is raised and nothing is written. If the file changed on disk since it
-        was read, :class:`ConfigConflictError` is raised and nothing is written.
+        ConfigError is raised and nothing is written. The write holds the config's
+        cross-process lock; if the file changed on disk since it was read,
+        :class:`ConfigConflictError` is raised and nothing is written, and if another
+        process holds the lock for over ``lock_timeout`` seconds,
+        :class:`~takopi_core.config.lock.ConfigBusyError` (a ConfigConflictError) says to
+        try again. The ``.bak`` and the temporary file are never written through a symlink.
         """
         from takopi_core.config.atomic import (
             PRIVATE_FILE_MODE,
@@ -158,6 +166,7 @@ class ConfigFile:
             real_target,
             write_atomic,
         )
+        from takopi_core.config.lock import DEFAULT_LOCK_TIMEOUT, config_write_lock
 
         if new_text == self.text and (self.exists or not new_text):
             return False
@@ -167,16 +176,21 @@ class ConfigFile:
 
             Settings.from_data(data, self.path)
         target = real_target(self.path)
-        self._check_unchanged(target)
         new_bytes = new_text.encode("utf-8")
+        wait = DEFAULT_LOCK_TIMEOUT if lock_timeout is None else lock_timeout
         try:
             ensure_private_folder(target.parent)
-            mode = PRIVATE_FILE_MODE
-            if self._disk is not None:
-                mode = stat.S_IMODE(os.stat(target).st_mode)
-                write_atomic(real_target(self.backup_path), self._disk, mode=PRIVATE_FILE_MODE)
-            self._check_unchanged(target)  # again, to keep the window before the rename short
-            write_atomic(target, new_bytes, mode=mode)
+            ensure_private_folder(self.path.parent)  # the lock file's (and .bak's) folder
+            with config_write_lock(self.path, timeout=wait):
+                # Under the lock: no other writer can slip in between this check and the
+                # rename, so a change made since our read is never overwritten.
+                self._check_unchanged(target)
+                mode = PRIVATE_FILE_MODE
+                if self._disk is not None:
+                    mode = stat.S_IMODE(os.stat(target).st_mode)
+                    # Not real_target(): a .bak planted as a symlink is replaced, not followed.
+                    write_atomic(self.backup_path, self._disk, mode=PRIVATE_FILE_MODE)
+                write_atomic(target, new_bytes, mode=mode)
         except OSError as exc:
             where = exc.filename or target
             raise ConfigError(

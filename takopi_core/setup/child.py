@@ -51,6 +51,17 @@ def run_validators(
     if not wanted:
         return {}
     job = {"entry": entry._asdict(), "values": dict(values), "keys": wanted}
+    return _run_job(job, wanted, env=env, timeout=timeout, python=python)
+
+
+def _run_job(
+    job: Mapping[str, Any],
+    wanted: list[str],
+    *,
+    env: Mapping[str, str] | None,
+    timeout: float,
+    python: str | None,
+) -> dict[str, str]:
     with tempfile.TemporaryFile() as stderr_file:
         child = subprocess.Popen(
             [python or sys.executable, "-P", "-m", "takopi_core.setup.child"],
@@ -61,7 +72,9 @@ def run_validators(
             start_new_session=True,  # a kill on timeout takes the validator's helpers too
         )
         try:
-            out, _ = child.communicate(json.dumps(job).encode(), timeout=timeout)
+            # default=str: TOML dates and times travel as text (compared, never validated).
+            payload = json.dumps(job, default=str).encode()
+            out, _ = child.communicate(payload, timeout=timeout)
         except subprocess.TimeoutExpired:
             _kill_group(child)
             child.communicate()
@@ -83,6 +96,26 @@ def run_validators(
     if reply.get("error"):
         raise ValidatorRunError(str(reply["error"]))
     return {str(k): str(v) for k, v in (reply.get("errors") or {}).items()}
+
+
+def run_table_validators(
+    entry: PluginEntry,
+    table: Mapping[str, Any],
+    old_table: Mapping[str, Any] | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    timeout: float = DEFAULT_VALIDATE_TIMEOUT,
+    python: str | None = None,
+) -> dict[str, str]:
+    """Check a whole ``[transports.<id>]`` table against the transport's declared fields.
+
+    Every declared field whose value in ``table`` differs from ``old_table`` (all present
+    ones without it) gets the local checks (type, choices) and then its validator, in the
+    child. ``{field key: message}`` for each failure; undeclared keys are not judged. A
+    timeout is reported under the key ``""`` (the table as a whole).
+    """
+    job = {"entry": entry._asdict(), "table": dict(table), "old_table": dict(old_table or {})}
+    return _run_job(job, [""], env=env, timeout=timeout, python=python)
 
 
 def _kill_group(child: subprocess.Popen[bytes]) -> None:
@@ -116,6 +149,8 @@ def _answer(job: Mapping[str, Any]) -> dict[str, Any]:
         fields = {f.key: f for f in declared_fields(backend)}
     except (PluginLoadFailed, FieldDeclarationError) as exc:
         return {"error": f"transport {entry.id} ({entry.dist_label}): {exc}"}
+    if "table" in job:
+        return {"errors": _table_errors(fields, job["table"], job.get("old_table") or {})}
     values: dict[str, Any] = dict(job.get("values") or {})
     errors: dict[str, str] = {}
     for key in job.get("keys") or ():
@@ -130,6 +165,44 @@ def _answer(job: Mapping[str, Any]) -> dict[str, Any]:
         if message:
             errors[key] = message
     return {"errors": errors}
+
+
+_MISSING = object()
+
+
+def _table_errors(
+    fields: Mapping[str, Any], table: Mapping[str, Any], old_table: Mapping[str, Any]
+) -> dict[str, str]:
+    """Type, choice and validator failures of the fields that changed in ``table``."""
+    from takopi_core.plugins.fields import choice_problem, to_spec, type_problem
+
+    values = {}
+    for key in fields:
+        value = _dig(table, key)
+        if value is not _MISSING:
+            values[key] = value
+    errors: dict[str, str] = {}
+    for key, value in values.items():
+        if _dig(old_table, key) == value:
+            continue  # unchanged: not this write's business
+        field = fields[key]
+        spec = to_spec(field)
+        problem = type_problem(spec, value) or choice_problem(spec, value)
+        if problem is None and field.validate is not None:
+            earlier = {k: v for k, v in values.items() if k != key}
+            problem = call_validator(field.validate, value, earlier)
+        if problem:
+            errors[key] = problem
+    return errors
+
+
+def _dig(table: Mapping[str, Any], dotted: str) -> Any:
+    current: Any = table
+    for part in dotted.split("."):
+        if not isinstance(current, Mapping) or part not in current:
+            return _MISSING
+        current = current[part]
+    return current
 
 
 def call_validator(validate: Any, value: Any, values: Mapping[str, Any]) -> str | None:

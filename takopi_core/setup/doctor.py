@@ -29,6 +29,7 @@ from takopi_core.plugins.discovery import Discovery, PluginEntry, discover
 from takopi_core.plugins.fields import FieldSpec
 from takopi_core.plugins.probe import DEFAULT_TIMEOUT, LoadResult, Probe, setup_engine_for
 from takopi_core.secrets import Masker
+from takopi_core.text import safe_text
 
 Status = Literal["ok", "warning", "error"]
 OK: Status = "ok"
@@ -320,7 +321,19 @@ def _check_modes(config_path: Path, *, fix: bool) -> list[Check]:
     folder = config_path.parent
     backup = config_path.with_name(config_path.name + ".bak")
     targets = [("config file mode", config_path, PRIVATE_FILE_MODE)]
-    if backup.exists():
+    if backup.is_symlink():
+        # Never chmod through it: the link may point at any file of the user's. Saving
+        # replaces the link itself with a regular file.
+        checks.append(
+            Check(
+                "backup file mode",
+                WARNING,
+                f"{display_path(backup)} is a symlink (to {safe_text(os.readlink(backup))}); "
+                "takopi does not follow it",
+                action=f"remove it: rm {display_path(backup)}",
+            )
+        )
+    elif backup.exists():
         targets.append(("backup file mode", backup, PRIVATE_FILE_MODE))
     targets.append(("config folder mode", folder, PRIVATE_FOLDER_MODE))
     for name, path, wanted in targets:

@@ -131,26 +131,34 @@ def test_symlinked_config_writes_through_to_its_target(tmp_path: Path, config_pa
     assert sorted(p.name for p in dotfiles.iterdir()) == ["takopi.toml"]
 
 
-def test_dangling_symlink_creates_the_target(tmp_path: Path, config_path: Path) -> None:
+def test_dangling_symlink_is_refused_and_nothing_is_created(
+    tmp_path: Path, config_path: Path
+) -> None:
+    # Issue 10.8: writing through a dangling link created folders wherever it pointed.
     target = tmp_path / "elsewhere" / "takopi.toml"
     config_path.parent.mkdir(parents=True)
     config_path.symlink_to(target)
-    config = ConfigFile.load(config_path)
-    assert not config.exists
-    config.save(config.with_value("a", 1))
-    assert target.read_text() == "a = 1\n"
-    assert mode_of(target) == 0o600
-    assert config_path.is_symlink()
+    with pytest.raises(ConfigError) as caught:
+        ConfigFile.load(config_path)
+    assert str(caught.value) == (
+        f"{config_path}: is a symlink to {target}, which does not exist; create the target "
+        "or remove the link (nothing is created through a dangling link)"
+    )
+    assert not target.parent.exists()
+    assert os.readlink(config_path) == str(target)
 
 
 def test_no_temporary_files_are_left_behind(config_path: Path) -> None:
     config = ConfigFile.load(config_path)
     for value in range(5):
         config.save(config.with_value("n", value))
+    # The lock file stays (waiting writers must share its inode); it is empty.
     assert sorted(p.name for p in config_path.parent.iterdir()) == [
         "takopi.toml",
         "takopi.toml.bak",
+        "takopi.toml.lock",
     ]
+    assert config_path.with_name("takopi.toml.lock").read_bytes() == b""
 
 
 def test_text_that_does_not_parse_is_never_written(config_path: Path) -> None:
