@@ -27,8 +27,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
-from support.distfactory import ENGINE_GROUP, TRANSPORT_GROUP, Dist, write_dists
-from support.templates import engine_source, transport_source
+from support.distfactory import Dist, write_dists
+from support.templates import engine_source, plugin_dist, transport_source
 
 CHATTY_CODE = transport_source(
     "chatty",
@@ -162,47 +162,32 @@ SLEEPY_CODE = transport_source(
     setup_fields=('SetupField("token", "Token", secret=True, validate=never)',),
 )
 
-CHATTY = Dist(
-    name="takopi-transport-chatty",
-    version="1.2.0",
-    entry_points={TRANSPORT_GROUP: {"chatty": "chatty_transport.backend:BACKEND"}},
-    files={"chatty_transport/backend.py": CHATTY_CODE},
+
+def _dist(name: str, kind: str, plugin_id: str, source: str, version: str = "1.0.0") -> Dist:
+    """``takopi-<kind>-<id>`` with the plugin in ``<id>_<kind>/backend.py``."""
+    module = f"{plugin_id}_{kind}.backend"
+    return plugin_dist(name, kind, plugin_id, source, module=module, version=version)
+
+
+CHATTY = _dist("takopi-transport-chatty", "transport", "chatty", CHATTY_CODE, "1.2.0")
+ASKME = _dist("takopi-transport-askme", "transport", "askme", ASKME_CODE, "0.1.0")
+BADFIELDS = _dist("takopi-transport-badfields", "transport", "badfields", BADFIELDS_CODE)
+SLEEPY = _dist("takopi-transport-sleepy", "transport", "sleepy", SLEEPY_CODE)
+FAKECLI = _dist(
+    "takopi-engine-fakecli",
+    "engine",
+    "fakecli",
+    engine_source("fakecli", cli_cmd="fakecli-bin", install_cmd="pip install fakecli"),
+    "2.0.0",
 )
-ASKME = Dist(
-    name="takopi-transport-askme",
-    version="0.1.0",
-    entry_points={TRANSPORT_GROUP: {"askme": "askme_transport.backend:BACKEND"}},
-    files={"askme_transport/backend.py": ASKME_CODE},
-)
-BADFIELDS = Dist(
-    name="takopi-transport-badfields",
-    entry_points={TRANSPORT_GROUP: {"badfields": "badfields_transport.backend:BACKEND"}},
-    files={"badfields_transport/backend.py": BADFIELDS_CODE},
-)
-SLEEPY = Dist(
-    name="takopi-transport-sleepy",
-    entry_points={TRANSPORT_GROUP: {"sleepy": "sleepy_transport.backend:BACKEND"}},
-    files={"sleepy_transport/backend.py": SLEEPY_CODE},
-)
-FAKECLI = Dist(
-    name="takopi-engine-fakecli",
-    version="2.0.0",
-    entry_points={ENGINE_GROUP: {"fakecli": "fakecli_engine.backend:BACKEND"}},
-    files={
-        "fakecli_engine/backend.py": engine_source(
-            "fakecli", cli_cmd="fakecli-bin", install_cmd="pip install fakecli"
-        )
-    },
-)
-GHOST = Dist(
-    name="takopi-engine-ghost",
-    version="0.9.0",
-    entry_points={ENGINE_GROUP: {"ghost": "ghost_engine.backend:BACKEND"}},
-    files={
-        "ghost_engine/backend.py": engine_source(
-            "ghost", cli_cmd="ghost-bin", install_cmd="curl -fsSL ghost.example/install | sh"
-        )
-    },
+GHOST = _dist(
+    "takopi-engine-ghost",
+    "engine",
+    "ghost",
+    engine_source(
+        "ghost", cli_cmd="ghost-bin", install_cmd="curl -fsSL ghost.example/install | sh"
+    ),
+    "0.9.0",
 )
 
 STANDARD = (CHATTY, ASKME, FAKECLI, GHOST)
