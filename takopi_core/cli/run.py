@@ -131,7 +131,7 @@ def run_bridge(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         _error(str(exc))
         return 1
-    _use_masker(settings, transport_id, transport)
+    _use_masker(settings, config_path, transport_id, transport)
     label = _plugin_label(discovery, TRANSPORT, transport_id)
 
     if args.onboard:
@@ -297,16 +297,20 @@ def _enable_debug_log(config_path: Path) -> None:
     root.setLevel(logging.DEBUG)
 
 
-def _use_masker(settings: Any, transport_id: str, transport: Any) -> None:
-    """From now on, hide the config's secrets (by key name and the transport's declared
-    secret fields, read in-process here) in what is printed and logged."""
+def _use_masker(settings: Any, config_path: Path, transport_id: str, transport: Any) -> None:
+    """From now on, hide the config's secrets in what is printed and logged: secret-named
+    keys, this transport's declared secret fields (read in-process, it is loaded) and those
+    of other transports configured in the file (asked in the probe's child: an engine's
+    warning may quote any of them)."""
     global _masker
-    from takopi_core.plugins.secret_fields import backend_secret_paths
+    from takopi_core.plugins.secret_fields import backend_secret_paths, config_masker
     from takopi_core.run.logs import set_log_masker
-    from takopi_core.secrets import Masker
 
-    _masker = Masker.for_config(
-        getattr(settings, "raw", None), backend_secret_paths(transport_id, transport)
+    _masker = config_masker(
+        getattr(settings, "raw", None),
+        config_path,
+        known=backend_secret_paths(transport_id, transport),
+        skip=(transport_id,),
     )
     set_log_masker(_masker)
 

@@ -63,15 +63,19 @@ def config_masker(
     search_path: Sequence[str] | None = None,
     env: Mapping[str, str] | None = None,
     timeout: float = DECLARATION_TIMEOUT,
+    known: Iterable[KeyPath] = (),
+    skip: Iterable[str] = (),
 ) -> Masker:
     """The masker of config ``data``, asking the transports for their declared fields.
 
     Only transports with a ``[transports.<id>]`` table holding a value not already masked
     by its key name are asked (in the probe's child, without ``check_setup``), so a config
-    with none costs nothing. A transport that fails to load declares nothing.
+    with none costs nothing. A transport that fails to load declares nothing. ``known`` are
+    secret paths already known (a transport loaded here), ``skip`` the transports they
+    cover.
     """
-    masker = Masker.for_config(data)
-    candidates = _tables_to_ask(data or {}, masker)
+    masker = Masker.for_config(data, known)
+    candidates = _tables_to_ask(data or {}, masker) - set(skip)
     if not candidates:
         return masker
     from takopi_core.config.toml import enabled_list
@@ -89,7 +93,7 @@ def config_masker(
     if not entries:
         return masker
     probe = Probe(entries, timeout=min(timeout, DEFAULT_TIMEOUT), env=env)
-    return masker_from_results(data, probe.results())
+    return Masker.for_config(data, [*masker.paths, *declared_secret_paths(probe.results())])
 
 
 def _tables_to_ask(data: Mapping[str, Any], masker: Masker) -> set[str]:
