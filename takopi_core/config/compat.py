@@ -19,20 +19,36 @@ HOME_CONFIG_PATH: Path = Path.home() / ".takopi" / "takopi.toml"
 
 
 def read_config(cfg_path: Path) -> dict[str, Any]:
-    """Parse the TOML file at ``cfg_path``; every failure is a ConfigError naming it."""
+    """Parse the TOML file at ``cfg_path``; every failure is a ConfigError naming it.
+
+    The bytes come from the host's one reader (:func:`~takopi_core.config.toml.read_config_bytes`:
+    regular files only, size-capped, line ends kept), so a plugin reading the config accepts
+    and refuses exactly the files the host does; the nesting bound applies too.
+    """
+    from takopi_core.config.toml import (
+        decode_config,
+        describe_too_deep,
+        read_config_bytes,
+        too_deep_path,
+    )
+
     path = Path(cfg_path)
-    if path.exists() and not path.is_file():
+    if path.is_dir():
         raise ConfigError(f"Config path {path} exists but is not a file.")
+    raw = read_config_bytes(path)
+    if raw is None:
+        raise ConfigError(f"Missing config file {path}.")
+    text = decode_config(raw, path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"Missing config file {path}.") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"Failed to read config file {path}: {exc}") from exc
-    try:
-        return tomllib.loads(text)
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"Malformed TOML in {path}: {exc}") from exc
+    except RecursionError:
+        raise ConfigError(describe_too_deep(text, path, None)) from None
+    deep = too_deep_path(data)
+    if deep is not None:
+        raise ConfigError(describe_too_deep(text, path, deep))
+    return data
 
 
 def write_config(config: dict[str, Any], path: Path) -> None:
