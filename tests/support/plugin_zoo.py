@@ -6,8 +6,10 @@ right kind, id and distribution.
 
 from __future__ import annotations
 
-from support.distfactory import COMMAND_GROUP, ENGINE_GROUP, TRANSPORT_GROUP, Dist
-from support.templates import command_source, engine_source, transport_source
+from collections.abc import Sequence
+
+from support.distfactory import Dist
+from support.templates import command_source, engine_source, plugin_dist, transport_source
 
 
 def good_engine_code(plugin_id: str) -> str:
@@ -15,37 +17,52 @@ def good_engine_code(plugin_id: str) -> str:
     return engine_source(plugin_id, cli_cmd=f"{plugin_id}-cli")
 
 
-def engine(dist: str, plugin_id: str, module: str, code: str | None = None, **kw) -> Dist:
+def engine(
+    dist: str,
+    plugin_id: str,
+    module: str,
+    code: str | None = None,
+    *,
+    requires: Sequence[str] = (),
+    requires_python: str | None = None,
+) -> Dist:
+    """Distribution ``dist`` with engine ``plugin_id`` in package ``module`` (good unless
+    ``code`` says otherwise)."""
     body = good_engine_code(plugin_id) if code is None else code
-    return Dist(
-        name=dist,
-        entry_points={ENGINE_GROUP: {plugin_id: f"{module}:BACKEND"}},
-        files={f"{module}/__init__.py": body},
-        **kw,
+    return plugin_dist(
+        dist,
+        "engine",
+        plugin_id,
+        body,
+        module=module,
+        requires=requires,
+        requires_python=requires_python,
     )
 
 
-GOOD_TRANSPORT = Dist(
-    name="zoo-transport",
-    entry_points={TRANSPORT_GROUP: {"zoochat": "zoo_transport:BACKEND"}},
-    files={
-        "zoo_transport/__init__.py": transport_source(
-            "zoochat",
-            description="Zoo chat [bold]for tests[/]",
-            check_setup="""
-                return SetupResult(
-                    issues=[SetupIssue("add a token", ("set transports.zoochat.token",))],
-                    config_path=Path("takopi.toml"),
-                )
-            """,
-        )
-    },
+GOOD_TRANSPORT = plugin_dist(
+    "zoo-transport",
+    "transport",
+    "zoochat",
+    transport_source(
+        "zoochat",
+        description="Zoo chat [bold]for tests[/]",
+        check_setup="""
+            return SetupResult(
+                issues=[SetupIssue("add a token", ("set transports.zoochat.token",))],
+                config_path=Path("takopi.toml"),
+            )
+        """,
+    ),
+    module="zoo_transport",
 )
 
-GOOD_COMMAND = Dist(
-    name="zoo-command",
-    entry_points={COMMAND_GROUP: {"hello": "zoo_command:BACKEND"}},
-    files={"zoo_command/__init__.py": command_source("hello", description="say hello")},
+GOOD_COMMAND = plugin_dist(
+    "zoo-command",
+    "command",
+    "hello",
+    command_source("hello", description="say hello"),
+    module="zoo_command",
 )
 
 #: plugin id -> (distribution, kind, expected message fragment)
@@ -91,17 +108,17 @@ ZOO: list[Dist] = [
         "zoo_wrongtype:BACKEND is not an EngineBackend",
     ),
     _broken(
-        Dist(
-            name="zoo-noattr",
-            entry_points={TRANSPORT_GROUP: {"noattr": "zoo_noattr:BACKEND"}},
-            files={
-                "zoo_noattr/__init__.py": transport_source(
-                    "noattr",
-                    class_name="Half",
-                    description="no build_and_run",
-                    omit=("build_and_run",),
-                )
-            },
+        plugin_dist(
+            "zoo-noattr",
+            "transport",
+            "noattr",
+            transport_source(
+                "noattr",
+                class_name="Half",
+                description="no build_and_run",
+                omit=("build_and_run",),
+            ),
+            module="zoo_noattr",
         ),
         "transport",
         "noattr",
@@ -167,14 +184,14 @@ ZOO: list[Dist] = [
         "crashed the interpreter (signal 11) while importing",
     ),
     _broken(
-        Dist(
-            name="zoo-badcommand",
-            entry_points={COMMAND_GROUP: {"badcmd": "zoo_badcommand:BACKEND"}},
-            files={
-                "zoo_badcommand/__init__.py": command_source(
-                    "badcmd", class_name="Sync", description="handle is not async", is_async=False
-                )
-            },
+        plugin_dist(
+            "zoo-badcommand",
+            "command",
+            "badcmd",
+            command_source(
+                "badcmd", class_name="Sync", description="handle is not async", is_async=False
+            ),
+            module="zoo_badcommand",
         ),
         "command",
         "badcmd",
@@ -192,14 +209,6 @@ DISCOVERY_BROKEN = {
 ZOO += [
     engine("zoo-badid", "Bad-Id", "zoo_badid"),
     engine("zoo-reserved", "plugins", "zoo_reserved"),
-    Dist(
-        name="zoo-twin-a",
-        entry_points={COMMAND_GROUP: {"twin": "zoo_twin_a:BACKEND"}},
-        files={"zoo_twin_a/__init__.py": "BACKEND = None\n"},
-    ),
-    Dist(
-        name="zoo-twin-b",
-        entry_points={COMMAND_GROUP: {"twin": "zoo_twin_b:BACKEND"}},
-        files={"zoo_twin_b/__init__.py": "BACKEND = None\n"},
-    ),
+    plugin_dist("zoo-twin-a", "command", "twin", "BACKEND = None\n", module="zoo_twin_a"),
+    plugin_dist("zoo-twin-b", "command", "twin", "BACKEND = None\n", module="zoo_twin_b"),
 ]
