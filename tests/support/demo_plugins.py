@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from support.distfactory import COMMAND_GROUP, ENGINE_GROUP, TRANSPORT_GROUP, Dist, write_dists
-from support.templates import command_source, engine_source, transport_source
+from support.templates import command_source, engine_source, plugin_dist, transport_source
 
 
 def engine_code(plugin_id: str) -> str:
@@ -36,20 +36,6 @@ def command_code(plugin_id: str, description: str) -> str:
     return command_source(plugin_id, description=description)
 
 
-def engine(plugin_id: str, module: str) -> tuple[str, str, str]:
-    return plugin_id, f"{module}:BACKEND", engine_code(plugin_id)
-
-
-def _dist(name: str, version: str, group: str, plugins: list[tuple[str, str, str]]) -> Dist:
-    files = {f"{value.split(':')[0].replace('.', '/')}.py": code for _, value, code in plugins}
-    return Dist(
-        name=name,
-        version=version,
-        entry_points={group: {pid: value for pid, value, _ in plugins}},
-        files=files,
-    )
-
-
 BUILTIN = Dist(
     name="takopi-tui",
     version="0.1.0",
@@ -67,34 +53,37 @@ BUILTIN = Dist(
     },
 )
 
-ACME = _dist("takopi-engine-acme", "0.3.0", ENGINE_GROUP, [engine("acme", "acme_engine.backend")])
+ACME = plugin_dist(
+    "takopi-engine-acme",
+    "engine",
+    "acme",
+    engine_code("acme"),
+    module="acme_engine.backend",
+    version="0.3.0",
+)
 
-BROKEN = Dist(
-    name="takopi-engine-gemini",
-    version="1.2.0",
-    entry_points={ENGINE_GROUP: {"gemini": "gemini_engine.backend:BACKEND"}},
-    files={
-        "gemini_engine/backend.py": """
+BROKEN = plugin_dist(
+    "takopi-engine-gemini",
+    "engine",
+    "gemini",
+    """
             import gemini_sdk_missing  # not installed
 
             BACKEND = None
-        """
-    },
+        """,
+    module="gemini_engine.backend",
+    version="1.2.0",
 )
 
-SLACK = _dist(
+SLACK = plugin_dist(
     "takopi-transport-slack",
-    "0.5.1",
-    TRANSPORT_GROUP,
-    [
-        (
-            "slack",
-            "slack_transport.backend:BACKEND",
-            transport_code(
-                "slack", "Slack app", [("missing bot token", ["set transports.slack.bot_token"])]
-            ),
-        )
-    ],
+    "transport",
+    "slack",
+    transport_code(
+        "slack", "Slack app", [("missing bot token", ["set transports.slack.bot_token"])]
+    ),
+    module="slack_transport.backend",
+    version="0.5.1",
 )
 
 TOOLS = Dist(
@@ -112,17 +101,13 @@ TOOLS = Dist(
     },
 )
 
-DISCORD = _dist(
+DISCORD = plugin_dist(
     "takopi-transport-discord",
-    "0.2.0",
-    TRANSPORT_GROUP,
-    [
-        (
-            "discord",
-            "discord_transport.backend:BACKEND",
-            transport_code("discord", "Discord bot"),
-        )
-    ],
+    "transport",
+    "discord",
+    transport_code("discord", "Discord bot"),
+    module="discord_transport.backend",
+    version="0.2.0",
 )
 
 BAD_ID = Dist(
