@@ -1,18 +1,26 @@
-"""The probe: validate plugins in a child process and stream one result per plugin.
+"""The probe: validate plugins in child processes and stream one result per plugin.
 
-Plugin code never runs in the CLI's or the TUI's process. The child loads each plugin in turn
-and reports over a private pipe. The parent enforces a per-plugin timeout and survives a
-plugin that hangs, exits the interpreter or crashes it: that plugin is reported as failed with
-a plain reason and a fresh child carries on with the rest.
+Plugin code never runs in the CLI's or the TUI's process. :class:`Probe` starts the probe
+server (:mod:`takopi_core.plugins.probe_server`, our code only) in a temporary working
+folder; the server forks one checker process per plugin, where that plugin alone is loaded,
+and vouches for each result it relays. A plugin can therefore only ever speak for itself: it
+cannot reach the server's channel to the host, and whatever it writes on its own channel
+that is not the checker's own line fails it. The server enforces the per-plugin timeout, the
+output and memory limits; a plugin that hangs, exits the interpreter, crashes it or kills
+the server is reported as failed with a plain reason and the probe carries on.
+
+Every process of the probe dies with the host (``PR_SET_PDEATHSIG`` on Linux, and end of
+file on the host's channel elsewhere). Drive a Probe from one thread: on Linux the server
+is tied to the thread that started it.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import selectors
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -23,11 +31,28 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from takopi_core import _child
 from takopi_core.plugins.discovery import Discovery, PluginEntry
 from takopi_core.plugins.fields import FieldSpec, specs_from_json
+from takopi_core.plugins.probe_protocol import (
+    DEFAULT_MEMORY_LIMIT,
+    DEFAULT_OUTPUT_LIMIT,
+    LineBuffer,
+    ProtocolViolation,
+    clean_result,
+    decode_line,
+    encode_line,
+    failed,
+    seconds_text,
+)
 
 DEFAULT_TIMEOUT = 10.0
-_STDERR_TAIL = 4000  # characters of the child's stderr kept for a crash report
+#: Extra time the host gives the server beyond the per-plugin timeout it enforces itself.
+_SERVER_GRACE = 5.0
+#: How long the server may take to stop its checkers when asked to.
+_STOP_GRACE = 2.0
+#: The longest line the host accepts from the server (results are bounded well below it).
+_MAX_HOST_LINE = 4 << 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,11 +122,15 @@ def _result(entry: PluginEntry, fields: Mapping[str, Any]) -> LoadResult:
 
 
 class Probe:
-    """One probe run over ``entries``, in fresh child processes; drive it from any thread.
+    """One probe run over ``entries``; drive :meth:`results` from one thread.
 
     With ``setup_engine`` (the preferred engine, normally the configured default) each
-    transport's ``check_setup`` runs in the child too, given that engine, or any engine that
+    transport's ``check_setup`` runs in its checker too, given that engine, or any engine that
     loaded in this run when the preferred one does not load.
+
+    ``workers`` checkers run at once (results then come in the order they finish);
+    ``memory_limit`` caps each checker's address space (bytes, None for no cap);
+    ``output_limit`` is how much a checker may print before it is stopped.
     """
 
     def __init__(
@@ -112,205 +141,274 @@ class Probe:
         setup_engine: PluginEntry | None = None,
         env: Mapping[str, str] | None = None,
         python: str | None = None,
+        workers: int = 1,
+        memory_limit: int | None = DEFAULT_MEMORY_LIMIT,
+        output_limit: int = DEFAULT_OUTPUT_LIMIT,
     ) -> None:
         self.entries = list(entries)
         self.timeout = timeout
         self.setup_engine = setup_engine
         self.env = dict(env) if env is not None else None
         self.python = python or sys.executable
+        self.workers = max(1, workers)
+        self.memory_limit = memory_limit
+        self.output_limit = output_limit
         self._lock = threading.Lock()
-        self._child: subprocess.Popen[bytes] | None = None
+        self._server: subprocess.Popen[bytes] | None = None
         self._cancelled = False
 
     def cancel(self) -> None:
-        """Stop the run: the child is killed and :meth:`results` ends."""
+        """Stop the run: the server stops its checkers and :meth:`results` ends."""
         with self._lock:
             self._cancelled = True
-            child = self._child
-        if child is not None:
-            _kill_group(child)
+            server = self._server
+        if server is not None and server.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                server.send_signal(signal.SIGTERM)
 
     def results(
         self, on_start: Callable[[PluginEntry], None] | None = None
     ) -> Iterator[LoadResult]:
-        """Yield one LoadResult per entry, in order, as each finishes."""
-        remaining = list(self.entries)
-        # What earlier children learnt about engines, so a restarted child can still hand a
+        """Yield one LoadResult per entry as each finishes (in order with one worker)."""
+        remaining = list(range(len(self.entries)))
+        # What earlier servers learnt about engines, so a restarted one can still hand a
         # working engine to check_setup and never retries one that failed.
         engines: dict[str, LoadResult] = {}
         while remaining and not self._cancelled:
-            done = 0
-            for result in self._run_child(remaining, on_start, engines):
-                done += 1
+            for index, result in self._run_server(list(remaining), on_start, engines):
+                remaining.remove(index)
                 if result.kind == "engine":
                     engines[result.id] = result
                 yield result
-            remaining = remaining[done:]
 
-    def _run_child(
-        self,
-        entries: list[PluginEntry],
-        on_start: Callable[[PluginEntry], None] | None,
-        engines: Mapping[str, LoadResult],
-    ) -> Iterator[LoadResult]:
-        """Run one child over ``entries``; stop at the first plugin that kills or hangs it."""
-        job = {
-            "entries": [e._asdict() for e in entries],
+    # -- one server ----------------------------------------------------------------------
+
+    def _job(self, indices: list[int], engines: Mapping[str, LoadResult]) -> dict[str, Any]:
+        return {
+            "entries": [self.entries[i]._asdict() for i in indices],
+            "timeout": self.timeout,
+            "workers": self.workers,
+            "memory_limit": self.memory_limit,
+            "output_limit": self.output_limit,
             "setup_engine": self.setup_engine._asdict() if self.setup_engine else None,
             "failed_engines": sorted(i for i, r in engines.items() if not r.ok),
             "good_engines": [
                 e._asdict() for e in self.entries if e.kind == "engine" and _ok(engines.get(e.id))
             ],
         }
-        with tempfile.TemporaryFile() as stderr_file:
-            child = subprocess.Popen(
-                [self.python, "-P", "-m", "takopi_core.plugins.probe_child"],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=stderr_file,
-                env=self.env,
-                start_new_session=True,  # its own process group, so a kill takes helpers too
-            )
-            with self._lock:
-                self._child = child
-                if self._cancelled:
-                    _kill_group(child)
-            try:
-                assert child.stdin is not None and child.stdout is not None
-                try:
-                    child.stdin.write(json.dumps(job).encode())
-                    child.stdin.close()
-                except BrokenPipeError:
-                    pass
-                yield from self._read_results(child, entries, stderr_file, on_start)
-            finally:
-                _kill_group(child)
-                child.wait()
-                with self._lock:
-                    self._child = None
 
-    def _read_results(
+    def _environment(self) -> dict[str, str]:
+        env = _child.child_environment(None, None, base=self.env)
+        config = env.get(_child.CONFIG_ENV)
+        if config:  # the server runs in another folder
+            env[_child.CONFIG_ENV] = os.path.abspath(os.path.expanduser(config))
+        return env
+
+    def _run_server(
         self,
-        child: subprocess.Popen[bytes],
-        entries: list[PluginEntry],
-        stderr_file: Any,
+        indices: list[int],
         on_start: Callable[[PluginEntry], None] | None,
-    ) -> Iterator[LoadResult]:
-        assert child.stdout is not None
-        lines = _LineReader(child.stdout.fileno())
-        current: int | None = None
-        phase = "starting"
-        deadline: float | None = None
-        while True:
-            wait = None if deadline is None else max(deadline - time.monotonic(), 0)
-            line = lines.read_line(wait)
-            if self._cancelled:
-                return
-            if line is _TIMEOUT:
-                assert current is not None
-                _kill_group(child)
-                message = f"timed out after {_seconds(self.timeout)} s while {phase}"
-                yield _result(entries[current], _failed("TimeoutError", message))
-                return
-            if line is None:  # the child is gone
-                child.wait()
-                if current is None:
-                    if child.returncode != 0:
-                        # Died before any plugin ran: the host itself is broken. Report it on
-                        # every entry rather than loop.
-                        message = _death_message(child.returncode, "starting the probe")
-                        tail = _stderr_tail(stderr_file)
-                        for entry in entries:
-                            yield _result(entry, _failed("ProbeError", message, tail))
-                    return
-                message = _death_message(child.returncode, phase)
-                yield _result(
-                    entries[current],
-                    _failed("InterpreterExit", message, _stderr_tail(stderr_file)),
+        engines: Mapping[str, LoadResult],
+    ) -> Iterator[tuple[int, LoadResult]]:
+        """Run one server over ``indices``; it ends early only when the server dies."""
+        host_end, server_end = socket.socketpair()
+        with host_end, tempfile.TemporaryDirectory(prefix="takopi-probe-") as work:
+            try:
+                server = subprocess.Popen(
+                    [
+                        self.python,
+                        "-P",
+                        "-m",
+                        "takopi_core.plugins.probe_server",
+                        "--channel",
+                        str(server_end.fileno()),
+                        "--parent",
+                        str(os.getpid()),
+                    ],
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE,
+                    cwd=work,
+                    env=self._environment(),
+                    pass_fds=(server_end.fileno(),),
+                    start_new_session=True,  # its own group, so a kill takes it all
                 )
-                return
-            event = json.loads(line)
-            index = event["index"]
-            if event["event"] == "start":
-                current, phase = index, event.get("phase", "importing")
-                deadline = time.monotonic() + self.timeout
-                if on_start is not None:
-                    on_start(entries[index])
-            elif event["event"] == "phase":
-                phase = event["phase"]
-            elif event["event"] == "result":
-                current, deadline = None, None
-                yield _result(entries[index], event)
-                if index == len(entries) - 1:
+            finally:
+                server_end.close()
+            with self._lock:
+                self._server = server
+                cancelled = self._cancelled
+            try:
+                if cancelled:
                     return
+                # A server gone already is reported below, as its death.
+                with contextlib.suppress(OSError):
+                    host_end.sendall(encode_line(**self._job(indices, engines)))
+                yield from _HostReader(self, server, host_end, indices, on_start).events()
+            finally:
+                _stop_server(server)
+                with self._lock:
+                    self._server = None
 
 
-_TIMEOUT = object()
+class _HostReader:
+    """Reads one server's events and turns them into results for the host."""
 
+    def __init__(
+        self,
+        probe: Probe,
+        server: subprocess.Popen[bytes],
+        channel: socket.socket,
+        indices: list[int],
+        on_start: Callable[[PluginEntry], None] | None,
+    ) -> None:
+        self.probe = probe
+        self.server = server
+        self.channel = channel
+        self.indices = indices
+        self.on_start = on_start
+        self.stderr = _child.OutputTail()
+        self.lines = LineBuffer(_MAX_HOST_LINE)
+        self.running: dict[int, tuple[float, str]] = {}  # local index -> (deadline, phase)
+        self.finished: set[int] = set()
 
-class _LineReader:
-    """Reads newline-terminated lines from a pipe with a timeout, without a thread."""
+    def entry(self, local: int) -> PluginEntry:
+        return self.probe.entries[self.indices[local]]
 
-    def __init__(self, fd: int) -> None:
-        self._fd = fd
-        self._buffer = b""
-        self._selector = selectors.DefaultSelector()
-        self._selector.register(fd, selectors.EVENT_READ)
-        self._eof = False
+    def done(self, local: int, fields: Mapping[str, Any]) -> tuple[int, LoadResult]:
+        self.running.pop(local, None)
+        self.finished.add(local)
+        return self.indices[local], _result(self.entry(local), fields)
 
-    def read_line(self, timeout: float | None) -> Any:
-        """A line (str), None at end of stream, or _TIMEOUT."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while b"\n" not in self._buffer:
-            if self._eof:
-                return None
-            wait = None if deadline is None else deadline - time.monotonic()
-            if wait is not None and wait <= 0:
-                return _TIMEOUT
-            # Wake up now and then so a cancel from another thread is noticed.
-            ready = self._selector.select(0.2 if wait is None else min(wait, 0.2))
-            if not ready:
+    def events(self) -> Iterator[tuple[int, LoadResult]]:
+        assert self.server.stderr is not None
+        selector = selectors.DefaultSelector()
+        selector.register(self.channel, selectors.EVENT_READ, "channel")
+        selector.register(self.server.stderr, selectors.EVENT_READ, "stderr")
+        try:
+            while len(self.finished) < len(self.indices):
+                ended = yield from self._step(selector)
+                if ended:
+                    return
+        finally:
+            selector.close()
+
+    def _step(self, selector: selectors.BaseSelector) -> Iterator[tuple[int, LoadResult]]:
+        """One wait; yields results; returns True when this server is done with."""
+        now = time.monotonic()
+        soonest = min((deadline for deadline, _ in self.running.values()), default=None)
+        # Wake up now and then so a cancel from another thread is noticed.
+        wait = 0.2 if soonest is None else max(0.0, min(0.2, soonest - now))
+        ready = selector.select(wait)
+        if self.probe._cancelled:
+            return True
+        for key, _ in ready:
+            if key.data == "stderr":
+                assert self.server.stderr is not None
+                chunk = os.read(self.server.stderr.fileno(), 65536)
+                if chunk:
+                    self.stderr.feed(chunk)
+                else:
+                    selector.unregister(self.server.stderr)
                 continue
-            chunk = os.read(self._fd, 65536)
+            try:
+                chunk = self.channel.recv(65536)
+            except OSError:
+                chunk = b""
             if not chunk:
-                self._eof = True
-                continue
-            self._buffer += chunk
-        line, _, self._buffer = self._buffer.partition(b"\n")
-        return line.decode("utf-8", "replace")
+                yield from self._server_gone()
+                return True
+            try:
+                for line in self.lines.feed(chunk):
+                    if line.strip():
+                        result = self._on_line(line)
+                        if result is not None:
+                            yield result
+            except ProtocolViolation as exc:
+                yield from self._broken(f"the probe server sent {exc}")
+                return True
+        now = time.monotonic()
+        late = [local for local, (deadline, _) in self.running.items() if now >= deadline]
+        if late:  # the server itself stopped answering
+            for local in late:
+                phase = self.running[local][1]
+                message = f"timed out after {seconds_text(self.probe.timeout)} s while {phase}"
+                yield self.done(local, failed("TimeoutError", message))
+            return True
+        return False
+
+    def _on_line(self, line: bytes) -> tuple[int, LoadResult] | None:
+        event = decode_line(line)
+        local = event.get("index")
+        if not isinstance(local, int) or not 0 <= local < len(self.indices):
+            raise ProtocolViolation(f"an event for no plugin: {local!r}")
+        if local in self.finished:
+            raise ProtocolViolation(f"an event for a plugin already reported: {local}")
+        phase = event.get("phase") if isinstance(event.get("phase"), str) else "importing"
+        if event["event"] == "start":
+            grace = self.probe.timeout + _SERVER_GRACE
+            self.running[local] = (time.monotonic() + grace, phase)
+            if self.on_start is not None:
+                self.on_start(self.entry(local))
+            return None
+        if local not in self.running:
+            raise ProtocolViolation(f"an event for a plugin not started: {local}")
+        if event["event"] == "phase":
+            self.running[local] = (self.running[local][0], phase)
+            return None
+        try:
+            fields = clean_result(event)
+        except ProtocolViolation as exc:
+            fields = failed("ProbeProtocolError", f"the probe server sent {exc}")
+        return self.done(local, fields)
+
+    def _server_gone(self) -> Iterator[tuple[int, LoadResult]]:
+        """The server ended: blame what it was checking, or, when it checked nothing, the
+        host (every remaining plugin gets the same report, so the run cannot loop)."""
+        self.server.wait()
+        code = self.server.returncode
+        tail = self.stderr.text()
+        detail = f"stderr of the probe process (last lines):\n{tail}" if tail else None
+        if self.running:
+            how = f"was killed (signal {-code})" if code < 0 else f"exited with status {code}"
+            for local, (_, phase) in list(self.running.items()):
+                message = f"the probe process {how} while {phase}"
+                yield self.done(local, failed("InterpreterExit", message, detail))
+            return
+        message = (
+            "the probe process "
+            + (f"was killed (signal {-code})" if code < 0 else f"exited with status {code}")
+            + " before checking this plugin"
+        )
+        for local in range(len(self.indices)):
+            if local not in self.finished:
+                yield self.done(local, failed("ProbeError", message, detail))
+
+    def _broken(self, what: str) -> Iterator[tuple[int, LoadResult]]:
+        """A line from the server that is not the protocol: fail what it was checking (or
+        the next plugin), and let a fresh server carry on."""
+        targets = list(self.running) or [
+            next(i for i in range(len(self.indices)) if i not in self.finished)
+        ]
+        for local in targets:
+            yield self.done(local, failed("ProbeProtocolError", what))
+
+
+def _stop_server(server: subprocess.Popen[bytes]) -> None:
+    """Let the server stop its checkers (SIGTERM), then kill its group regardless."""
+    if server.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            server.send_signal(signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            server.wait(_STOP_GRACE)
+    _child.kill_group(server)
+    server.wait()
+    if server.stderr is not None:
+        server.stderr.close()
 
 
 def _ok(result: LoadResult | None) -> bool:
     return result is not None and result.ok
-
-
-def _failed(error_type: str, message: str, detail: str | None = None) -> dict[str, Any]:
-    return {"status": "failed", "error_type": error_type, "message": message, "traceback": detail}
-
-
-def _death_message(returncode: int, phase: str) -> str:
-    if returncode < 0:
-        return f"crashed the interpreter (signal {-returncode}) while {phase}"
-    return f"exited the interpreter with status {returncode} while {phase}"
-
-
-def _seconds(value: float) -> str:
-    return f"{value:g}"
-
-
-def _stderr_tail(stderr_file: Any) -> str | None:
-    stderr_file.flush()
-    size = stderr_file.seek(0, os.SEEK_END)
-    stderr_file.seek(max(size - _STDERR_TAIL, 0))
-    text = stderr_file.read().decode("utf-8", "replace").strip()
-    return f"stderr of the probe process (last lines):\n{text}" if text else None
-
-
-def _kill_group(child: subprocess.Popen[bytes]) -> None:
-    if child.poll() is not None:
-        return
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(child.pid, signal.SIGKILL)
 
 
 def probe_all(entries: Sequence[PluginEntry], **options: Any) -> list[LoadResult]:

@@ -1,46 +1,96 @@
-"""The probe's child process: load and validate plugins, one JSON line per event.
+"""The checker: the process where one plugin's code runs, forked by the probe server.
 
-Run by :mod:`takopi_core.plugins.probe` as ``python -P -m takopi_core.plugins.probe_child``.
-The job arrives as JSON on stdin. Protocol lines go to a private copy of the original stdout;
-the real fd 1 is pointed at stderr first, so a plugin that prints while importing cannot
-corrupt the protocol.
+:func:`run_checker` is called in a fresh fork of :mod:`takopi_core.plugins.probe_server`
+for a single plugin. Before any plugin code runs it cuts the process off from the probe:
+every inherited file descriptor is closed except its own channel (fd 3, a socket), its
+output (fds 1 and 2, a socket the server reads into a bounded tail) and ``/dev/null`` on
+stdin; it dies with the server; its memory is capped. Whatever the plugin then writes to
+the channel can only concern the plugin itself, and a line without the checker's secret is
+rejected by the server as a protocol violation, failing this plugin.
 """
 
 from __future__ import annotations
 
+import contextlib
 import faulthandler
-import json
 import os
+import signal
 import sys
 import time
 import traceback
 from importlib import metadata
 from typing import Any
 
+from takopi_core import _child
 from takopi_core.plugins.discovery import PluginEntry
+from takopi_core.plugins.probe_protocol import MAX_TRACEBACK_CHARS, encode_line
+
+CHANNEL_FD = 3
 
 
 class _Protocol:
-    def __init__(self) -> None:
-        proto_fd = os.dup(1)
-        os.dup2(2, 1)  # plugin prints now land on stderr, which the parent drains to a file
-        self._out = os.fdopen(proto_fd, "w", encoding="utf-8", buffering=1)
+    """The checker's side of its channel: JSON lines, each with the checker's secret."""
+
+    def __init__(self, fd: int, nonce: str) -> None:
+        self._fd = fd
+        self._nonce = nonce
 
     def send(self, **fields: Any) -> None:
-        self._out.write(json.dumps(fields, default=str) + "\n")
-        self._out.flush()
+        data = encode_line(n=self._nonce, **fields)
+        while data:
+            data = data[os.write(self._fd, data) :]
 
 
-def main() -> int:
-    faulthandler.enable()  # a crash leaves a Python stack on stderr for the parent to show
-    job = json.loads(sys.stdin.read())
-    proto = _Protocol()
-    engines = SetupEngines.from_job(job)
-    for index, raw in enumerate(job["entries"]):
-        entry = PluginEntry(**raw)
-        proto.send(event="start", index=index, phase="importing")
-        proto.send(event="result", index=index, **check_entry(entry, proto, index, engines))
-    return 0
+def run_checker(
+    entry: PluginEntry,
+    index: int,
+    *,
+    nonce: str,
+    channel: int,
+    output: int,
+    server_pid: int,
+    engines: SetupEngines | None,
+    memory_limit: int | None,
+) -> None:
+    """Check ``entry`` in this (forked) process and leave with ``os._exit``; never returns."""
+    status = 70
+    try:
+        _isolate(channel, output, server_pid, memory_limit)
+        proto = _Protocol(CHANNEL_FD, nonce)
+        result = check_entry(entry, proto, index, engines)
+        if len(result.get("traceback") or "") > MAX_TRACEBACK_CHARS:
+            result["traceback"] = "…" + result["traceback"][-MAX_TRACEBACK_CHARS:]
+        proto.send(event="result", index=index, **result)
+        status = 0
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(BaseException):
+                stream.flush()
+        os._exit(status)
+
+
+def _isolate(channel: int, output: int, server_pid: int, memory_limit: int | None) -> None:
+    for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT, signal.SIGCHLD):
+        signal.signal(sig, signal.SIG_DFL)
+    _child.die_with_parent(signal.SIGKILL, parent=server_pid)
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.dup2(output, 1)
+    os.dup2(output, 2)
+    os.dup2(channel, CHANNEL_FD)
+    os.closerange(CHANNEL_FD + 1, _max_fd())
+    # A crash leaves a Python stack on the output for the server to show.
+    faulthandler.enable(file=sys.stderr, all_threads=True)
+    _child.limit_memory(memory_limit)
+
+
+def _max_fd() -> int:
+    try:
+        return max(os.sysconf("SC_OPEN_MAX"), 256)
+    except (ValueError, OSError):
+        return 4096
 
 
 class SetupEngines:
@@ -288,7 +338,3 @@ def _check_setup(backend: Any, engine: Any) -> dict[str, Any]:
     except BaseException as exc:
         issues = [["check_setup failed", [f"{type(exc).__name__}: {exc}"]]]
     return {"setup_ok": not issues, "setup_issues": issues}
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
