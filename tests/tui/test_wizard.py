@@ -7,9 +7,9 @@ import os
 from pathlib import Path
 
 import pytest
-from support.distfactory import TRANSPORT_GROUP, Dist, write_dists
+from support.distfactory import write_dists
 from support.paths import GOLDEN as GOLDEN_ROOT
-from support.templates import transport_source
+from support.templates import plugin_dist, transport_source
 from textual.widgets import Checkbox, OptionList, Select
 
 from takopi_tui.screens.dialogs import ConfirmDialog
@@ -339,28 +339,28 @@ async def test_a_broken_config_is_reported_not_overwritten(site: Path, config_pa
     assert config_path.read_text() == "transport = \n"
 
 
-MARKUP = Dist(
-    name="takopi-transport-markup",
-    entry_points={TRANSPORT_GROUP: {"markup": "markup_transport.backend:BACKEND"}},
-    files={
-        "markup_transport/backend.py": transport_source(
-            "markup",
-            class_name="Markup",
-            description="Evil [/] [bold]description[/bold] [link=x]",
-            setup_fields=(
-                """
-                SetupField("token", "Token [red]x[/red]", help="[/bold] help [b]", secret=True,
-                           validate=lambda v: "[/] rejected [bold]")
-                """,
-                'SetupField("mode", "Mode [/]", choices=("[a]", "b[/]"), default="[a]")',
-            ),
-            check_setup="""
-                lines = ("line [red]one[/red] [/]", "set [transports.markup] token [x=1")
-                issue = SetupIssue("title [/] [bold]", lines)
-                return SetupResult(issues=[issue], config_path=Path("takopi.toml"))
+MARKUP = plugin_dist(
+    "takopi-transport-markup",
+    "transport",
+    "markup",
+    transport_source(
+        "markup",
+        class_name="Markup",
+        description="Evil [/] [bold]description[/bold] [link=x]",
+        setup_fields=(
+            """
+            SetupField("token", "Token [red]x[/red]", help="[/bold] help [b]", secret=True,
+                       validate=lambda v: "[/] rejected [bold]")
             """,
-        )
-    },
+            'SetupField("mode", "Mode [/]", choices=("[a]", "b[/]"), default="[a]")',
+        ),
+        check_setup="""
+            lines = ("line [red]one[/red] [/]", "set [transports.markup] token [x=1")
+            issue = SetupIssue("title [/] [bold]", lines)
+            return SetupResult(issues=[issue], config_path=Path("takopi.toml"))
+        """,
+    ),
+    module="markup_transport.backend",
 )
 
 
