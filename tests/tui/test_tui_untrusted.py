@@ -9,7 +9,8 @@ import tomllib
 from pathlib import Path
 
 from support.demo_plugins import ACME, transport_code
-from support.distfactory import COMMAND_GROUP, ENGINE_GROUP, TRANSPORT_GROUP, Dist, write_dists
+from support.distfactory import COMMAND_GROUP, ENGINE_GROUP, Dist, write_dists
+from support.templates import plugin_dist
 
 from takopi_tui.rows import Status
 from takopi_tui.screens.dialogs import ConfirmDialog, DiffDialog
@@ -31,16 +32,16 @@ EVIL = Dist(
         "evil_cmd.py": "BACKEND = None\n",
     },
 )
-SHADY = Dist(
-    name="takopi-shady",
-    entry_points={TRANSPORT_GROUP: {"shady": "shady_mod:BACKEND"}},
-    files={
-        "shady_mod.py": transport_code(
-            "shady",
-            "[b]desc[/b] [/] [@click=app.quit]quit[/]",
-            [("set [bold]token[/]", ["value [/] here"])],
-        )
-    },
+SHADY = plugin_dist(
+    "takopi-shady",
+    "transport",
+    "shady",
+    transport_code(
+        "shady",
+        "[b]desc[/b] [/] [@click=app.quit]quit[/]",
+        [("set [bold]token[/]", ["value [/] here"])],
+    ),
+    module="shady_mod",
 )
 
 
