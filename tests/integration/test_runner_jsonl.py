@@ -24,13 +24,6 @@ from takopi_core.run.model import (
     TakopiEvent,
 )
 
-pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
 
 async def collect(runner: FakeRunner, prompt: str = "hi", resume: ResumeToken | None = None):
     return [event async for event in runner.run(prompt, resume)]

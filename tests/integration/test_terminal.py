@@ -108,7 +108,6 @@ def test_piped_screen_writes_only_committed_output() -> None:
     assert stream.getvalue() == "done\n\n"
 
 
-@pytest.mark.anyio
 async def test_transport_live_messages_replace_and_commit() -> None:
     screen, stream = make_screen(interactive=False)
     transport = TerminalTransport(screen)
@@ -152,11 +151,6 @@ def final_msg() -> RenderedMessage:
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 def runtime(
     site: Path, tmp_path: Path, config_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[TransportRuntime]:
@@ -190,7 +184,6 @@ async def chat_transcript(runtime: TransportRuntime, lines: str) -> str:
     return out.getvalue()
 
 
-@pytest.mark.anyio
 async def test_chat_builtins_commands_and_errors(runtime: TransportRuntime) -> None:
     transcript = await chat_transcript(
         runtime,
@@ -214,7 +207,6 @@ async def test_chat_builtins_commands_and_errors(runtime: TransportRuntime) -> N
     assert set(BUILTIN_COMMANDS) == {"cancel", "help", "quit"}
 
 
-@pytest.mark.anyio
 async def test_quit_stops_reading(runtime: TransportRuntime) -> None:
     transcript = await chat_transcript(runtime, "/quit\nnever read\n")
     assert "> /quit" in transcript

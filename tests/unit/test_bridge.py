@@ -25,17 +25,10 @@ from takopi_core.run.model import ResumeToken, TakopiEvent
 from takopi_core.run.progress import MarkdownPresenter
 from takopi_core.run.transport import MessageRef, RenderedMessage
 
-pytestmark = pytest.mark.anyio
-
 CHAT = 42
 USER_MSG = 7
 TOKEN = ResumeToken("fake", "s1")
 FACTORY = EventFactory("fake")
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
 
 
 @pytest.fixture

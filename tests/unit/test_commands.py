@@ -29,14 +29,6 @@ from takopi_core.run.progress import MarkdownPresenter
 from takopi_core.run.runtime import TransportRuntime
 from takopi_core.run.transport import MessageRef
 
-pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 ECHO = command_dist(
     "echo",
     """

@@ -14,13 +14,7 @@ from takopi_core.run.events import EventFactory
 from takopi_core.run.model import ResumeToken, TakopiEvent
 from takopi_core.run.runner import ResumeTokenMixin
 
-pytestmark = pytest.mark.anyio
 TOKEN = ResumeToken("fake", "s1")
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
 
 
 class Marks:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import anyio
-import pytest
 
 from takopi_core.run.model import ResumeToken
 from takopi_core.run.scheduler import ThreadJob, ThreadScheduler
@@ -18,7 +17,6 @@ def job(token: ResumeToken, text: str, progress_id: int | None = None) -> Thread
     return ThreadJob(chat_id="chat", user_msg_id=1, text=text, resume_token=token, progress_ref=ref)
 
 
-@pytest.mark.anyio
 async def test_same_thread_is_serial_and_ordered_other_threads_parallel() -> None:
     log: list[str] = []
     gates = {name: anyio.Event() for name in ("a1", "a2", "b1")}
@@ -43,7 +41,6 @@ async def test_same_thread_is_serial_and_ordered_other_threads_parallel() -> Non
     assert log.index("end a1") < log.index("start a2") < log.index("end a2")
 
 
-@pytest.mark.anyio
 async def test_busy_thread_holds_its_queue_until_done() -> None:
     ran: list[str] = []
     done = anyio.Event()
@@ -63,7 +60,6 @@ async def test_busy_thread_holds_its_queue_until_done() -> None:
     assert not scheduler.is_busy(A)
 
 
-@pytest.mark.anyio
 async def test_queued_job_can_be_cancelled_by_its_progress_message() -> None:
     ran: list[str] = []
     done = anyio.Event()
@@ -85,7 +81,6 @@ async def test_queued_job_can_be_cancelled_by_its_progress_message() -> None:
     assert ran == ["keep"]
 
 
-@pytest.mark.anyio
 async def test_a_failing_job_does_not_stop_the_queue() -> None:
     ran: list[str] = []
 
