@@ -23,7 +23,13 @@ from takopi_core.config.engines import (
     BuiltinEngineSettings,
     parse_engine_table,
 )
-from takopi_core.config.toml import read_config_data, resolve_config_path, type_name
+from takopi_core.config.toml import (
+    decode_config,
+    parse_toml_text,
+    read_config_bytes,
+    resolve_config_path,
+    type_name,
+)
 from takopi_core.errors import ConfigError
 
 #: Top-level keys with a meaning of their own; every other top-level key is an extra
@@ -174,13 +180,14 @@ def load_settings(path: Path | str | None = None) -> tuple[Settings, Path]:
     Unlike display commands, the run path needs a config: a missing file is an error here.
     """
     config_path = resolve_config_path(path)
-    if config_path.exists() and not config_path.is_file():
-        raise ConfigError(f"{config_path}: exists but is not a file")
-    if not config_path.exists():
+    # The one reader: it names what a non-file is (a FIFO, a device, a dangling link).
+    raw = read_config_bytes(config_path)
+    if raw is None:
         raise ConfigError(
             f"{config_path}: missing config file (run `takopi init` or `takopi setup`)"
         )
-    return Settings.from_data(read_config_data(config_path), config_path), config_path
+    data = parse_toml_text(decode_config(raw, config_path), config_path)
+    return Settings.from_data(data, config_path), config_path
 
 
 def load_settings_if_exists(path: Path | str | None = None) -> tuple[Settings, Path] | None:

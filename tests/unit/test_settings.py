@@ -177,7 +177,7 @@ def test_load_settings_needs_a_file(config_path: Path) -> None:
         load_settings(config_path)
     assert load_settings_if_exists(config_path) is None
     config_path.mkdir(parents=True)
-    with pytest.raises(ConfigError, match="exists but is not a file"):
+    with pytest.raises(ConfigError, match="is a directory, not a regular file"):
         load_settings(config_path)
 
 
