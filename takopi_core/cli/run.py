@@ -118,6 +118,9 @@ def run_bridge(args: argparse.Namespace) -> int:
         # Plugins (check_setup, load_settings()) locate the config themselves; point them
         # at the same file.
         os.environ[CONFIG_ENV] = str(config_path)
+    from takopi_core.run.logs import guard_unhandled_logs
+
+    guard_unhandled_logs()  # a plugin's warning printed by logging's last resort is escaped
     if args.debug:
         _enable_debug_log(config_path)
     try:

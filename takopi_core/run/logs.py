@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -161,6 +162,26 @@ class SafeFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         return safe_text(_log_masker.text(super().format(record)))
+
+
+class _SafeStderrHandler(logging.StreamHandler):
+    """Like logging's last resort: warnings from loggers without a handler, on stderr as it
+    is when they are emitted; but escaped and masked through :class:`SafeFormatter`."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+        self.setLevel(logging.WARNING)
+        self.setFormatter(SafeFormatter("%(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)
+
+
+def guard_unhandled_logs() -> None:
+    """Plugins log through stdlib logging; with no handler set, the last resort prints the
+    message raw to stderr. From now on it is escaped and its known secrets masked."""
+    logging.lastResort = _SafeStderrHandler()
 
 
 def set_log_masker(masker: Masker) -> None:
