@@ -117,6 +117,8 @@ EVIL = Dist(
             "eviltransport",
             description=f"evil description {ESCAPES} {MARKUP}",
             check_setup=f"""
+                import logging
+                logging.getLogger("evil").warning({f"evil log {ESCAPES}"!r})
                 issue = SetupIssue({f"evil issue {ESCAPES} {MARKUP}"!r}, ({f"line {ESCAPES}"!r},))
                 return SetupResult(issues=[issue], config_path=Path("takopi.toml"))
             """,
