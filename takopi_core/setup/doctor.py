@@ -588,38 +588,28 @@ def _check_plugins(state: _State) -> Check:
 # --- the lock --------------------------------------------------------------------------------
 
 
-def lock_files(config_path: Path) -> list[Path]:
-    """Lock files of runs using this config's folder (``takopi.lock``, ``takopi-*.lock``)."""
-    folder = config_path.expanduser().parent
-    try:
-        names = sorted(os.listdir(folder))
-    except OSError:
-        return []
-    return [
-        folder / n
-        for n in names
-        if n == "takopi.lock" or (n.startswith("takopi-") and n.endswith(".lock"))
-    ]
-
-
 def _check_lock(config_path: Path, *, fix: bool) -> Check:
-    from takopi_core.run.lock import LockHolder, read_lock_holder, remove_stale_lock
+    from takopi_core.run.lock import inspect_locks, remove_stale_lock
 
     name = "instance lock"
-    files = lock_files(config_path)
-    if not files:
+    states = inspect_locks(config_path)
+    if not states:
         return Check(name, OK, "free (no takopi run holds it)")
-    held: list[str] = []
-    stale: list[tuple[Path, LockHolder | None]] = []
-    for path in files:
-        holder = read_lock_holder(path)
-        if holder is not None:
-            held.append(_describe_holder(path, holder))
-        else:
-            stale.append((path, _recorded_holder(path)))
+    held = [_describe_holder(s.path, s.holder) for s in states if s.holder is not None]
+    broken = [s for s in states if s.problem]
+    stale = [s for s in states if s.holder is None and not s.problem]
+    if broken:
+        return Check(
+            name,
+            WARNING,
+            f"{_count(len(broken), 'lock path')} that cannot be a lock",
+            tuple(f"{display_path(s.path)} is {s.problem}, not a regular file" for s in broken)
+            + tuple(held),
+            "remove it: `takopi run` keeps its lock file there",
+        )
     if stale and fix:
-        removed = [path for path, _ in stale if remove_stale_lock(path)]
-        stale = [(p, h) for p, h in stale if p not in removed]
+        removed = [s.path for s in stale if remove_stale_lock(s.path)]
+        stale = [s for s in stale if s.path not in removed]
         if not stale:
             summary = "held: " + "; ".join(held) if held else "free"
             return Check(
@@ -632,7 +622,8 @@ def _check_lock(config_path: Path, *, fix: bool) -> Check:
             )
     if stale:
         details = tuple(
-            f"{display_path(p)}: left by {_pid_text(h)}, which no longer holds it" for p, h in stale
+            f"{display_path(s.path)}: left by {_pid_text(s)}, which no longer holds it"
+            for s in stale
         ) + tuple(held)
         return Check(
             name,
@@ -646,32 +637,13 @@ def _check_lock(config_path: Path, *, fix: bool) -> Check:
     return Check(name, OK, "held: " + "; ".join(held), action=None)
 
 
-def _recorded_holder(path: Path) -> Any:
-    from takopi_core.run.lock import LockHolder
-
-    try:
-        return LockHolder.from_json(path.read_text(encoding="utf-8", errors="replace"))
-    except OSError:
-        return None
-
-
-def _pid_text(holder: Any) -> str:
-    if holder is None or not holder.pid:
+def _pid_text(state: Any) -> str:
+    recorded = state.recorded
+    if recorded is None or not recorded.pid:
         return "an unknown process"
-    alive = _pid_alive(holder.pid)
-    return f"pid {holder.pid}" + (
-        " (alive, but not a takopi run holding the lock)" if alive else " (gone)"
+    return f"pid {recorded.pid}" + (
+        " (alive, but not a takopi run holding the lock)" if state.recorded_alive else " (gone)"
     )
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _describe_holder(path: Path, holder: Any) -> str:
