@@ -34,6 +34,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TypeAlias
 
+from takopi_core.text import safe_text
+
 FieldKind: TypeAlias = Literal["str", "int", "float", "bool"]
 FIELD_KINDS: tuple[str, ...] = ("str", "int", "float", "bool")
 
@@ -117,8 +119,9 @@ class FieldSpec:
     def from_json(cls, data: Mapping[str, Any]) -> FieldSpec:
         return cls(
             key=str(data["key"]),
-            label=str(data.get("label") or data["key"]),
-            help=str(data.get("help") or ""),
+            # Written by the plugin: shown escaped wherever a front end shows it.
+            label=safe_text(data.get("label") or data["key"]),
+            help=safe_text(data.get("help") or ""),
             secret=bool(data.get("secret", False)),
             default=data.get("default"),
             choices=tuple(data.get("choices") or ()),

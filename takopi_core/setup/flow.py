@@ -35,6 +35,7 @@ from takopi_core.plugins.fields import FieldSpec, FieldValueError, check_value, 
 from takopi_core.plugins.probe import DEFAULT_TIMEOUT, LoadResult, Probe, setup_engine_for
 from takopi_core.secrets import Masker
 from takopi_core.setup.child import DEFAULT_VALIDATE_TIMEOUT, run_validators
+from takopi_core.text import safe_text
 
 #: The transport `takopi run` uses when the config names none.
 FALLBACK_TRANSPORT = "terminal"
@@ -70,7 +71,7 @@ class TransportChoice:
     @property
     def description(self) -> str:
         if self.result is not None and self.result.description:
-            return self.result.description
+            return safe_text(self.result.description)
         return ""
 
     @property
@@ -81,7 +82,7 @@ class TransportChoice:
     def load_error(self) -> str | None:
         if self.result is None or self.result.ok:
             return None
-        return self.result.message or "failed to load"
+        return safe_text(self.result.message or "failed to load")
 
     @property
     def fields(self) -> tuple[FieldSpec, ...]:
@@ -89,7 +90,8 @@ class TransportChoice:
 
     @property
     def fields_error(self) -> str | None:
-        return self.result.setup_fields_error if self.result is not None else None
+        error = self.result.setup_fields_error if self.result is not None else None
+        return safe_text(error) if error is not None else None
 
     @property
     def issues(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -498,8 +500,8 @@ def describe_issues(
     hidden = list(secrets)
     lines: list[str] = []
     for title, detail in issues:
-        lines.append(f"- {mask(plain(title).strip(), hidden)}")
-        lines.extend(f"    {mask(plain(line).strip(), hidden)}" for line in detail)
+        lines.append(safe_text(f"- {mask(plain(title).strip(), hidden)}"))
+        lines.extend(safe_text(f"    {mask(plain(line).strip(), hidden)}") for line in detail)
     return lines
 
 
