@@ -41,3 +41,11 @@ def site(tmp_path: Path) -> Path:
     folder = tmp_path / "site"
     folder.mkdir()
     return folder
+
+
+@pytest.fixture
+def takopi(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):
+    """`takopi ARGS` run in this process, output captured (see tests/support/cli.py)."""
+    from support.cli import InProcessCli
+
+    return InProcessCli(capsys, monkeypatch)
