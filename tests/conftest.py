@@ -5,8 +5,12 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from support.cli import InProcessCli
 
 # Child processes (the probe, the CLI) re-import the host on every start: let them use and
 # write bytecode caches even where the shell disables them, as an installed tool would.
@@ -44,7 +48,7 @@ def site(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def takopi(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):
+def takopi(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> InProcessCli:
     """`takopi ARGS` run in this process, output captured (see tests/support/cli.py)."""
     from support.cli import InProcessCli
 
