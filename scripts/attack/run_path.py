@@ -22,7 +22,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,62 +30,21 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests"))
 
-from support.distfactory import (  # noqa: E402
-    COMMAND_GROUP,
-    ENGINE_GROUP,
-    TRANSPORT_GROUP,
-    Dist,
-    write_dists,
+from support.distfactory import Dist, write_dists  # noqa: E402
+from support.faulty_plugins import (  # noqa: E402
+    RAISES,
+    command,
+    evil_engine,
+    method_patch,
+    module_engine,
+    transport,
+    write_grandchild_cli,
 )
-from support.run_dists import ENGINE_MODULE, fake_engine, write_fake_cli  # noqa: E402
+from support.run_dists import fake_engine, write_fake_cli  # noqa: E402
 
 TIMEOUT = 45.0
 
 # --- faulty engines ----------------------------------------------------------------------------
-
-#: A runner that is a plain object (no base class: a missing method stays missing), delegating
-#: to the healthy fake runner; faults replace or delete its methods.
-EVIL_ENGINE = (
-    ENGINE_MODULE.format(engine="evil")
-    + '''
-
-class Evil:
-    def __init__(self, cli):
-        self._inner = FakeRunner(cli)
-        self.engine = ENGINE
-
-    def is_resume_line(self, line):
-        return self._inner.is_resume_line(line)
-
-    def format_resume(self, token):
-        return self._inner.format_resume(token)
-
-    def extract_resume(self, text):
-        return self._inner.extract_resume(text)
-
-    def run(self, prompt, resume):
-        return self._inner.run(prompt, resume)
-
-
-def _build(config, config_path):
-    return Evil(config.get("cli", ENGINE))
-
-{patch}
-
-BACKEND = EngineBackend(id=ENGINE, build_runner=_build, cli_cmd=ENGINE)
-'''
-)
-
-RAISES = {
-    "raises": "raise RuntimeError('evil fault')",
-    "wrong-type": "return 42",
-    "SystemExit": "raise SystemExit(7)",
-    "KeyboardInterrupt": "raise KeyboardInterrupt",
-}
-
-
-def method_patch(method: str, body: str) -> str:
-    return f"def _fault(self, *args, **kwargs):\n    {body}\n\nEvil.{method} = _fault\n"
 
 
 @dataclass
@@ -111,23 +69,8 @@ class Fault:
     #: the fault is a transport's: a clear error naming it is acceptable, if nothing ran
     transport: bool = False
     extra: dict[str, str] = field(default_factory=dict)
-
-
-def evil_engine(patch: str = "") -> Dist:
-    return Dist(
-        name="takopi-engine-evil",
-        entry_points={ENGINE_GROUP: {"evil": "fake_evil.backend:BACKEND"}},
-        files={"fake_evil/backend.py": EVIL_ENGINE.replace("{patch}", patch)},
-    )
-
-
-def module_engine(code: str) -> Dist:
-    """An engine distribution whose module is ``code`` (for import-time and backend faults)."""
-    return Dist(
-        name="takopi-engine-evil",
-        entry_points={ENGINE_GROUP: {"evil": "fake_evil_mod.backend:BACKEND"}},
-        files={"fake_evil_mod/backend.py": code},
-    )
+    #: seconds between chat lines (0: all at once, as a pipe delivers them)
+    pace: float = 0.0
 
 
 def engine_faults() -> list[Fault]:
@@ -150,15 +93,23 @@ def engine_faults() -> list[Fault]:
     faults += [
         Fault(
             "runner.engine missing",
-            [evil_engine("_old_init = Evil.__init__\n"
-                         "def _init(self, cli):\n    _old_init(self, cli)\n    del self.engine\n"
-                         "Evil.__init__ = _init\n")],
+            [
+                evil_engine(
+                    "_old_init = Evil.__init__\n"
+                    "def _init(self, cli):\n    _old_init(self, cli)\n    del self.engine\n"
+                    "Evil.__init__ = _init\n"
+                )
+            ],
         ),
         Fault(
             "runner.engine not a string",
-            [evil_engine("_old_init = Evil.__init__\n"
-                         "def _init(self, cli):\n    _old_init(self, cli)\n    self.engine = 42\n"
-                         "Evil.__init__ = _init\n")],
+            [
+                evil_engine(
+                    "_old_init = Evil.__init__\n"
+                    "def _init(self, cli):\n    _old_init(self, cli)\n    self.engine = 42\n"
+                    "Evil.__init__ = _init\n"
+                )
+            ],
         ),
         Fault(
             "extract_resume returns another engine's token",
@@ -202,7 +153,8 @@ def engine_faults() -> list[Fault]:
         "    async def gen():\n        yield CompletedEvent(engine=ENGINE, ok=True, answer=None)"
         "\n    return gen()",
         "run's action event has a str action": "from takopi.api import ActionEvent\n"
-        "    async def gen():\n        yield ActionEvent(engine=ENGINE, action='x', phase='started')"
+        "    async def gen():\n"
+        "        yield ActionEvent(engine=ENGINE, action='x', phase='started')"
         "\n    return gen()",
     }
     for name, body in run_bodies.items():
@@ -242,24 +194,6 @@ def engine_faults() -> list[Fault]:
 # --- faulty commands ------------------------------------------------------------------------
 
 
-def command(body: str, *, module_code: str = "", sync: bool = False) -> Dist:
-    code = (
-        "from takopi.api import CommandResult, RunRequest\n"
-        + module_code
-        + "\n\nclass Command:\n"
-        "    id = 'cmd'\n"
-        "    description = 'a faulty command'\n\n"
-        f"    {'' if sync else 'async '}def handle(self, ctx):\n"
-        + textwrap.indent(textwrap.dedent(body).strip("\n"), " " * 8)
-        + "\n\n\nBACKEND = Command()\n"
-    )
-    return Dist(
-        name="takopi-command-cmd",
-        entry_points={COMMAND_GROUP: {"cmd": "fake_cmd_evil.backend:BACKEND"}},
-        files={"fake_cmd_evil/backend.py": code},
-    )
-
-
 CMD_CHAT = "first\n/cmd go\n/beta second\nthird\n"
 
 
@@ -284,8 +218,11 @@ def command_faults() -> list[Fault]:
     }
     faults = [Fault(name, [command(body)], chat=CMD_CHAT) for name, body in bodies.items()]
     faults.append(
-        Fault("command handle is sync", [command("return CommandResult('x')", sync=True)],
-              chat=CMD_CHAT)
+        Fault(
+            "command handle is sync",
+            [command("return CommandResult('x')", sync=True)],
+            chat=CMD_CHAT,
+        )
     )
     faults.append(
         Fault(
@@ -302,13 +239,12 @@ def command_faults() -> list[Fault]:
         )
     )
     swallow = """
-    import anyio
-    for _ in range(100000):
+    import asyncio
+    while True:
         try:
-            await anyio.sleep(3600)
+            await asyncio.sleep(3600)
         except BaseException:
             pass
-    return None
     """
     faults.append(
         Fault(
@@ -316,53 +252,22 @@ def command_faults() -> list[Fault]:
             [command(swallow)],
             chat="first\n/cmd go\n/quit\n",
             expect=("alpha answered: first",),
+            pace=1.0,
+        )
+    )
+    faults.append(
+        Fault(
+            "command swallows cancellation, /cancel then end of input",
+            [command(swallow)],
+            chat="first\n/cmd go\n/cancel\n",
+            expect=("alpha answered: first",),
+            pace=1.0,
         )
     )
     return faults
 
 
 # --- faulty transports ----------------------------------------------------------------------
-
-TRANSPORT = """
-from pathlib import Path
-from takopi.api import SetupIssue, SetupResult
-
-
-class T:
-    id = "evilt"
-    description = "a faulty transport"
-
-    def check_setup(self, engine_backend, *, transport_override=None):
-        {check_setup}
-
-    async def interactive_setup(self, *, force):
-        return True
-
-    def lock_token(self, *, transport_config, config_path):
-        {lock_token}
-
-    {run_def} build_and_run(self, *, transport_config, config_path, runtime, final_notify,
-                      default_engine_override):
-        {build_and_run}
-
-
-BACKEND = T()
-"""
-
-GOOD = {
-    "check_setup": "return SetupResult(issues=[], config_path=Path('x'))",
-    "lock_token": "return None",
-    "build_and_run": "print('TRANSPORT RAN', runtime.default_engine, flush=True)",
-}
-
-
-def transport(**overrides: str) -> Dist:
-    parts = {**GOOD, "run_def": "def", **overrides}
-    return Dist(
-        name="takopi-transport-evilt",
-        entry_points={TRANSPORT_GROUP: {"evilt": "fake_evilt.backend:BACKEND"}},
-        files={"fake_evilt/backend.py": TRANSPORT.format(**parts)},
-    )
 
 
 def transport_faults() -> list[Fault]:
@@ -401,21 +306,6 @@ def transport_faults() -> list[Fault]:
 
 # --- orphans and signals --------------------------------------------------------------------
 
-GRANDCHILD_CLI = """#!{python}
-import os, signal, subprocess, sys, time
-sys.stdin.read()
-pidfile = os.environ["ATTACK_PIDFILE"]
-child = subprocess.Popen([sys.executable, "-c",
-    "import signal, time, os, sys\\n"
-    "signal.signal(signal.SIGTERM, signal.SIG_IGN)\\n"
-    "open(sys.argv[1], 'w').write(str(os.getpid()))\\n"
-    "time.sleep(600)\\n", pidfile])
-print('{{"type": "session", "id": "g1"}}', flush=True)
-while not os.path.exists(pidfile) or not open(pidfile).read():
-    time.sleep(0.02)
-time.sleep(600) if "{mode}" == "stay" else None
-"""
-
 
 def _alive(pid: int) -> bool:
     try:
@@ -445,20 +335,17 @@ def _wait_pidfile(path: Path, timeout: float = 20) -> int | None:
     return None
 
 
-def _write_grandchild_cli(world: World, mode: str) -> None:
-    path = world.bin / "evil"
-    path.write_text(GRANDCHILD_CLI.format(python=sys.executable, mode=mode))
-    path.chmod(0o755)
-
-
 def cancel_orphan_driver(fault: Fault, world: World) -> str | None:
     """/cancel while the engine's leader has exited and its grandchild ignores SIGTERM."""
-    _write_grandchild_cli(world, fault.extra["mode"])
+    write_grandchild_cli(world.bin, fault.extra["mode"])
     pidfile = world.root / "grandchild.pid"
     env = world.env({"ATTACK_PIDFILE": str(pidfile)})
     proc = subprocess.Popen(
         [sys.executable, "-m", "takopi_core", "run", "--transport", "terminal"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
         text=True,
     )
     assert proc.stdin is not None
@@ -484,12 +371,15 @@ def cancel_orphan_driver(fault: Fault, world: World) -> str | None:
 
 def signal_driver(fault: Fault, world: World) -> str | None:
     """SIGTERM/SIGHUP to `takopi run` during a run: no engine process left, no stale lock."""
-    _write_grandchild_cli(world, "stay")
+    write_grandchild_cli(world.bin, "stay")
     pidfile = world.root / f"grandchild-{fault.extra['signal']}.pid"
     env = world.env({"ATTACK_PIDFILE": str(pidfile)})
     proc = subprocess.Popen(
         [sys.executable, "-m", "takopi_core", "run", "--transport", "terminal"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
         text=True,
     )
     assert proc.stdin is not None
@@ -522,14 +412,30 @@ def signal_driver(fault: Fault, world: World) -> str | None:
 
 def orphan_faults() -> list[Fault]:
     return [
-        Fault("cancel: grandchild ignores SIGTERM, leader exited", [evil_engine()],
-              driver=cancel_orphan_driver, extra={"mode": "exit"}),
-        Fault("cancel: grandchild ignores SIGTERM, leader alive", [evil_engine()],
-              driver=cancel_orphan_driver, extra={"mode": "stay"}),
-        Fault("SIGTERM to takopi run during a run", [evil_engine()], driver=signal_driver,
-              extra={"signal": "SIGTERM"}),
-        Fault("SIGHUP to takopi run during a run", [evil_engine()], driver=signal_driver,
-              extra={"signal": "SIGHUP"}),
+        Fault(
+            "cancel: grandchild ignores SIGTERM, leader exited",
+            [evil_engine()],
+            driver=cancel_orphan_driver,
+            extra={"mode": "exit"},
+        ),
+        Fault(
+            "cancel: grandchild ignores SIGTERM, leader alive",
+            [evil_engine()],
+            driver=cancel_orphan_driver,
+            extra={"mode": "stay"},
+        ),
+        Fault(
+            "SIGTERM to takopi run during a run",
+            [evil_engine()],
+            driver=signal_driver,
+            extra={"signal": "SIGTERM"},
+        ),
+        Fault(
+            "SIGHUP to takopi run during a run",
+            [evil_engine()],
+            driver=signal_driver,
+            extra={"signal": "SIGHUP"},
+        ),
     ]
 
 
@@ -572,6 +478,43 @@ def make_world(root: Path, fault: Fault) -> World:
     return world
 
 
+def _chat(fault: Fault, world: World, cwd: str) -> subprocess.CompletedProcess[str]:
+    """`takopi run` with the fault's chat on stdin, line by line when it is paced."""
+    cmd = [sys.executable, "-m", "takopi_core", *fault.args]
+    if not fault.pace:
+        return subprocess.run(
+            cmd,
+            input=fault.chat,
+            capture_output=True,
+            text=True,
+            env=world.env(),
+            timeout=TIMEOUT,
+            cwd=cwd,
+        )
+    proc = subprocess.Popen(
+        cmd,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=world.env(),
+        cwd=cwd,
+    )
+    assert proc.stdin is not None
+    *lines, last = fault.chat.splitlines(keepends=True)
+    for line in lines:
+        proc.stdin.write(line)
+        proc.stdin.flush()
+        time.sleep(fault.pace)
+    try:
+        out, err = proc.communicate(last, timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+
+
 def try_fault(fault: Fault) -> str | None:
     """None when the chat survived the fault, else what went wrong."""
     with tempfile.TemporaryDirectory(prefix="takopi-attack-") as tmp:
@@ -579,15 +522,7 @@ def try_fault(fault: Fault) -> str | None:
         if fault.driver is not None:
             return fault.driver(fault, world)
         try:
-            result = subprocess.run(
-                [sys.executable, "-m", "takopi_core", *fault.args],
-                input=fault.chat,
-                capture_output=True,
-                text=True,
-                env=world.env(),
-                timeout=TIMEOUT,
-                cwd=tmp,
-            )
+            result = _chat(fault, world, tmp)
         except subprocess.TimeoutExpired:
             return f"hung (no exit within {TIMEOUT:.0f} s)"
         out, err = result.stdout, result.stderr

@@ -47,6 +47,12 @@ from takopi_core.run.commands import (
 )
 from takopi_core.run.context import RunContext
 from takopi_core.run.directives import DirectiveError
+from takopi_core.run.guard import (
+    STOP_SIGNALS,
+    note_stop_signal,
+    run_abandonable,
+    run_host_loop,
+)
 from takopi_core.run.model import ResumeToken
 from takopi_core.run.progress import MarkdownPresenter, ProgressState, ProgressTracker
 from takopi_core.run.runtime import TransportRuntime
@@ -55,6 +61,11 @@ from takopi_core.run.transport import MessageRef, RenderedMessage, SendOptions
 
 #: Chat commands the terminal handles itself; command plugins with these ids are shadowed.
 BUILTIN_COMMANDS: tuple[str, ...] = ("cancel", "help", "quit")
+
+#: How long a cancelled command plugin gets to stop before it is left behind.
+COMMAND_CANCEL_GRACE_S = 2.0
+
+_logger = logging.getLogger(__name__)
 
 # --- the chat session ----------------------------------------------------------------------
 
@@ -159,9 +170,15 @@ class TerminalChat:
                 yield line
 
     async def _watch_interrupts(self) -> None:
-        with anyio.open_signal_receiver(signal.SIGINT) as signals:
-            async for _ in signals:
-                if self.busy():
+        """Ctrl+C cancels what runs, or quits when idle; SIGTERM and SIGHUP (the terminal
+        closed) cancel everything and quit, so no engine process outlives the chat."""
+        with anyio.open_signal_receiver(signal.SIGINT, *STOP_SIGNALS) as signals:
+            async for signum in signals:
+                note_stop_signal(signum)
+                if signum != signal.SIGINT:
+                    self.quit()
+                    await self.cancel_all(quiet=True)
+                elif self.busy():
                     await self.cancel_all()
                 else:
                     self.quit()
@@ -193,12 +210,21 @@ class TerminalChat:
             return
         match = self.dispatcher.match(text)
         if match is not None:
-            turns.start_soon(self._run_command, match[0], match[1], text, message)
+            # Registered now, not when the task starts: a /cancel or /quit on the next line
+            # (piped input) must reach this command too.
+            scope = anyio.CancelScope()
+            self._command_scopes[message.message_id] = scope  # type: ignore[index]
+            turns.start_soon(self._run_command, match[0], match[1], text, message, scope)
             return
         turns.start_soon(self._run_prompt, text, message)
 
     async def _run_command(
-        self, command_id: str, args_text: str, text: str, message: MessageRef
+        self,
+        command_id: str,
+        args_text: str,
+        text: str,
+        message: MessageRef,
+        scope: anyio.CancelScope,
     ) -> None:
         executor = PipelineExecutor(
             exec_cfg=self.exec_cfg,
@@ -209,15 +235,23 @@ class TerminalChat:
             on_thread_known=self._note_thread_known,
             default_context=self.ambient,
         )
-        scope = anyio.CancelScope()
-        self._command_scopes[message.message_id] = scope  # type: ignore[index]
         try:
             with scope:
-                await self.dispatcher.dispatch(
-                    command_id, args_text, text=text, message=message, executor=executor
+                await run_abandonable(
+                    self.dispatcher.dispatch(
+                        command_id, args_text, text=text, message=message, executor=executor
+                    ),
+                    grace_s=COMMAND_CANCEL_GRACE_S,
+                    on_abandon=lambda: self.transport.notice(
+                        f"/{command_id} ignored cancellation for {COMMAND_CANCEL_GRACE_S:g} s; "
+                        "left behind"
+                    ),
                 )
             if scope.cancelled_caught:
                 self.transport.notice(f"cancelled /{command_id}")
+        except Exception:
+            _logger.exception("command.crashed", command=command_id)
+            await self._reply(message, f"error:\n/{command_id} failed (see the debug log)")
         finally:
             self._command_scopes.pop(message.message_id, None)  # type: ignore[call-overload]
             self.transport.commit_turn(message.message_id)
@@ -533,7 +567,9 @@ class TerminalBackend:
     ) -> None:
         chat = TerminalChat(runtime, final_notify=final_notify)
         chat.presenter.formatter.max_actions = max_actions_setting(transport_config, config_path)
-        anyio.run(chat.run)
+        # Not anyio.run: a command plugin that ignores cancellation must not keep the
+        # session from ending (see run_host_loop).
+        run_host_loop(chat.run)
 
 
 BACKEND = TerminalBackend()

@@ -102,13 +102,44 @@ def _error(message: str) -> None:
 
 
 def run_bridge(args: argparse.Namespace) -> int:
-    """The `takopi run` flow; returns the exit status."""
+    """The `takopi run` flow; returns the exit status.
+
+    Plugin code runs here (this is the host), so every call into it is guarded: whatever a
+    plugin raises, ``SystemExit`` and ``KeyboardInterrupt`` included, ends as an error naming
+    it, never as a traceback or the plugin's exit status. A real Ctrl+C, SIGTERM or SIGHUP
+    stops the bridge the same way: runs cancelled, engine processes killed, lock released.
+    """
+    from takopi_core.run.guard import abandoned_tasks, stop_signal, watch_user_interrupts
+
+    try:
+        with watch_user_interrupts():
+            status = _run_bridge(args)
+    except KeyboardInterrupt:
+        status = 130
+    signum = stop_signal()
+    if signum is not None and status in (0, 130):
+        status = 128 + signum
+    if abandoned_tasks():
+        # Plugin code that refused to stop would keep the interpreter from exiting (its
+        # coroutines cannot be closed); the lock is released, so leave now.
+        print(
+            f"note: {len(abandoned_tasks())} command(s) ignored cancellation; exiting anyway",
+            file=sys.stderr,
+        )
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+    return status
+
+
+def _run_bridge(args: argparse.Namespace) -> int:
     from takopi_core.config.toml import CONFIG_ENV, resolve_config_path
     from takopi_core.errors import ConfigError
     from takopi_core.ids import ENGINE, TRANSPORT
     from takopi_core.plugins.discovery import discover
-    from takopi_core.plugins.loading import load_backend
     from takopi_core.run.assembly import build_runtime_spec, pick_default_engine
+    from takopi_core.run.gate import check_plugins
+    from takopi_core.run.guard import PluginFault, guarded_call, load_plugin
     from takopi_core.run.lock import LockError, acquire_lock, call_lock_token, display_path
 
     global _masker
@@ -129,8 +160,18 @@ def run_bridge(args: argparse.Namespace) -> int:
         discovery = discover(settings.enabled)
         engine_ids = sorted(e.id for e in discovery.of_kind(ENGINE) if e.enabled)
         engine_id, _ = pick_default_engine(settings, config_path, args.engine, engine_ids)
-        engine_backend = load_backend(ENGINE, engine_id, discovery=discovery)
-        transport = load_backend(TRANSPORT, transport_id, discovery=discovery)
+        # One probe run (child processes, with its timeout) over every plugin this session
+        # may import: one that hangs, exits or crashes at import is skipped, not fatal.
+        gate = check_plugins(
+            e for e in discovery.visible() if e.kind != TRANSPORT or e.id == transport_id
+        )
+        for kind, plugin_id in ((TRANSPORT, transport_id), (ENGINE, engine_id)):
+            entry = discovery.find(kind, plugin_id)
+            line = gate.skip_line(entry) if entry is not None else None
+            if line is not None:
+                raise ConfigError(line)
+        engine_backend = load_plugin(ENGINE, engine_id, discovery=discovery)
+        transport = load_plugin(TRANSPORT, transport_id, discovery=discovery)
     except ConfigError as exc:
         _error(str(exc))
         return 1
@@ -142,19 +183,30 @@ def run_bridge(args: argparse.Namespace) -> int:
             _error("--onboard requires a terminal")
             return 1
         try:
-            if not run_interactive_setup(transport, force=True):
+            if not guarded_call(
+                "interactive_setup()", run_interactive_setup, transport, force=True
+            ):
                 _error(f"setup of {label} was not completed")
                 return 1
-        except Exception as exc:
-            _error(f"{label}: interactive_setup failed: {_reason(exc)}")
+        except PluginFault as exc:
+            _error(f"{label}: interactive_setup failed: {_fault_reason(exc)}")
             return 1
 
     try:
-        setup = transport.check_setup(engine_backend, transport_override=args.transport)
-    except Exception as exc:
-        _error(f"{label}: check_setup failed: {_reason(exc)}")
+        setup = guarded_call(
+            "check_setup()",
+            transport.check_setup,
+            engine_backend,
+            transport_override=args.transport,
+        )
+        problem = _setup_problem(setup)
+    except PluginFault as exc:
+        _error(f"{label}: check_setup failed: {_fault_reason(exc)}")
         return 1
-    if not setup.ok:
+    if problem is not None:
+        _error(f"{label}: check_setup {problem}")
+        return 1
+    if setup.issues:
         _error(f"{label} is not ready:")
         for issue in setup.issues:
             _say(f"  {_plain(issue.title)}")
@@ -169,6 +221,7 @@ def run_bridge(args: argparse.Namespace) -> int:
             config_path=config_path,
             default_engine_override=args.engine,
             discovery=discovery,
+            gate=gate,
         )
         transport_config = settings.transport_config(transport_id)
     except ConfigError as exc:
@@ -178,11 +231,15 @@ def run_bridge(args: argparse.Namespace) -> int:
         _say(f"warning: {warning}")
 
     try:
-        token = call_lock_token(
-            transport, transport_config=transport_config, config_path=config_path
+        token = guarded_call(
+            "lock_token()",
+            call_lock_token,
+            transport,
+            transport_config=transport_config,
+            config_path=config_path,
         )
-    except Exception as exc:
-        _error(f"{label}: lock_token failed: {_reason(exc)}")
+    except PluginFault as exc:
+        _error(f"{label}: lock_token failed: {_fault_reason(exc)}")
         return 1
     try:
         lock = acquire_lock(config_path, token, transport=transport_id)
@@ -201,7 +258,8 @@ def run_bridge(args: argparse.Namespace) -> int:
         )
     try:
         runtime = spec.to_runtime(config_path=config_path)
-        transport.build_and_run(
+        _build_and_run(
+            transport,
             transport_config=transport_config,
             config_path=config_path,
             runtime=runtime,
@@ -211,19 +269,68 @@ def run_bridge(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         _error(str(exc))
         return 1
-    except KeyboardInterrupt:
-        return 130
-    except Exception as exc:
-        # A transport plugin's own bug: say whose it is instead of a bare traceback (the
-        # traceback goes to the --debug log).
+    except BaseException as exc:
+        from takopi_core.run.guard import describe_exception, is_plugin_escape
+
+        if not is_plugin_escape(exc):
+            if isinstance(exc, KeyboardInterrupt):
+                return 130  # the user's Ctrl+C (or SIGTERM/SIGHUP)
+            raise
+        # A transport plugin's own bug: say whose it is instead of a bare traceback or its
+        # exit status (the traceback goes to the --debug log).
         import logging
 
         logging.getLogger(__name__).debug("build_and_run failed", exc_info=True)
-        _error(f"{label} stopped with an error: {_reason(exc)}")
+        reason = _reason(exc) if isinstance(exc, Exception) else describe_exception(exc)
+        _error(f"{label} stopped with an error: {reason}")
         return 1
     finally:
         lock.release()
     return 0
+
+
+def _build_and_run(transport: Any, **kwargs: Any) -> None:
+    """Call the transport's ``build_and_run``; an ``async def`` one is run to its end."""
+    import inspect
+
+    result = transport.build_and_run(**kwargs)
+    if inspect.isawaitable(result):
+        import anyio
+
+        async def wait() -> Any:
+            return await result
+
+        anyio.run(wait)
+
+
+def _setup_problem(setup: Any) -> str | None:
+    """What is wrong with what ``check_setup`` returned (None for a valid ``SetupResult``)."""
+    from takopi_core.plugins.backends import SetupIssue, SetupResult
+    from takopi_core.run.guard import discard_awaitable, type_label
+
+    if not isinstance(setup, SetupResult):
+        discard_awaitable(setup)
+        return f"returned {type_label(setup)}, not a SetupResult"
+    if not isinstance(setup.issues, list | tuple):
+        return f"returned issues as {type_label(setup.issues)}, not a list of SetupIssue"
+    for issue in setup.issues:
+        if not isinstance(issue, SetupIssue):
+            return f"returned an issue that is {type_label(issue)}, not a SetupIssue"
+        if not isinstance(issue.title, str):
+            return f"returned an issue whose title is {type_label(issue.title)}, not a str"
+        if not isinstance(issue.lines, list | tuple) or not all(
+            isinstance(line, str) for line in issue.lines
+        ):
+            return f"returned issue {issue.title!r} whose lines are not a list of str"
+    return None
+
+
+def _fault_reason(fault: BaseException) -> str:
+    """A plugin fault's reason: the plugin's own exception for ordinary ones, as before."""
+    cause = fault.__cause__
+    if isinstance(cause, Exception):
+        return _reason(cause)
+    return str(fault)
 
 
 def _load_settings(config_path: Path) -> Any:

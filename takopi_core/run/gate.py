@@ -35,6 +35,8 @@ class PluginGate:
         An entry not checked yet is checked now (a blocking probe run: call it from a
         worker thread inside an event loop).
         """
+        if entry.builtin:
+            return None
         result = self.results.get(entry.key)
         if result is None:
             self.check([entry])
@@ -61,13 +63,23 @@ class PluginGate:
         return f"{label} skipped: its check failed: {problem}"
 
     def check(self, entries: Iterable[PluginEntry]) -> None:
-        """Probe the entries not checked yet, in one run."""
-        todo = [entry for entry in entries if entry.key not in self.results]
+        """Probe the entries not checked yet, in one run. The host's own built-ins are not
+        probed (they are host code); if the probe itself breaks, every plugin it did not
+        report on counts as failed, with the probe's error as the reason."""
+        todo = [entry for entry in entries if entry.key not in self.results and not entry.builtin]
         if not todo:
             return
-        probe = Probe(todo, timeout=self.timeout, env=self.env)
-        for result in probe.results():
-            self.results[result.key] = result
+        try:
+            probe = Probe(todo, timeout=self.timeout, env=self.env)
+            for result in probe.results():
+                self.results[result.key] = result
+        except Exception as exc:
+            reason = f"the check itself failed ({type(exc).__name__}: {exc})"
+            for entry in todo:
+                self.results.setdefault(entry.key, _failed(entry, reason))
+
+    def passed(self, entry: PluginEntry) -> bool:
+        return entry.builtin or self.problem(entry) is None
 
 
 def check_plugins(
@@ -87,3 +99,16 @@ def _reason(result: LoadResult) -> str:
     if result.error_type and result.error_type not in ("InterpreterExit", "TimeoutError"):
         return f"{result.error_type}: {message}" if message else result.error_type
     return message or result.error_type or "failed"
+
+
+def _failed(entry: PluginEntry, reason: str) -> LoadResult:
+    return LoadResult(
+        kind=entry.kind,
+        id=entry.id,
+        value=entry.value,
+        distribution=entry.distribution,
+        version=entry.version,
+        status="failed",
+        error_type="ProbeError",
+        message=reason,
+    )

@@ -19,9 +19,11 @@ import inspect
 import logging
 import signal
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from types import FrameType
 from typing import Any, TypeVar
+
+import anyio
 
 from takopi_core.errors import ConfigError
 from takopi_core.plugins.discovery import Discovery
@@ -39,13 +41,20 @@ from takopi_core.text import safe_text
 
 __all__ = [
     "RUNNER_METHODS",
+    "STOP_SIGNALS",
     "GuardedRunner",
     "PluginFault",
+    "abandon",
+    "abandoned_tasks",
     "describe_exception",
     "guarded_call",
     "load_plugin",
+    "note_stop_signal",
     "report_fault",
+    "run_abandonable",
+    "run_host_loop",
     "runner_problem",
+    "stop_signal",
     "type_label",
     "user_interrupted",
     "watch_user_interrupts",
@@ -67,30 +76,62 @@ class PluginFault(RuntimeError):
 
 # --- real Ctrl+C versus a plugin's KeyboardInterrupt -----------------------------------------
 
-_interrupts = {"count": 0}
+_interrupts: dict[str, int | None] = {"count": 0, "stop": None}
+
+#: Signals that stop ``takopi run`` the way Ctrl+C does.
+STOP_SIGNALS: tuple[signal.Signals, ...] = tuple(
+    getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+
+#: Tasks of plugin code that ignored cancellation and were left behind (see ``abandon``).
+_abandoned: list[object] = []
 
 
 def user_interrupted() -> bool:
-    """True once the user has pressed Ctrl+C (a real SIGINT) during this ``takopi run``."""
-    return _interrupts["count"] > 0
+    """True once the user has pressed Ctrl+C (or sent SIGTERM/SIGHUP) in this process."""
+    return bool(_interrupts["count"])
+
+
+def stop_signal() -> int | None:
+    """The SIGTERM/SIGHUP that stopped ``takopi run``, if one did."""
+    return _interrupts["stop"]
+
+
+def note_stop_signal(signum: int) -> None:
+    """Record a stop request (a transport that handles the signal itself calls this)."""
+    _interrupts["count"] = int(_interrupts["count"] or 0) + 1
+    if signum != signal.SIGINT:
+        _interrupts["stop"] = signum
+
+
+def abandon(task: object) -> None:
+    """Keep a task of plugin code that would not stop; ``takopi run`` exits without it."""
+    _abandoned.append(task)
+
+
+def abandoned_tasks() -> tuple[object, ...]:
+    return tuple(_abandoned)
 
 
 @contextlib.contextmanager
 def watch_user_interrupts() -> Iterator[None]:
-    """Count real SIGINTs (then raise ``KeyboardInterrupt`` as Python's default does)."""
+    """Record real SIGINTs, SIGTERMs and SIGHUPs, then raise ``KeyboardInterrupt`` as Python
+    does for SIGINT: the three stop the bridge the same way, and a plugin's own
+    ``KeyboardInterrupt`` can be told from them."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
 
-    def on_sigint(signum: int, frame: FrameType | None) -> None:
-        _interrupts["count"] += 1
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        note_stop_signal(signum)
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGINT, on_sigint)
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, *STOP_SIGNALS)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 # --- describing faults -----------------------------------------------------------------------
@@ -377,3 +418,63 @@ def load_plugin(kind: str, plugin_id: str, *, discovery: Discovery) -> Any:
         raise ConfigError(
             f"Failed to load {kind} {plugin_id!r} ({dist}): {describe_exception(exc)}"
         ) from exc
+
+
+# --- plugin code that ignores cancellation -------------------------------------------------------
+
+
+async def run_abandonable(
+    work: Coroutine[Any, Any, _T], *, grace_s: float, on_abandon: Callable[[], None]
+) -> _T | None:
+    """Await ``work`` (plugin code) in a task of its own, so that cancelling the caller does
+    not depend on the plugin: a cancelled ``work`` gets ``grace_s`` seconds to stop, then it
+    is left behind (``on_abandon`` is called, the task is kept in ``abandoned_tasks``) and the
+    cancellation goes on. Returns ``work``'s result when it ends on its own."""
+    import asyncio
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:  # not asyncio (trio): no separate task to leave behind
+        return await work
+    task = asyncio.ensure_future(work)
+    try:
+        return await asyncio.shield(task)
+    except BaseException:
+        if not task.done():
+            with anyio.CancelScope(shield=True), anyio.move_on_after(grace_s):
+                while not task.done():
+                    task.cancel()
+                    await anyio.sleep(0.05)
+            if not task.done():
+                abandon(task)
+                on_abandon()
+        raise
+
+
+def run_host_loop(main: Callable[[], Coroutine[Any, Any, _T]], *, grace_s: float = 1.0) -> _T:
+    """``anyio.run(main)`` on asyncio, except that tasks of plugin code that will not stop
+    (``abandoned_tasks``) cannot keep it from returning: at the end every task left is
+    cancelled and waited for at most ``grace_s`` seconds, not forever."""
+    import asyncio
+
+    loop = asyncio.new_event_loop()
+
+    def on_loop_error(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        # "Task was destroyed but it is pending" for a left-behind task: expected here.
+        fault_logger.debug("event loop: %s", context.get("message"))
+
+    loop.set_exception_handler(on_loop_error)
+    try:
+        return loop.run_until_complete(main())
+    finally:
+        try:
+            pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+            for task in pending:
+                task.cancel()
+            if pending:
+                loop.run_until_complete(asyncio.wait(pending, timeout=grace_s))
+            loop.run_until_complete(asyncio.wait_for(loop.shutdown_asyncgens(), grace_s))
+        except BaseException as exc:  # cleaning up must not hide how main ended
+            fault_logger.debug("event loop clean-up: %s", describe_exception(exc))
+        finally:
+            loop.close()

@@ -22,6 +22,7 @@ from typing import IO, Any
 import anyio
 from anyio.abc import ByteReceiveStream, ByteSendStream, Process
 
+from takopi_core._child import signal_group
 from takopi_core.run.context import get_run_base_dir
 from takopi_core.run.logs import get_logger
 from takopi_core.run.model import (
@@ -88,9 +89,9 @@ class JsonlSubprocessRunner(BaseRunner):
     base dir as cwd; the prompt goes to its stdin. Lines that are not JSON, or that fail to
     translate, become warning notes instead of ending the run. Without a completed event the
     run ends with a failed one: for a non-zero exit code it names the code, and either way it
-    shows the end of the child's stderr. When the consumer stops early (cancel), the whole
-    process group gets SIGTERM, then SIGKILL after ``terminate_grace_s`` seconds, and is
-    reaped.
+    shows the end of the child's stderr. When the run ends, whether the consumer stopped early
+    (cancel) or not, what is left of the child's process group gets SIGTERM, then SIGKILL
+    after ``terminate_grace_s`` seconds, and the child is reaped.
     """
 
     terminate_grace_s: float = 2.0
@@ -406,31 +407,30 @@ async def _feed_stdin(stdin: ByteSendStream, payload: bytes | None, logger: Any)
             await stdin.aclose()
 
 
-def _signal_group(proc: Process, sig: signal.Signals) -> None:
-    try:
-        if hasattr(os, "killpg"):
-            os.killpg(proc.pid, sig)
-        elif sig == signal.SIGTERM:
-            proc.terminate()
-        else:
-            proc.kill()
-    except ProcessLookupError:
-        pass
+def _group_alive(pgid: int) -> bool:
+    """Whether any process is left in group ``pgid`` (signal 0 only checks)."""
+    return signal_group(pgid, 0)
 
 
 async def terminate_process(proc: Process, grace_s: float) -> None:
-    """SIGTERM the child's process group, SIGKILL it after ``grace_s`` s, and reap the child.
+    """Stop the child's whole process group and reap the child.
 
-    Runs shielded: it is what cancellation itself relies on to leave no orphan or zombie.
+    SIGTERM to the group, up to ``grace_s`` s for the group to empty, then SIGKILL to the group
+    whatever the leader did: a helper that ignores SIGTERM must not outlive a leader that
+    exited (or had already exited when the run ended). Runs shielded: it is what cancellation
+    itself relies on to leave no orphan or zombie.
     """
     with anyio.CancelScope(shield=True):
-        if proc.returncode is None:
-            _signal_group(proc, signal.SIGTERM)
+        pgid = proc.pid
+        if _group_alive(pgid):
+            signal_group(pgid, signal.SIGTERM)
             with anyio.move_on_after(grace_s):
-                await proc.wait()
-            if proc.returncode is None:
-                _signal_group(proc, signal.SIGKILL)
-            await proc.wait()
+                if proc.returncode is None:
+                    await proc.wait()
+                while _group_alive(pgid):
+                    await anyio.sleep(0.02)
+            signal_group(pgid, signal.SIGKILL)
+        await proc.wait()
         await proc.aclose()
 
 
