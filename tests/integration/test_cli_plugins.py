@@ -1,12 +1,13 @@
-"""`takopi plugins` as users run it: a real child process on real test distributions."""
+"""`takopi plugins` on real test distributions, run in process: the plugins load only in the
+probe's children (a plugin module imported by the command fails the test)."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+from support.cli import InProcessCli
 from support.distfactory import ENGINE_GROUP, TRANSPORT_GROUP, Dist, write_dists
-from support.paths import run_takopi
 from support.plugin_zoo import GOOD_COMMAND, GOOD_TRANSPORT, ZOO, engine
 
 
@@ -31,9 +32,9 @@ def _section(out: str, title: str) -> list[str]:
     return block
 
 
-def test_listing_format_and_exit_status(site: Path) -> None:
+def test_listing_format_and_exit_status(site: Path, takopi: InProcessCli) -> None:
     _small_site(site)
-    proc = run_takopi("plugins", site=site)
+    proc = takopi("plugins", site=site)
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     assert _section(out, "engine backends:") == ["  good (zoo-good)", "  raises (zoo-raises)"]
@@ -45,23 +46,23 @@ def test_listing_format_and_exit_status(site: Path) -> None:
     assert "errors:" not in out
 
 
-def test_empty_kind_prints_none(site: Path) -> None:
+def test_empty_kind_prints_none(site: Path, takopi: InProcessCli) -> None:
     write_dists(site, engine("zoo-good", "good", "zoo_good"))
-    proc = run_takopi("plugins", site=site)
+    proc = takopi("plugins", site=site)
     assert _section(proc.stdout, "command backends:") == ["  (none)"]
 
 
-def test_load_reports_errors_and_exits_1(site: Path) -> None:
+def test_load_reports_errors_and_exits_1(site: Path, takopi: InProcessCli) -> None:
     _small_site(site)
-    proc = run_takopi("plugins", "--load", site=site)
+    proc = takopi("plugins", "--load", site=site)
     assert proc.returncode == 1
     errors = _section(proc.stdout, "errors:")
     assert errors == ["  engine raises (zoo-raises): boom [bold]x[/]"]
 
 
-def test_errors_grouped_by_kind_then_distribution(site: Path) -> None:
+def test_errors_grouped_by_kind_then_distribution(site: Path, takopi: InProcessCli) -> None:
     write_dists(site, *ZOO)
-    proc = run_takopi("plugins", "--load", "--timeout", "1", site=site, timeout=120)
+    proc = takopi("plugins", "--load", "--timeout", "1", site=site)
     assert proc.returncode == 1
     errors = _section(proc.stdout, "errors:")
     kinds = [line.split()[0] for line in errors]
@@ -74,11 +75,11 @@ def test_errors_grouped_by_kind_then_distribution(site: Path) -> None:
     assert any(line.startswith("  good (zoo-good)  ok ") for line in proc.stdout.splitlines())
 
 
-def test_enabled_list_marks_entries(site: Path, config_path: Path) -> None:
+def test_enabled_list_marks_entries(site: Path, config_path: Path, takopi: InProcessCli) -> None:
     _small_site(site)
     config_path.parent.mkdir(parents=True)
     config_path.write_text('[plugins]\nenabled = ["Zoo_Good", "zoo.transport"]\n')
-    proc = run_takopi("plugins", site=site)
+    proc = takopi("plugins", site=site)
     assert proc.returncode == 0
     assert _section(proc.stdout, "engine backends:") == [
         "  good (zoo-good) enabled",
@@ -87,23 +88,25 @@ def test_enabled_list_marks_entries(site: Path, config_path: Path) -> None:
     assert _section(proc.stdout, "command backends:") == ["  hello (zoo-command) disabled"]
     assert "  terminal (takopi-tui) disabled" in proc.stdout
     # Disabled plugins are not loaded, so the broken one is no error now.
-    assert run_takopi("plugins", "--load", site=site).returncode == 0
+    assert takopi("plugins", "--load", site=site).returncode == 0
 
 
-def test_config_option_wins_over_env(site: Path, tmp_path: Path, config_path: Path) -> None:
+def test_config_option_wins_over_env(
+    site: Path, tmp_path: Path, config_path: Path, takopi: InProcessCli
+) -> None:
     _small_site(site)
     config_path.parent.mkdir(parents=True)
     config_path.write_text('[plugins]\nenabled = ["zoo-good"]\n')
     other = tmp_path / "other.toml"
     other.write_text('[plugins]\nenabled = ["zoo-command"]\n')
-    proc = run_takopi("plugins", "--config", str(other), site=site)
+    proc = takopi("plugins", "--config", str(other), site=site)
     assert "  hello (zoo-command) enabled" in proc.stdout
 
 
-def test_json_output(site: Path) -> None:
+def test_json_output(site: Path, takopi: InProcessCli) -> None:
     _small_site(site)
     write_dists(site, Dist(name="zoo-badid", entry_points={ENGINE_GROUP: {"Bad": "m:B"}}))
-    proc = run_takopi("plugins", "--load", "--json", site=site)
+    proc = takopi("plugins", "--load", "--json", site=site)
     assert proc.returncode == 1
     items = json.loads(proc.stdout)
     by_id = {item["id"]: item for item in items}
@@ -115,46 +118,52 @@ def test_json_output(site: Path) -> None:
     assert by_id["raises"]["error"] == "boom [bold]x[/]"
     assert by_id["zoochat"]["value"] == "zoo_transport:BACKEND"
     assert by_id["Bad"]["status"] == "error" and "invalid plugin id" in by_id["Bad"]["error"]
-    listed = json.loads(run_takopi("plugins", "--json", site=site).stdout)
+    listed = json.loads(takopi("plugins", "--json", site=site).stdout)
     assert {item["status"] for item in listed if item["id"] != "Bad"} == {"not checked"}
 
 
-def test_malformed_config_exits_2_naming_the_place(site: Path, config_path: Path) -> None:
+def test_malformed_config_exits_2_naming_the_place(
+    site: Path, config_path: Path, takopi: InProcessCli
+) -> None:
     config_path.parent.mkdir(parents=True)
     config_path.write_text('# mine\n[plugins]\nenabled = ["a" "b"]\nx = 1\n')
-    proc = run_takopi("plugins", site=site)
+    proc = takopi("plugins", site=site)
     assert proc.returncode == 2
     assert str(config_path) in proc.stderr
     assert ":3:" in proc.stderr or "line 3" in proc.stderr
     assert 'enabled = ["a" "b"]' in proc.stderr  # the offending line is shown
 
 
-def test_wrong_type_exits_2_naming_the_key(site: Path, config_path: Path) -> None:
+def test_wrong_type_exits_2_naming_the_key(
+    site: Path, config_path: Path, takopi: InProcessCli
+) -> None:
     config_path.parent.mkdir(parents=True)
     config_path.write_text('[plugins]\nenabled = "zoo-good"\n')
-    proc = run_takopi("plugins", site=site)
+    proc = takopi("plugins", site=site)
     assert proc.returncode == 2
     assert "plugins.enabled" in proc.stderr and str(config_path) in proc.stderr
 
 
-def test_transport_reserved_free_and_builtins(site: Path) -> None:
+def test_transport_reserved_free_and_builtins(site: Path, takopi: InProcessCli) -> None:
     write_dists(
         site, Dist(name="zoo-t", entry_points={TRANSPORT_GROUP: {"cancel": "zoo_t:BACKEND"}})
     )
-    proc = run_takopi("plugins", site=site)
+    proc = takopi("plugins", site=site)
     assert "  cancel (zoo-t)" in _section(proc.stdout, "transport backends:")
 
 
-def test_upstream_name_keeps_builtins_visible(site: Path, config_path: Path) -> None:
+def test_upstream_name_keeps_builtins_visible(
+    site: Path, config_path: Path, takopi: InProcessCli
+) -> None:
     _small_site(site)
     config_path.parent.mkdir(parents=True)
     config_path.write_text('[plugins]\nenabled = ["takopi", "zoo-good"]\n')
-    proc = run_takopi("plugins", "--json", site=site)
+    proc = takopi("plugins", "--json", site=site)
     builtin = [item for item in json.loads(proc.stdout) if item["builtin"]]
     assert builtin and all(item["enabled"] for item in builtin)
     assert {item["distribution"] for item in builtin} == {"takopi-tui"}
 
 
-def test_usage_error_exits_2() -> None:
-    proc = run_takopi("plugins", "--no-such-flag")
+def test_usage_error_exits_2(takopi: InProcessCli) -> None:
+    proc = takopi("plugins", "--no-such-flag")
     assert proc.returncode == 2
