@@ -7,7 +7,6 @@ reads results from it in a thread worker. The default factory is the real
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, Protocol
@@ -47,13 +46,9 @@ def child_environment(
     config_path: Path, search_path: Sequence[str] | None, base: Mapping[str, str] | None = None
 ) -> dict[str, str]:
     """The probe child's environment: our config, and our search path ahead of its own."""
-    env = dict(os.environ if base is None else base)
-    env["TAKOPI_CONFIG"] = str(config_path)
-    if search_path:
-        extra = os.pathsep.join(search_path)
-        current = env.get("PYTHONPATH")
-        env["PYTHONPATH"] = extra + (os.pathsep + current if current else "")
-    return env
+    from takopi_core._child import child_environment as build
+
+    return build(config_path, search_path, base)
 
 
 def real_probe(request: ProbeRequest) -> ProbeRun:

@@ -9,17 +9,16 @@ and reported as a failure of that field; one that crashes the child fails every 
 
 from __future__ import annotations
 
-import contextlib
 import inspect
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
 from collections.abc import Mapping
 from typing import Any
 
+from takopi_core._child import file_tail, kill_group
 from takopi_core.plugins.discovery import PluginEntry
 
 DEFAULT_VALIDATE_TIMEOUT = 20.0
@@ -76,15 +75,14 @@ def _run_job(
             payload = json.dumps(job, default=str).encode()
             out, _ = child.communicate(payload, timeout=timeout)
         except subprocess.TimeoutExpired:
-            _kill_group(child)
+            kill_group(child)
             child.communicate()
             message = f"the check did not finish within {timeout:g} s"
             return {key: message for key in wanted}
         finally:
-            _kill_group(child)
+            kill_group(child)
         if child.returncode != 0 or not out.strip():
-            stderr_file.seek(0)
-            tail = stderr_file.read().decode("utf-8", "replace").strip()[-2000:]
+            tail = file_tail(stderr_file, 2000)
             how = (
                 f"signal {-child.returncode}"
                 if child.returncode < 0
@@ -116,13 +114,6 @@ def run_table_validators(
     """
     job = {"entry": entry._asdict(), "table": dict(table), "old_table": dict(old_table or {})}
     return _run_job(job, [""], env=env, timeout=timeout, python=python)
-
-
-def _kill_group(child: subprocess.Popen[bytes]) -> None:
-    if child.poll() is not None:
-        return
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(child.pid, signal.SIGKILL)
 
 
 # --- child side ------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from takopi_core._child import child_environment
 from takopi_core.config.atomic import PRIVATE_FILE_MODE, PRIVATE_FOLDER_MODE
 from takopi_core.config.file import ConfigFile
 from takopi_core.config.toml import display_path
@@ -153,14 +154,7 @@ def _enabled(state: _State) -> list[str] | None:
 def _child_env(
     config_path: Path, search_path: Sequence[str] | None, base: Mapping[str, str] | None
 ) -> dict[str, str]:
-    from takopi_core.config.toml import CONFIG_ENV
-
-    env = dict(os.environ if base is None else base)
-    env[CONFIG_ENV] = str(config_path)
-    if search_path:
-        current = env.get("PYTHONPATH")
-        env["PYTHONPATH"] = os.pathsep.join([*search_path, *([current] if current else [])])
-    return env
+    return child_environment(config_path, search_path, base)
 
 
 def _default_engine(state: _State) -> str | None:

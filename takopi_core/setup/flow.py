@@ -26,8 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from takopi_core._child import child_environment
 from takopi_core.config.file import ConfigFile
-from takopi_core.config.toml import CONFIG_ENV, display_path, enabled_list
+from takopi_core.config.toml import display_path, enabled_list
 from takopi_core.errors import ConfigError
 from takopi_core.ids import ENGINE, TRANSPORT
 from takopi_core.plugins.discovery import Discovery, PluginEntry, discover
@@ -218,13 +219,7 @@ class SetupSession:
 
     def child_env(self) -> dict[str, str]:
         """Children see our config file and our search path ahead of their own."""
-        env = dict(os.environ if self._base_env is None else self._base_env)
-        env[CONFIG_ENV] = str(self.config_path)
-        if self.search_path:
-            extra = os.pathsep.join(self.search_path)
-            current = env.get("PYTHONPATH")
-            env["PYTHONPATH"] = extra + (os.pathsep + current if current else "")
-        return env
+        return child_environment(self.config_path, self.search_path, self._base_env)
 
     def load_config(self) -> ConfigFile:
         """The config as it is on disk now (ConfigError when it cannot be read or parsed)."""
