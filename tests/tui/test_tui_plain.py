@@ -1,4 +1,5 @@
-"""The plain fallback of `takopi tui`: real child processes, through a pipe or a pty.
+"""The plain fallback of `takopi tui`: in process through a pipe (captured output), and in
+real child processes on a pty.
 
 Plain text is printed when stdout is not a terminal, when TERM=dumb, with --plain, and when
 Textual cannot start; exit codes match `takopi plugins --load`.
@@ -14,9 +15,9 @@ import sys
 import time
 from pathlib import Path
 
+from support.cli import InProcessCli
 from support.demo_plugins import ACME, BAD_ID, BROKEN, DEMO_CONFIG, DISCORD, SLACK, TOOLS
 from support.distfactory import write_dists
-from support.paths import run_takopi
 
 
 def demo(isolated_home: Path, config_path: Path, *dists) -> Path:
@@ -78,9 +79,9 @@ def pty_env(site: Path, *front: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def test_plain_view_through_a_pipe(isolated_home: Path, config_path: Path):
+def test_plain_view_through_a_pipe(isolated_home: Path, config_path: Path, takopi: InProcessCli):
     site = demo(isolated_home, config_path)
-    done = run_takopi("tui", site=site)
+    done = takopi("tui", site=site)
     assert done.returncode == 1, done.stderr  # gemini fails, Bad-Id is invalid
     out = done.stdout
     assert "\x1b[" not in out  # no escape sequences in a pipe
@@ -100,33 +101,37 @@ def test_plain_view_through_a_pipe(isolated_home: Path, config_path: Path):
     assert done.stderr == ""
 
 
-def test_plain_view_exits_0_without_plugin_errors(isolated_home: Path, config_path: Path):
+def test_plain_view_exits_0_without_plugin_errors(
+    isolated_home: Path, config_path: Path, takopi: InProcessCli
+):
     site = demo(isolated_home, config_path, ACME, SLACK)
     config_path.write_text("# everything enabled\n")
-    done = run_takopi("tui", "--plain", site=site)
+    done = takopi("tui", "--plain", site=site)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "takopi tui (plain view: --plain)" in done.stdout
     assert "errors:" not in done.stdout
 
 
-def test_plain_view_names_the_config_option(isolated_home: Path, config_path: Path):
+def test_plain_view_names_the_config_option(
+    isolated_home: Path, config_path: Path, takopi: InProcessCli
+):
     site = demo(isolated_home, config_path, ACME)
     other = isolated_home / "other config.toml"
     other.write_text("")
-    done = run_takopi("tui", "--config", str(other), site=site)
+    done = takopi("tui", "--config", str(other), site=site)
     assert done.returncode == 0
     assert "config: ~/other config.toml" in done.stdout
     assert f"takopi plugins enable --config '{other}' NAME" in done.stdout
 
 
-def test_unreadable_config_exits_2(isolated_home: Path, config_path: Path):
+def test_unreadable_config_exits_2(isolated_home: Path, config_path: Path, takopi: InProcessCli):
     site = demo(isolated_home, config_path, ACME)
     config_path.write_text("[plugins]\nenabled = [1, 2]\n")
-    done = run_takopi("tui", site=site)
+    done = takopi("tui", site=site)
     assert done.returncode == 2
     assert str(config_path) in done.stderr and "plugins.enabled[0]" in done.stderr
     assert done.stdout == ""
-    done = run_takopi("tui", "--timeout", "0", site=site)
+    done = takopi("tui", "--timeout", "0", site=site)
     assert done.returncode == 2 and "--timeout" in done.stderr
 
 
