@@ -114,6 +114,7 @@ class Lab:
                         details.append(app.export_screenshot())
                     out["details"] = "\\n".join(details)
                     out["errors"] = screen.query_one("#error-body").content.plain
+                    out["rows"] = "\\n".join(r.id + " " + r.status.value for r in screen.rows)
                 print(json.dumps(out))
 
             asyncio.run(main())
@@ -127,10 +128,10 @@ class Lab:
             timeout=300,
             cwd=self.home,
         )
-        if done.returncode != 0:
-            return {"screen": done.stdout + done.stderr, "details": "", "errors": ""}
         lines = done.stdout.strip().splitlines()
-        return json.loads(lines[-1]) if lines else {"screen": done.stderr}
+        if done.returncode != 0 or not lines:
+            raise RuntimeError(f"the TUI did not run: {done.stderr[-2000:]}")
+        return json.loads(lines[-1])
 
 
 def secret_outputs(lab: Lab) -> dict[str, Callable[[], str]]:
@@ -159,12 +160,34 @@ def secret_outputs(lab: Lab) -> dict[str, Callable[[], str]]:
     return outputs
 
 
+#: Outputs where a plugin quotes the config back, and the words that show it did: without
+#: them a place that shows no secret proves nothing (the plugin did not run).
+ECHOES = {
+    "doctor": "cannot start with",
+    "doctor --json": "cannot start with",
+    "setup leaky --non-interactive (issues, diff)": "config has",
+    "plugins --load": "cannot start with",
+    "plugins --load --json": "cannot start with",
+    "run --transport leaky (setup issues)": "config has",
+    "run (engine warnings)": "rejected",
+    "tui --plain": "cannot start with",
+    "run --debug log": "rejected",
+    "TUI details pane": "config has",
+    "TUI error pane": "cannot start with",
+}
+
+#: Places whose output lacked the plugin's echo (see ECHOES).
+INCONCLUSIVE: list[str] = []
+
+
 def check_secrets(lab: Lab, verbose: bool) -> tuple[int, list[str]]:
     places = 0
     leaks: list[str] = []
 
     def check(output: str, text: str, secrets: dict[str, str]) -> None:
         nonlocal places
+        if output in ECHOES and ECHOES[output] not in text:
+            INCONCLUSIVE.append(output)
         for where, secret in secrets.items():
             places += 1
             leaked = secret in text
@@ -289,12 +312,14 @@ def main() -> int:
         places, leaks = check_secrets(lab, verbose)
         outputs, raw = check_escapes(lab, verbose)
     print(f"{places} places, {len(leaks)} leaks")
+    if INCONCLUSIVE:
+        print(f"  inconclusive (the plugin's echo was not seen): {', '.join(INCONCLUSIVE)}")
     for leak in leaks:
         print(f"  leak: {leak}")
     print(f"{outputs} outputs with escapes, {len(raw)} raw")
     for item in raw:
         print(f"  raw: {item}")
-    return 1 if leaks or raw else 0
+    return 1 if leaks or raw or INCONCLUSIVE else 0
 
 
 if __name__ == "__main__":
