@@ -1,9 +1,11 @@
-"""The `takopi` front end: help, version, reserved command names, lazy subcommands."""
+"""The `takopi` front end: help, version, reserved command names (in process), lazy
+subcommands and the engine shortcut (in children: what gets imported, the run path)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from support.cli import InProcessCli
 from support.paths import run_takopi
 from test_import_hygiene import _modules_after
 
@@ -17,8 +19,8 @@ def test_every_cli_command_is_reserved_for_engines() -> None:
     assert CLI_COMMANDS <= RESERVED_ENGINE_IDS
 
 
-def test_help_lists_every_command() -> None:
-    proc = run_takopi("--help")
+def test_help_lists_every_command(takopi: InProcessCli) -> None:
+    proc = takopi("--help")
     assert proc.returncode == 0
     for name, (_module, help_text) in SUBCOMMANDS.items():
         assert f"    {name}" in proc.stdout
@@ -26,13 +28,13 @@ def test_help_lists_every_command() -> None:
     assert "takopi ENGINE" in proc.stdout
 
 
-def test_subcommand_help_shows_its_options() -> None:
-    proc = run_takopi("plugins", "--help")
+def test_subcommand_help_shows_its_options(takopi: InProcessCli) -> None:
+    proc = takopi("plugins", "--help")
     assert proc.returncode == 0 and "--load" in proc.stdout and "--json" in proc.stdout
 
 
-def test_version() -> None:
-    proc = run_takopi("--version")
+def test_version(takopi: InProcessCli) -> None:
+    proc = takopi("--version")
     assert proc.returncode == 0 and proc.stdout.startswith("takopi-tui ")
 
 
@@ -47,8 +49,8 @@ def test_a_command_imports_only_its_own_module(site: Path) -> None:
     assert loaded == {"takopi_core.cli.plugins", "takopi_core.cli.enable"}
 
 
-def test_unknown_word_is_a_usage_error_with_a_suggestion() -> None:
-    proc = run_takopi("confg")
+def test_unknown_word_is_a_usage_error_with_a_suggestion(takopi: InProcessCli) -> None:
+    proc = takopi("confg")
     assert proc.returncode == 2
     assert "'confg' is neither a command nor an installed engine" in proc.stderr
     assert "Did you mean `takopi config`?" in proc.stderr
