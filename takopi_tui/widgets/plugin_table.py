@@ -2,23 +2,20 @@
 
 A small Line-API widget rather than Textual's DataTable: DataTable measured every cell of
 every row on each change and rendered its visible lines several times before the first
-paint, which was most of the start-up time with a few hundred plugins. This one measures
-the fit-the-content columns from the rows' plain strings, builds a row's cells only when
-its line is drawn, and renders only the lines on screen, each one a cached
-:class:`~textual.strip.Strip` assembled straight from strings and styles.
+paint, which was most of the start-up time with a few hundred plugins. This one builds each
+row's cells as :class:`rich.text.Text` once per update, and renders only the lines on
+screen, each one cached as a :class:`~textual.strip.Strip` until its row changes.
 
 Cell text is only ever used as text: plugin ids, distribution names, versions and reasons
-are untrusted and are never parsed as markup.
+are untrusted and are never parsed as markup (``Text(s)``, not ``Text.from_markup``), and
+their control characters are shown escaped.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from itertools import pairwise
-from typing import ClassVar, NamedTuple
+from collections.abc import Sequence
+from typing import ClassVar
 
-from rich.cells import cell_len, set_cell_size
-from rich.control import strip_control_codes
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -55,159 +52,70 @@ STATUS_GLYPHS: dict[Status, tuple[str, str]] = {
 }
 
 
-class Cell(NamedTuple):
-    """One cell as plain strings and style names: what a line is drawn from.
-
-    ``text`` may hold anything (it is untrusted); it is shown as text, like ``Text(text)``
-    shows it. ``suffix`` is appended in its own style (the " built-in" marker).
-    """
-
-    text: str
-    style: str = ""
-    suffix: str = ""
-    suffix_style: str = ""
-    right: bool = False
-    """Right-justified (the load time); others are left-justified."""
-
-    def to_text(self) -> Text:
-        """The same cell as a ``rich.text.Text``."""
-        text = Text(self.text, style=self.style, justify="right" if self.right else None)
-        if self.suffix:
-            text.append(self.suffix, style=self.suffix_style)
-        return text
+def cell_text(text: str) -> str:
+    """Untrusted ``text`` for one cell: control characters escaped, and the tabs and line
+    breaks :func:`safe_text` keeps made blanks (a cell is one line of fixed width)."""
+    return " ".join(safe_text(text).replace("\t", " ").splitlines())
 
 
-def status_cell(row: PluginRow) -> Cell:
+def status_cell(row: PluginRow) -> Text:
     """The Status cell: a glyph and a word, coloured by state."""
     label, style = STATUS_GLYPHS[row.status]
     if row.status is Status.BROKEN:
-        label = label.format(reason=safe_text(row.broken_reason))
+        label = label.format(reason=cell_text(row.broken_reason))
     elif row.status is Status.OK and row.result is not None and row.result.setup_ok is False:
-        return Cell("✓ ok, needs setup", "yellow")
-    return Cell(label, style)
-
-
-def row_spec(row: PluginRow) -> tuple[Cell, ...]:
-    """The seven cells of ``row``, in column order, as plain strings and style names."""
-    dim = "dim" if not row.enabled and not row.staged else ""
-    if row.staged:
-        on = Cell("●*" if row.enabled_after else "○*", "bold magenta")
-    else:
-        on = Cell("●" if row.enabled else "○", "green" if row.enabled else "dim")
-    # Ids and metadata come from plugins: control characters are shown escaped.
-    dist_label = safe_text(row.dist_label)
-    if row.builtin:
-        dist = Cell(dist_label, dim, suffix=" built-in", suffix_style="italic cyan")
-    else:
-        dist = Cell(dist_label, dim)
-    return (
-        on,
-        Cell(row.kind, dim),
-        Cell(safe_text(row.id), dim or "bold"),
-        dist,
-        Cell(safe_text(row.version or ""), dim),
-        status_cell(row),
-        Cell(f"{row.load_ms:.0f}" if row.load_ms is not None else "", dim, right=True),
-    )
+        return Text("✓ ok, needs setup", style="yellow")
+    return Text(label, style=style)
 
 
 def row_cells(row: PluginRow) -> tuple[Text, ...]:
     """The seven cells of ``row``, in column order."""
-    return tuple(cell.to_text() for cell in row_spec(row))
+    dim = "dim" if not row.enabled and not row.staged else ""
+    if row.staged:
+        on = Text("●*" if row.enabled_after else "○*", style="bold magenta")
+    else:
+        on = Text("●" if row.enabled else "○", style="green" if row.enabled else "dim")
+    # Ids and metadata come from plugins: control characters are shown escaped.
+    dist = Text(cell_text(row.dist_label), style=dim)
+    if row.builtin:
+        dist.append(" built-in", style="italic cyan")
+    return (
+        on,
+        Text(row.kind, style=dim),
+        Text(cell_text(row.id), style=dim or "bold"),
+        dist,
+        Text(cell_text(row.version or ""), style=dim),
+        status_cell(row),
+        Text(f"{row.load_ms:.0f}" if row.load_ms is not None else "", style=dim, justify="right"),
+    )
 
-
-#: The text of each fit-the-content column's cell (index in COLUMNS -> text), as
-#: :func:`row_spec` builds it: measuring these plain strings is much cheaper than
-#: building every row's cells just to know the column widths.
-_FIT_TEXTS: dict[int, Callable[[PluginRow], str]] = {
-    2: lambda row: safe_text(row.id),
-    3: lambda row: safe_text(row.dist_label) + (" built-in" if row.builtin else ""),
-    4: lambda row: safe_text(row.version or ""),
-}
 
 HEADER = tuple(Text(label) for _key, label, _width in COLUMNS)
-_HEADER_CELLS = tuple(Cell(label) for _key, label, _width in COLUMNS)
-
-#: A piece of a line: its text and the names of the cell styles over it, outermost first
-#: (``()``: between cells, or in a cell without a style).
-_Run = tuple[str, tuple[str, ...]]
-#: (cell styles over a run, row style, cursor colours)
-_RunStyleKey = tuple[tuple[str, ...], Style, Style | None]
 
 
-def _as_text(text: str) -> str:
-    """``text`` as ``Text(text)`` holds it: without the control codes Rich removes."""
-    # isprintable() is quick and false whenever a code Rich removes is there.
-    return text if text.isprintable() else strip_control_codes(text)
+def measure(cells: Sequence[Sequence[Text]]) -> tuple[int, ...]:
+    """Content width of each column: fixed, or the widest of the label and the cells."""
+    widths = []
+    for index, (_key, label, width) in enumerate(COLUMNS):
+        if width is None:
+            width = max([len(label), *(row[index].cell_len for row in cells)])
+        widths.append(width)
+    return tuple(widths)
 
 
-def _cell_runs(cell: Cell, width: int, pending: list[str], runs: list[_Run]) -> None:
-    """Lay ``cell`` out in ``width`` columns.
-
-    Unstyled text goes on ``pending`` (it joins the blanks around it); where a style starts
-    or ends, the line is cut, as ``Text.render`` cuts it at every span edge. The result is
-    what appending ``cell.to_text()`` cropped and padded to ``width`` would render.
-    """
-    text = _as_text(cell.text)
-    suffix = _as_text(cell.suffix) if cell.suffix else ""
-    plain = text + suffix
-    spans: list[tuple[int, int, str]] = []  # (start, end, style) in order of appending
-    if suffix and cell.suffix_style:
-        spans.append((len(text), len(plain), cell.suffix_style))
-    size = cell_len(plain)
-    if size > width:  # crop, as Text.truncate(width, overflow="crop") does
-        cropped = set_cell_size(plain, width)
-        if len(cropped) < len(plain):
-            end = len(cropped)
-            spans = [(s, min(e, end), style) for s, e, style in spans if s < end]
-        plain = cropped
-        size = cell_len(plain)
-    gap = width - size
-    if gap and cell.right:
-        plain = " " * gap + plain
-        spans = [(s + gap, e + gap, style) for s, e, style in spans]
-    elif gap:
-        plain += " " * gap
-    if cell.style:
-        spans.insert(0, (0, len(plain), cell.style))
-    if not spans:
-        pending.append(plain)
-        return
-    if len(spans) == 1 and plain and cell.style:  # the usual case: one style, whole cell
-        if pending:
-            runs.append(("".join(pending), ()))
-            pending.clear()
-        runs.append((plain, (cell.style,)))
-        return
-    edges = sorted({edge for start, end, _style in spans for edge in (start, end)})
-    if edges[0]:
-        pending.append(plain[: edges[0]])
-    before = "".join(pending)
-    if before:
-        runs.append((before, ()))
-    pending.clear()
-    for start, end in pairwise(edges):
-        over = tuple(style for s, e, style in spans if s <= start and e >= end)
-        runs.append((plain[start:end], over))
-    if edges[-1] < len(plain):
-        pending.append(plain[edges[-1] :])
-
-
-class _Frame:
-    """What every line of one drawing pass needs from the widget, looked up once."""
-
-    def __init__(self, table: PluginTable) -> None:
-        self._table = table
-        self.scroll_x, self.scroll_y = table.scroll_offset
-        self.width = table.size.width
-        self._background: Style | None = None
-
-    @property
-    def background(self) -> Style:
-        """The widget's own style, for blank space past the rows (rarely needed)."""
-        if self._background is None:
-            self._background = self._table.rich_style
-        return self._background
+def table_line(cells: Sequence[Text], widths: Sequence[int], width: int) -> Text:
+    """One table line as Text: each cell cropped and padded to its column, out to ``width``."""
+    pad = " " * CELL_PADDING
+    line = Text(no_wrap=True, end="")
+    for cell, cell_width in zip(cells, widths, strict=True):
+        fitted = cell.copy()
+        fitted.align("right" if cell.justify == "right" else "left", cell_width)
+        line.append(pad)
+        line.append_text(fitted)
+        line.append(pad)
+    if line.cell_len < width:
+        line.pad_right(width - line.cell_len)
+    return line
 
 
 class PluginTable(ScrollView, can_focus=True):
@@ -269,20 +177,14 @@ class PluginTable(ScrollView, can_focus=True):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._rows: list[PluginRow] = []
+        self._cells: list[tuple[Text, ...]] = []
         self._keys: list[str] = []
-        self._widths: tuple[int, ...] = self._measure([])
+        self._widths: tuple[int, ...] = measure([])
         self._cursor = 0
         self._announced: str | None = None
         self._line_cache: dict[tuple[int, bool], Strip] = {}
         self._header_cache: Strip | None = None
         self._drawn_for: object = None
-        self._frame: _Frame | None = None
-        # Styles for drawing, kept until the lines are cleared (CSS, theme or focus change):
-        # the (row style, cursor colours) of each (parity, cursor), style names resolved by
-        # the console, and each run's style before the row's meta.
-        self._line_styles: dict[tuple[int, bool], tuple[Style, Style | None]] = {}
-        self._named_styles: dict[str, Style] = {}
-        self._run_styles: dict[_RunStyleKey, Style] = {}
 
     # -- the model ------------------------------------------------------------------------------
 
@@ -306,12 +208,13 @@ class PluginTable(ScrollView, can_focus=True):
     def show_rows(self, rows: Sequence[PluginRow]) -> None:
         """Show exactly ``rows``, keeping the cursor on the same plugin when it is still shown."""
         keys = [row.key for row in rows]
-        widths = self._measure(rows)
+        cells = [row_cells(row) for row in rows]
+        widths = measure(cells)
         if keys == self._keys and widths == self._widths:
             # Same plugins in the same columns (a probe result, a staged toggle): only the
             # lines of the rows that changed are drawn again.
             old = self._rows
-            self._rows = list(rows)
+            self._rows, self._cells = list(rows), cells
             for index, row in enumerate(self._rows):
                 if old[index] != row:
                     self._line_cache.pop((index, False), None)
@@ -323,7 +226,7 @@ class PluginTable(ScrollView, can_focus=True):
                 self._keys = keys
                 position = keys.index(keep) if keep is not None and keep in keys else 0
                 self._cursor = min(position, max(len(keys) - 1, 0))
-            self._rows = list(rows)
+            self._rows, self._cells = list(rows), cells
             self._widths = widths
             self._data_changed()
         self._announce()
@@ -332,20 +235,6 @@ class PluginTable(ScrollView, can_focus=True):
         # bubbling there, and the app (benchmarks, tests) would never hear of it.
         populated.set_sender(self)
         self.call_after_refresh(self.post_message, populated)
-
-    @staticmethod
-    def _measure(rows: Sequence[PluginRow]) -> tuple[int, ...]:
-        """Content width of each column: fixed, or the widest of the label and the cells."""
-        widths = []
-        for index, (_key, label, width) in enumerate(COLUMNS):
-            if width is None:
-                text_of = _FIT_TEXTS[index]
-                # Measured as Text measures its text: control codes removed, wide
-                # characters two columns.
-                sizes = {cell_len(_as_text(text_of(row))) for row in rows}
-                width = max(len(label), *sizes) if sizes else len(label)
-            widths.append(width)
-        return tuple(widths)
 
     def _data_changed(self) -> None:
         self._clear_lines()
@@ -362,9 +251,6 @@ class PluginTable(ScrollView, can_focus=True):
     def _clear_lines(self) -> None:
         self._line_cache.clear()
         self._header_cache = None
-        self._line_styles.clear()
-        self._named_styles.clear()
-        self._run_styles.clear()
 
     # -- the cursor ------------------------------------------------------------------------------
 
@@ -419,7 +305,7 @@ class PluginTable(ScrollView, can_focus=True):
         if key is not None:
             self.post_message(self.RowSelected(self, key))
 
-    async def _on_click(self, event: events.Click) -> None:
+    def on_click(self, event: events.Click) -> None:
         row = event.style.meta.get("row")
         if not isinstance(row, int) or row < 0:
             return
@@ -432,114 +318,49 @@ class PluginTable(ScrollView, can_focus=True):
     # -- drawing ---------------------------------------------------------------------------------
 
     def render_lines(self, crop: Region) -> list[Strip]:
-        # Focus changes the cursor's and the header's look (:focus rules in app.tcss).
-        # Lines are drawn out to the widget's width.
-        frame = _Frame(self)
-        state = (self.get_pseudo_class_state(), frame.width)
+        # Focus changes the cursor's and the header's look (:focus rules in app.tcss), and
+        # lines are drawn out to the widget's width: either change draws every line again.
+        state = (self.get_pseudo_class_state(), self.size.width)
         if state != self._drawn_for:
             self._drawn_for = state
             self._clear_lines()
-        # Size, scroll offset and background cannot change while these lines are drawn,
-        # and looking them up for every line cost more than drawing it.
-        self._frame = frame
-        try:
-            return super().render_lines(crop)
-        finally:
-            self._frame = None
+        return super().render_lines(crop)
 
     def render_line(self, y: int) -> Strip:
-        frame = self._frame or _Frame(self)
-        scroll_x, scroll_y, width = frame.scroll_x, frame.scroll_y, frame.width
+        scroll_x, scroll_y = self.scroll_offset
+        width = self.size.width
         if y == 0:
             if self._header_cache is None:
                 style = self.get_component_styles("plugin-table--header").rich_style
-                self._header_cache = self._line(_HEADER_CELLS, style, None, -1, width)
+                self._header_cache = self._strip(HEADER, style, None, -1, width)
             strip = self._header_cache
         else:
             index = scroll_y + y - 1
             if index >= len(self._keys):
-                return Strip.blank(width, frame.background)
+                return Strip.blank(width, self.rich_style)
             cursor = index == self._cursor
-            strip = self._line_cache.get((index, cursor))
-            if strip is None:
-                strip = self._row_line(index, cursor, width)
-                self._line_cache[(index, cursor)] = strip
-        end = scroll_x + width
-        if strip.cell_length < end:  # only then does crop_extend use the background
-            return strip.crop_extend(scroll_x, end, frame.background)
-        return strip.crop(scroll_x, end)
+            cached = self._line_cache.get((index, cursor))
+            if cached is None:
+                cached = self._line_cache[(index, cursor)] = self._row_strip(index, cursor, width)
+            strip = cached
+        return strip.crop_extend(scroll_x, scroll_x + width, self.rich_style)
 
-    def _row_line(self, index: int, cursor: bool, width: int) -> Strip:
-        styles = self._line_styles.get((index % 2, cursor))
-        if styles is None:
-            parity = "plugin-table--odd-row" if index % 2 else "plugin-table--even-row"
-            style = self.get_component_styles(parity).rich_style
-            post = None
-            if cursor:
-                cursor_style = self.get_component_rich_style("plugin-table--cursor")
-                style += cursor_style
-                # The cursor's colours win over the cells' own, as DataTable's did.
-                post = Style.from_color(cursor_style.color, cursor_style.bgcolor) or None
-            styles = self._line_styles[(index % 2, cursor)] = (style, post)
-        return self._line(row_spec(self._rows[index]), *styles, index, width)
+    def _row_strip(self, index: int, cursor: bool, width: int) -> Strip:
+        parity = "plugin-table--odd-row" if index % 2 else "plugin-table--even-row"
+        style = self.get_component_styles(parity).rich_style
+        post = None
+        if cursor:
+            cursor_style = self.get_component_rich_style("plugin-table--cursor")
+            style += cursor_style
+            # The cursor's colours win over the cells' own, as DataTable's did.
+            post = Style.from_color(cursor_style.color, cursor_style.bgcolor) or None
+        return self._strip(self._cells[index], style, post, index, width)
 
-    def _line(
-        self, cells: Sequence[Cell], style: Style, post: Style | None, index: int, width: int
+    def _strip(
+        self, cells: Sequence[Text], style: Style, post: Style | None, index: int, width: int
     ) -> Strip:
-        """One table line: padded cells, then the row's style out to ``width`` columns.
-
-        The same segments as rendering the cells' ``Text`` joined into one line (cut where
-        a cell style starts or ends), with the row's style under each cell's own, the
-        cursor's colours (``post``) over them, and ``{"row": index}`` as meta.
-        """
-        pad = " " * CELL_PADDING
-        pending: list[str] = []
-        runs: list[_Run] = []
-        for cell, cell_width in zip(cells, self._widths, strict=True):
-            pending.append(pad)
-            _cell_runs(cell, cell_width, pending, runs)
-            pending.append(pad)
-        table_text = "".join([*(text for text, _over in runs), *pending])
-        table_width = cell_len(table_text)
-        fill = " " * max(0, width - table_width)
-        pending.append(fill)
-        rest = "".join(pending)
-        if rest:
-            runs.append((rest, ()))
-        # Blanks after the table add their own width, unless a joiner or a variation
-        # selector at the end could pull one in (then measure the line as Text would).
-        if "\u200d" in table_text or "\ufe0f" in table_text:
-            line_width = cell_len(table_text + fill)
-        else:
-            line_width = table_width + len(fill)
-        meta = Style.from_meta({"row": index})
-        segments = []
-        for text, over in runs:
-            run_style = self._run_style(over, style, post)
-            segments.append(Segment(text, meta + run_style))
-        return Strip(segments, line_width)
-
-    def _run_style(self, over: tuple[str, ...], style: Style, post: Style | None) -> Style:
-        """The style of a run under the named cell styles ``over``, before the meta."""
-        memo_key = (over, style, post)
-        if memo_key in self._run_styles:
-            return self._run_styles[memo_key]
-        # As Text.render: the line's own (empty) style combined with the cell styles over the
-        # run. (Text.render gives no style at all to a line without any cell style; the same
-        # once the row style or the meta is added.)
-        run_style = Style.combine([self._named_style(""), *map(self._named_style, over)])
-        # As Segment.apply_style(segments, style, post).
-        if style:
-            run_style = style + run_style
-        if post:
-            run_style = run_style + post if run_style else post
-        self._run_styles[memo_key] = run_style
-        return run_style
-
-    def _named_style(self, name: str) -> Style:
-        style = self._named_styles.get(name)
-        if style is None:
-            style = self._named_styles[name] = self.app.console.get_style(
-                name, default=Style.null()
-            )
-        return style
+        """Render one line: the row's style under the cells' own, the cursor's colours
+        (``post``) over them, and ``{"row": index}`` as meta for clicks."""
+        line = table_line(cells, self._widths, width)
+        segments = Segment.apply_style(line.render(self.app.console), style, post)
+        return Strip(segments, line.cell_len).apply_meta({"row": index})
