@@ -6,11 +6,10 @@ key path), in process and through the real CLI, and no edit may modify the file.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from support.paths import run_takopi
+from support.cli import InProcessCli
 
 from takopi_core.config.file import ConfigFile
 from takopi_core.errors import ConfigError
@@ -114,27 +113,18 @@ def test_bad_config_in_process(name: str, config_path: Path) -> None:
     assert_untouched(config_path, before)
 
 
-def test_bad_configs_through_the_cli(tmp_path: Path) -> None:
+def test_bad_configs_through_the_cli(tmp_path: Path, takopi: InProcessCli) -> None:
     """The real `takopi` refuses to edit each one: exit 2, the place on stderr, no write."""
-    cases = []
+    commands = (("config", "set", "codex.model", "o3"), ("plugins", "enable", "takopi-tui"))
     for name, (text, expected) in sorted(CORPUS.items()):
         path = tmp_path / name / "takopi.toml"
-        cases.append((path, write(path, text), expected))
-
-    commands = (("config", "set", "codex.model", "o3"), ("plugins", "enable", "takopi-tui"))
-
-    def edit(numbered: tuple[int, Path]) -> object:
-        # One child per config, the two edit commands taking turns, to keep this quick.
-        index, path = numbered
-        return run_takopi(*commands[index % 2], env={"TAKOPI_CONFIG": str(path)})
-
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        results = list(pool.map(edit, enumerate(path for path, _, _ in cases)))
-    for (path, before, expected), result in zip(cases, results, strict=True):
-        assert result.returncode == 2, (path, result.stdout, result.stderr)
-        assert result.stderr.startswith("error: "), result.stderr
-        assert str(path) in result.stderr
-        for part in expected:
-            assert part in result.stderr, result.stderr
-        assert "Traceback" not in result.stderr
-        assert_untouched(path, before)
+        before = write(path, text)
+        for command in commands:  # in process: both edit commands on every config
+            result = takopi(*command, env={"TAKOPI_CONFIG": str(path)})
+            assert result.returncode == 2, (path, result.stdout, result.stderr)
+            assert result.stderr.startswith("error: "), result.stderr
+            assert str(path) in result.stderr
+            for part in expected:
+                assert part in result.stderr, result.stderr
+            assert "Traceback" not in result.stderr
+            assert_untouched(path, before)
