@@ -20,20 +20,14 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from takopi_core.run.transport import ChannelId, MessageRef, RenderedMessage, SendOptions
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+from takopi_core.text import safe_text
 
 
 def sanitize(text: str) -> str:
-    """``text`` with control characters (other than newline and tab) shown as ``^X``."""
-
-    def visible(match: re.Match[str]) -> str:
-        code = ord(match.group())
-        if code < 0x20:
-            return "^" + chr(code + 0x40)
-        return f"<{code:#04x}>"
-
-    return _CONTROL.sub(visible, text.replace("\r\n", "\n")).replace("\t", "    ")
+    """``text`` with control characters (other than newline) shown escaped (``\\x1b``),
+    as every output of untrusted text shows them (:func:`takopi_core.text.safe_text`);
+    tabs become spaces, so the width of a live line is known."""
+    return safe_text(text).replace("\t", "    ")
 
 
 # --- screen --------------------------------------------------------------------------------

@@ -56,8 +56,8 @@ def test_bracketed_paste_keeps_newlines_in_one_message() -> None:
 
 
 def test_sanitize_makes_control_characters_visible() -> None:
-    assert sanitize("a\x1b[2Jb\x07\tc\r\nd") == "a^[[2Jb^G    c\nd"
-    assert sanitize("ok\x9bx") == "ok<0x9b>x"
+    assert sanitize("a\x1b[2Jb\x07\tc\r\nd") == "a\\x1b[2Jb\\x07    c\nd"
+    assert sanitize("ok\x9bx") == "ok\\x9bx"
 
 
 # --- screen and transport ------------------------------------------------------------------
@@ -95,7 +95,7 @@ def test_screen_clips_live_lines_and_escapes_output() -> None:
     lines = frame.split("\n")
     assert all(len(line) <= 39 for line in lines)
     assert lines[0].endswith("…")
-    assert "^[[31mred" in frame
+    assert "\\x1b[31mred" in frame
     assert lines[-1].startswith("> …y")
 
 
