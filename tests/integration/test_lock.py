@@ -53,8 +53,21 @@ def test_same_token_is_refused_while_held(config_path: Path) -> None:
 
 
 def test_different_tokens_do_not_conflict(config_path: Path) -> None:
-    with acquire_lock(config_path, "bot-a"), acquire_lock(config_path, "bot-b"):
-        pass
+    """Two bots beside each other: each holds its own lock file, and each is still exclusive."""
+    with acquire_lock(config_path, "bot-a") as a, acquire_lock(config_path, "bot-b") as b:
+        assert a.path != b.path
+        assert a.path.exists() and b.path.exists()
+        for lock, token in ((a, "bot-a"), (b, "bot-b")):
+            assert json.loads(lock.path.read_text())["token_fingerprint"] == token_fingerprint(
+                token
+            )
+            with pytest.raises(LockError):
+                acquire_lock(config_path, token)
+        b.release()
+        assert not b.path.exists() and a.path.exists()  # releasing one leaves the other
+        acquire_lock(config_path, "bot-b").release()
+        with pytest.raises(LockError):
+            acquire_lock(config_path, "bot-a")
 
 
 def test_no_token_locks_per_config(config_path: Path) -> None:
