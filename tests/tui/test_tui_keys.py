@@ -159,7 +159,7 @@ async def test_keys_typed_right_after_slash_land_in_the_filter(demo_site: Path, 
         for key, char in [("slash", "/"), *[(c, c) for c in "acme"], ("enter", "\r")]:
             event = events.Key(key, char)
             event.set_sender(app)
-            app._driver.send_message(event)  # all queued at once, as a terminal delivers them
+            app.post_message(event)  # all queued at once, as a terminal delivers them
         await wait_for(pilot, lambda: app.plugins_screen.row_filter.text == "acme")
         assert shown_ids(app) == ["acme"]
         assert isinstance(app.focused, PluginTable)

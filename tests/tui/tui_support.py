@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from textual.content import Content
+from textual.notifications import Notify
 from textual.pilot import Pilot
 from textual.widgets import Static
 
@@ -78,7 +79,19 @@ def scripted(
     return lambda request: ScriptedProbe(request, script or {}, hang, calls)
 
 
-def make_app(site: Path, *, real: bool = False, **options: Any) -> TakopiApp:
+class RecordingApp(TakopiApp):
+    """The app, keeping the text of every notification it was asked to show."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.notified: list[str] = []
+
+    def on_notify(self, event: Notify) -> None:
+        # Handled after Textual's own handler, which shows the toast.
+        self.notified.append(event.notification.message)
+
+
+def make_app(site: Path, *, real: bool = False, **options: Any) -> RecordingApp:
     """The app on the distributions in ``site``.
 
     ``real=True`` uses the real probe (a child process per run, about 0.3 s); tests about
@@ -87,7 +100,7 @@ def make_app(site: Path, *, real: bool = False, **options: Any) -> TakopiApp:
     options.setdefault("probe_factory", real_probe if real else scripted())
     options.setdefault("environment", FIXED_ENV)
     options.setdefault("watch_interval", None)
-    return TakopiApp(search_path=[str(site)], **options)
+    return RecordingApp(search_path=[str(site)], **options)
 
 
 async def wait_for(
@@ -142,8 +155,9 @@ async def go_to(pilot: Pilot, plugin_id: str, *, keys: bool = False) -> None:
 
 
 def notifications(app: TakopiApp) -> list[str]:
-    """The text of every notification shown so far."""
-    return [n.message for n in app._notifications]
+    """The text of every notification shown so far (the app must come from make_app)."""
+    assert isinstance(app, RecordingApp)
+    return list(app.notified)
 
 
 def static_text(app: TakopiApp, selector: str) -> str:
