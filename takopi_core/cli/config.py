@@ -13,19 +13,14 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from takopi_core.cli import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, add_config_option, summary
+
 if TYPE_CHECKING:
     from takopi_core.config.file import ConfigFile
     from takopi_core.secrets import Masker
 
-# The same values as cli.EXIT_*; repeated so building the parser imports nothing else.
-EXIT_OK = 0
-EXIT_PROBLEMS = 1
-EXIT_USAGE = 2
-
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from takopi_core.cli import add_config_option, summary
-
     parser = subparsers.add_parser(
         "config",
         help=summary("config"),
@@ -78,13 +73,8 @@ def _usage(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], in
 
 
 def _config_option(parser: argparse.ArgumentParser) -> None:
-    # SUPPRESS: `takopi config --config X get k` must not be overwritten by this default.
-    parser.add_argument(
-        "--config",
-        metavar="PATH",
-        default=argparse.SUPPRESS,
-        help="config file (default: $TAKOPI_CONFIG, then ~/.takopi/takopi.toml)",
-    )
+    # Nested: `takopi config --config X get k` must not be overwritten by get's default.
+    add_config_option(parser, nested=True)
 
 
 def _secrets_option(parser: argparse.ArgumentParser) -> None:
@@ -142,7 +132,21 @@ def run_show(args: argparse.Namespace) -> int:
         print(f"no config file at {display_path(config.path)} (an empty config)", file=sys.stderr)
     for line in lines:
         print(line)
+    _warn_typed_problems(config)
     return EXIT_OK
+
+
+def _warn_typed_problems(config: ConfigFile) -> None:
+    """Say (on stderr) what the typed checks refuse: the file is shown as written, but
+    `takopi run` and every write would stop on it."""
+    from takopi_core.config.settings import Settings
+    from takopi_core.errors import ConfigError
+
+    try:
+        Settings.from_data(config.data, config.path)
+    except ConfigError as exc:
+        for problem in str(exc).splitlines():
+            print(f"warning: {problem}", file=sys.stderr)
 
 
 def run_get(args: argparse.Namespace) -> int:

@@ -336,12 +336,10 @@ def _fault_reason(fault: BaseException) -> str:
 def _load_settings(config_path: Path) -> Any:
     """Settings from the file, or the defaults when there is none (the terminal chat needs
     no config to start)."""
-    from takopi_core.config.settings import Settings, load_settings
+    from takopi_core.config.settings import Settings, load_settings_if_exists
 
-    if not os.path.lexists(config_path):
-        return Settings.from_data({}, config_path)
-    settings, _ = load_settings(config_path)
-    return settings
+    found = load_settings_if_exists(config_path)  # a path that is not a file is an error
+    return found[0] if found is not None else Settings.from_data({}, config_path)
 
 
 def _transport_id(option: str | None, settings: Any) -> str:

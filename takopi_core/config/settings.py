@@ -11,7 +11,6 @@ Only the standard library is imported here, so the CLI can build settings cheapl
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -180,22 +179,24 @@ def load_settings(path: Path | str | None = None) -> tuple[Settings, Path]:
     Unlike display commands, the run path needs a config: a missing file is an error here.
     """
     config_path = resolve_config_path(path)
-    # The one reader: it names what a non-file is (a FIFO, a device, a dangling link).
-    raw = read_config_bytes(config_path)
-    if raw is None:
+    found = load_settings_if_exists(config_path)
+    if found is None:
         raise ConfigError(
             f"{config_path}: missing config file (run `takopi init` or `takopi setup`)"
         )
-    data = parse_toml_text(decode_config(raw, config_path), config_path)
-    return Settings.from_data(data, config_path), config_path
+    return found
 
 
 def load_settings_if_exists(path: Path | str | None = None) -> tuple[Settings, Path] | None:
     """Like :func:`load_settings`, but ``None`` when the file does not exist."""
     config_path = resolve_config_path(path)
-    if not os.path.lexists(config_path):
+    # The one reader: None only when nothing is there; a FIFO, a device, a dangling link or
+    # a file where a folder should be is an error naming it.
+    raw = read_config_bytes(config_path)
+    if raw is None:
         return None
-    return load_settings(config_path)
+    data = parse_toml_text(decode_config(raw, config_path), config_path)
+    return Settings.from_data(data, config_path), config_path
 
 
 class _Checker:
