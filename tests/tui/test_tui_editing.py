@@ -148,13 +148,37 @@ async def test_undo_drops_staged_changes(demo_site: Path, demo_config: Path):
 
 
 async def test_toggling_back_unstages(demo_site: Path, demo_config: Path):
+    """Space twice is a round trip: staged, then not, and the file is as if acme was never
+    touched (nothing to save now; a later save writes only what was staged after)."""
     app = make_app(demo_site)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await go_to(pilot, "acme")
-        await pilot.press("space", "space")
+        assert row(app, "acme").enabled and not row(app, "acme").staged
+        await pilot.press("space")
         await pilot.pause()
+        assert row(app, "acme").staged and not row(app, "acme").enabled_after
+        assert "1 staged change" in static_text(app, "#summary")
+        await pilot.press("space")
+        await pilot.pause()
+        assert not row(app, "acme").staged and row(app, "acme").enabled_after
         assert not app.plugins_screen.has_staged
+        assert not app.plugins_screen.staging
+        assert "staged" not in static_text(app, "#summary")
+        await pilot.press("ctrl+s")  # nothing to save: no dialog, no write
+        await pilot.pause()
+        assert not isinstance(app.screen, DiffDialog)
+        assert demo_config.read_text() == DEMO_CONFIG
+        await go_to(pilot, "discord")
+        await pilot.press("space", "ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, DiffDialog), what="diff dialog")
+        lines = static_text(app, "#diff-body").splitlines()
+        changed = [line for line in lines if line[:1] in "+-" and line[:3] not in ("+++", "---")]
+        assert changed == ['+    "takopi-transport-discord",']  # no trace of acme's round trip
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: not isinstance(app.screen, DiffDialog))
+        await settle(pilot)
+    assert_golden(demo_config, "enable_discord.toml")
 
 
 async def test_quit_with_staged_changes_asks_first(demo_site: Path, demo_config: Path):
