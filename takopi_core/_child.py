@@ -11,7 +11,7 @@ process goes through these helpers, so the rules are written once:
 - on Linux a child asks the kernel to kill it when its parent dies (``PR_SET_PDEATHSIG``),
   and it may cap its memory (``RLIMIT_AS``/``RLIMIT_DATA``).
 
-Standard library only: this is the base layer.
+Standard library only (and the shared names in ``ids``): this is the base layer.
 """
 
 from __future__ import annotations
@@ -24,8 +24,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO, Protocol
 
-#: The environment variable naming the config file (read by ``config.toml`` too).
-CONFIG_ENV = "TAKOPI_CONFIG"
+from takopi_core.ids import CONFIG_ENV
 
 #: How many characters of a failed child's stderr (its end) are shown to the user.
 STDERR_TAIL_CHARS = 4000

@@ -1,4 +1,5 @@
-"""Plugin kinds, entry-point groups, the ID rule and reserved ids: the one place for each."""
+"""Plugin kinds, entry-point groups, the ID rule, reserved ids and the constants several
+layers share (the fallback transport, the config variable): the one place for each."""
 
 from __future__ import annotations
 
@@ -43,6 +44,14 @@ RESERVED_BY_KIND: dict[str, frozenset[str]] = {
 #: The name of this distribution, and the upstream name that counts as it in an enabled list.
 OWN_DISTRIBUTION = "takopi-tui"
 UPSTREAM_ALIAS = "takopi"
+
+#: The transport `takopi run`, doctor and setup use when the config names none: the built-in
+#: terminal chat, which needs no settings.
+FALLBACK_TRANSPORT = "terminal"
+
+#: The environment variable naming the config file; child processes inherit it so plugins
+#: that read the config themselves read the same file.
+CONFIG_ENV = "TAKOPI_CONFIG"
 
 
 def is_valid_id(plugin_id: str) -> bool:

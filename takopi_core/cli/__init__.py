@@ -15,10 +15,12 @@ from collections.abc import Callable, Sequence
 
 from takopi_core import __version__
 
-# Exit statuses shared by every subcommand.
+# Exit statuses shared by every subcommand: the one place they are defined.
 EXIT_OK = 0
 EXIT_PROBLEMS = 1  # the command ran and found errors (plugin load errors, failed checks)
 EXIT_USAGE = 2  # bad usage or a config that cannot be read
+EXIT_INTERRUPTED = 130  # Ctrl+C: 128 + SIGINT, as shells report it
+EXIT_BROKEN_PIPE = 141  # the reader of stdout went away: 128 + SIGPIPE
 
 #: Subcommand -> (module with ``register(subparsers)``, one-line help). Order is --help's.
 #: Only the module of the command being run is imported: `takopi --help` imports none.
@@ -102,11 +104,17 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-def add_config_option(parser: argparse.ArgumentParser) -> None:
-    """``--config PATH``: the one way every subcommand picks the config file."""
+def add_config_option(parser: argparse.ArgumentParser, *, nested: bool = False) -> None:
+    """``--config PATH``: the one way every subcommand picks the config file.
+
+    ``nested`` is for a sub-subcommand (`takopi config get`) whose parent has the option
+    too: its default is SUPPRESS, so `takopi config --config X get k` keeps X instead of
+    the nested parser's default overwriting it.
+    """
     parser.add_argument(
         "--config",
         metavar="PATH",
+        default=argparse.SUPPRESS if nested else None,
         help="config file (default: $TAKOPI_CONFIG, then ~/.takopi/takopi.toml)",
     )
 
@@ -131,13 +139,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             return int(handler(args) or 0)
         return _run_with_safe_output(handler, args)
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader went away (`takopi plugins | head`): no traceback, and none at exit
         # either when Python flushes stdout; 128 + SIGPIPE, as shell tools report it.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        return 141
+        return EXIT_BROKEN_PIPE
 
 
 #: Commands that draw on the terminal themselves (the chat's progress line, the Textual UI):

@@ -56,6 +56,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_doctor_command(args: argparse.Namespace) -> int:
+    from takopi_core.cli import EXIT_OK, EXIT_PROBLEMS
     from takopi_core.config.toml import resolve_config_path
     from takopi_core.plugins.probe import DEFAULT_TIMEOUT
     from takopi_core.setup.doctor import run_doctor
@@ -74,7 +75,7 @@ def run_doctor_command(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
     else:
         print_report(report, sys.stdout, secrets=secrets)
-    return report.exit_code
+    return EXIT_OK if report.ok else EXIT_PROBLEMS
 
 
 def print_report(report: DoctorReport, out: TextIO, *, secrets: list[str]) -> None:

@@ -37,14 +37,10 @@ def register(plugins_subparsers: argparse._SubParsersAction) -> None:
 
 
 def _common_options(parser: argparse.ArgumentParser) -> None:
-    # SUPPRESS keeps `takopi plugins --config X enable ...` working: without it this
-    # parser's default (None) would overwrite the value parsed by `plugins`.
-    parser.add_argument(
-        "--config",
-        metavar="PATH",
-        default=argparse.SUPPRESS,
-        help="config file (default: $TAKOPI_CONFIG, then ~/.takopi/takopi.toml)",
-    )
+    from takopi_core.cli import add_config_option
+
+    # Nested: `takopi plugins --config X enable ...` keeps the value parsed by `plugins`.
+    add_config_option(parser, nested=True)
     parser.add_argument(
         "--dry-run", action="store_true", help="print the change as a diff; write nothing"
     )

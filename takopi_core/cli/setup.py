@@ -21,16 +21,12 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from takopi_core.cli import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
+
 if TYPE_CHECKING:
     from takopi_core.config.file import ConfigFile
     from takopi_core.plugins.fields import FieldSpec
     from takopi_core.setup.flow import SetupSession, Survey, TransportChoice
-
-EXIT_OK = 0
-EXIT_PROBLEMS = 1
-EXIT_USAGE = 2
-
-STEPS = 6
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -207,8 +203,10 @@ class CliSetup:
     # -- helpers ------------------------------------------------------------------------
 
     def step(self, number: int, title: str) -> None:
+        from takopi_core.setup.flow import STEP_TITLES
+
         self.term.say()
-        self.term.say(f"step {number} of {STEPS}: {title}")
+        self.term.say(f"step {number} of {len(STEP_TITLES)}: {title}")
 
     def masked(self, text: str) -> str:
         from takopi_core.plugins.fields import mask

@@ -14,10 +14,10 @@ from types import ModuleType
 from typing import Any
 
 from takopi_core.errors import ConfigError
+from takopi_core.ids import CONFIG_ENV
 from takopi_core.secrets import MASK, Masker, error_line
 from takopi_core.text import safe_text
 
-CONFIG_ENV = "TAKOPI_CONFIG"
 #: The most bytes a config file may hold. Real configs are a few KiB; the cap keeps a huge or
 #: endless file (a link to /dev/zero) from taking the memory and minutes to read and edit.
 MAX_CONFIG_BYTES = 8 * 1024 * 1024

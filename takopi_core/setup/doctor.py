@@ -25,7 +25,7 @@ from takopi_core.config.atomic import PRIVATE_FILE_MODE, PRIVATE_FOLDER_MODE
 from takopi_core.config.file import ConfigFile
 from takopi_core.config.toml import display_path
 from takopi_core.errors import ConfigError
-from takopi_core.ids import ENGINE, TRANSPORT
+from takopi_core.ids import ENGINE, FALLBACK_TRANSPORT, TRANSPORT
 from takopi_core.plugins.discovery import Discovery, PluginEntry, discover
 from takopi_core.plugins.fields import FieldSpec
 from takopi_core.plugins.probe import DEFAULT_TIMEOUT, LoadResult, Probe, setup_engine_for
@@ -36,9 +36,6 @@ Status = Literal["ok", "warning", "error"]
 OK: Status = "ok"
 WARNING: Status = "warning"
 ERROR: Status = "error"
-
-#: The transport `takopi run` uses when the config names none.
-FALLBACK_TRANSPORT = "terminal"
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,10 +84,6 @@ class DoctorReport:
     @property
     def ok(self) -> bool:
         return not self.errors
-
-    @property
-    def exit_code(self) -> int:
-        return 0 if self.ok else 1
 
     def find(self, name: str) -> Check | None:
         return next((c for c in self.checks if c.name == name), None)

@@ -38,9 +38,6 @@ from takopi_core.secrets import Masker
 from takopi_core.setup.child import DEFAULT_VALIDATE_TIMEOUT, run_validators
 from takopi_core.text import safe_text
 
-#: The transport `takopi run` uses when the config names none.
-FALLBACK_TRANSPORT = "terminal"
-
 STEP_TITLES: tuple[str, ...] = (
     "Choose a transport",
     "Setup issues",

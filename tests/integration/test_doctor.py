@@ -132,7 +132,7 @@ def test_malformed_config(env: dict[str, str], config_path: Path, site: Path) ->
     assert check is not None and check.status == "error"
     assert check.summary == "~/.takopi/takopi.toml is not valid TOML"
     assert check.details[0].startswith(f"{config_path}:2:")
-    assert report.exit_code == 1
+    assert not report.ok
 
 
 def test_wrong_types_are_listed_with_key_paths(
@@ -301,7 +301,7 @@ def test_engines_on_path(env: dict[str, str], config_path: Path, site: Path) -> 
     assert ghost is not None and ghost.status == "warning"
     assert ghost.summary == "ghost-bin is not on PATH"
     assert ghost.action == "install it: curl -fsSL ghost.example/install | sh"
-    assert report.exit_code == 0  # a missing CLI of another engine is only a warning
+    assert report.ok  # a missing CLI of another engine is only a warning
 
     write_config(
         config_path, text.replace('default_engine = "fakecli"', 'default_engine = "ghost"')
@@ -310,7 +310,7 @@ def test_engines_on_path(env: dict[str, str], config_path: Path, site: Path) -> 
     ghost = report.find("engine ghost")
     assert ghost is not None and ghost.status == "error"
     assert "(the default engine: runs cannot start)" in ghost.summary
-    assert report.exit_code == 1
+    assert not report.ok
 
     write_config(config_path, text.replace('default_engine = "fakecli"', 'default_engine = "nope"'))
     check = doctor(config_path, site).find("default engine")
@@ -361,7 +361,7 @@ def test_lock_held_by_a_live_run(
     check = report.find("instance lock")
     assert check is not None and check.status == "ok"
     assert check.summary.startswith(f"held: pid {lock_holder.pid} (chatty) since ")
-    assert report.exit_code == 0
+    assert report.ok
 
 
 def test_stale_lock_then_fix(
