@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from takopi_core.cli import EXIT_INTERRUPTED, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
+
 if TYPE_CHECKING:
     from takopi_core.secrets import Masker
 
@@ -174,23 +176,23 @@ def _run_bridge(args: argparse.Namespace) -> int:
         transport = load_plugin(TRANSPORT, transport_id, discovery=discovery)
     except ConfigError as exc:
         _error(str(exc))
-        return 1
+        return EXIT_PROBLEMS
     _use_masker(settings, config_path, transport_id, transport)
     label = _plugin_label(discovery, TRANSPORT, transport_id)
 
     if args.onboard:
         if not (sys.stdin.isatty() and sys.stdout.isatty()):
             _error("--onboard requires a terminal")
-            return 1
+            return EXIT_PROBLEMS
         try:
             if not guarded_call(
                 "interactive_setup()", run_interactive_setup, transport, force=True
             ):
                 _error(f"setup of {label} was not completed")
-                return 1
+                return EXIT_PROBLEMS
         except PluginFault as exc:
             _error(f"{label}: interactive_setup failed: {_fault_reason(exc)}")
-            return 1
+            return EXIT_PROBLEMS
 
     try:
         setup = guarded_call(
@@ -202,10 +204,10 @@ def _run_bridge(args: argparse.Namespace) -> int:
         problem = _setup_problem(setup)
     except PluginFault as exc:
         _error(f"{label}: check_setup failed: {_fault_reason(exc)}")
-        return 1
+        return EXIT_PROBLEMS
     if problem is not None:
         _error(f"{label}: check_setup {problem}")
-        return 1
+        return EXIT_PROBLEMS
     if setup.issues:
         _error(f"{label} is not ready:")
         for issue in setup.issues:
@@ -213,7 +215,7 @@ def _run_bridge(args: argparse.Namespace) -> int:
             for line in issue.lines:
                 _say(f"  {_plain(line)}")
         _say(f"run `takopi setup {transport_id}` to set it up, then try again")
-        return 1
+        return EXIT_PROBLEMS
 
     try:
         spec = build_runtime_spec(
@@ -226,7 +228,7 @@ def _run_bridge(args: argparse.Namespace) -> int:
         transport_config = settings.transport_config(transport_id)
     except ConfigError as exc:
         _error(str(exc))
-        return 1
+        return EXIT_PROBLEMS
     for warning in spec.warnings:
         _say(f"warning: {warning}")
 
@@ -240,7 +242,7 @@ def _run_bridge(args: argparse.Namespace) -> int:
         )
     except PluginFault as exc:
         _error(f"{label}: lock_token failed: {_fault_reason(exc)}")
-        return 1
+        return EXIT_PROBLEMS
     try:
         lock = acquire_lock(config_path, token, transport=transport_id)
     except LockError as exc:
@@ -250,7 +252,7 @@ def _run_bridge(args: argparse.Namespace) -> int:
                 f"stop that instance first (pid {exc.holder.pid}), or use another "
                 f"{transport_id} account"
             )
-        return 1
+        return EXIT_PROBLEMS
     if lock.recovered_from is not None and lock.recovered_from.pid:
         _say(
             f"note: took over {display_path(lock.path)}, left behind by pid "
@@ -268,13 +270,13 @@ def _run_bridge(args: argparse.Namespace) -> int:
         )
     except ConfigError as exc:
         _error(str(exc))
-        return 1
+        return EXIT_PROBLEMS
     except BaseException as exc:
         from takopi_core.run.guard import describe_exception, is_plugin_escape
 
         if not is_plugin_escape(exc):
             if isinstance(exc, KeyboardInterrupt):
-                return 130  # the user's Ctrl+C (or SIGTERM/SIGHUP)
+                return EXIT_INTERRUPTED  # the user's Ctrl+C (or SIGTERM/SIGHUP)
             raise
         # A transport plugin's own bug: say whose it is instead of a bare traceback or its
         # exit status (the traceback goes to the --debug log).
@@ -283,10 +285,10 @@ def _run_bridge(args: argparse.Namespace) -> int:
         logging.getLogger(__name__).debug("build_and_run failed", exc_info=True)
         reason = _reason(exc) if isinstance(exc, Exception) else describe_exception(exc)
         _error(f"{label} stopped with an error: {reason}")
-        return 1
+        return EXIT_PROBLEMS
     finally:
         lock.release()
-    return 0
+    return EXIT_OK
 
 
 def _build_and_run(transport: Any, **kwargs: Any) -> None:
@@ -350,7 +352,9 @@ def _transport_id(option: str | None, settings: Any) -> str:
         if not value:
             raise ConfigError("Invalid `--transport`; expected a non-empty string.")
         return value
-    return settings.transport or "terminal"
+    from takopi_core.ids import FALLBACK_TRANSPORT
+
+    return settings.transport or FALLBACK_TRANSPORT
 
 
 def _plugin_label(discovery: Any, kind: str, plugin_id: str) -> str:
@@ -440,7 +444,7 @@ def run_init(args: argparse.Namespace) -> int:
         settings = config.settings() if config.exists else Settings.from_data({}, config.path)
     except ConfigError as exc:
         _error(str(exc))
-        return 2
+        return EXIT_USAGE
     root = project_root(Path.cwd())
     default_alias = root.name.removesuffix(".git") or "project"
     alias = args.alias
@@ -449,23 +453,23 @@ def run_init(args: argparse.Namespace) -> int:
     alias = alias.strip()
     if not alias:
         _error("project alias cannot be empty")
-        return 1
+        return EXIT_PROBLEMS
     key = alias.lower()
     engines = {e.id for e in discover(settings.enabled, kinds=(ENGINE,)).entries if e.enabled}
     if key in engines:
         _error(f"Invalid project alias {alias!r}; aliases must not match engine ids.")
-        return 1
+        return EXIT_PROBLEMS
     if key in CHAT_COMMANDS:
         _error(f"Invalid project alias {alias!r}; aliases must not match reserved commands.")
-        return 1
+        return EXIT_PROBLEMS
     existing = next((name for name in settings.projects if name.lower() == key), None)
     if existing is not None and not args.force:
         answer = _ask(f"project {existing!r} already exists, overwrite? [y/N] ")
         if answer is None:
             _error(f"project {existing!r} already exists; pass --force to overwrite it")
-            return 1
+            return EXIT_PROBLEMS
         if answer.strip().lower() not in ("y", "yes"):
-            return 1
+            return EXIT_PROBLEMS
     try:
         editor = config.edit()
         if existing is not None:
@@ -476,9 +480,9 @@ def run_init(args: argparse.Namespace) -> int:
         config.save(editor.text())
     except ConfigError as exc:
         _error(str(exc))
-        return 1
+        return EXIT_PROBLEMS
     print(f"saved project {alias!r} ({root}) to {display_path(config.path)}")
-    return 0
+    return EXIT_OK
 
 
 def project_root(cwd: Path) -> Path:
