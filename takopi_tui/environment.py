@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
 
 
-class Environment(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Environment:
     """The interpreter whose plugins are listed and probed."""
 
     python: str

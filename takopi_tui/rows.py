@@ -8,8 +8,9 @@ the widgets only have to draw. Keeping it here makes the rules testable without 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from takopi_core.ids import KINDS
 from takopi_core.plugins.discovery import (
@@ -48,7 +49,8 @@ _BROKEN_REASONS = {
 }
 
 
-class PluginRow(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class PluginRow:
     """Everything one table row and the detail pane show about one plugin."""
 
     key: str
@@ -199,7 +201,8 @@ def _problem_row(
     )
 
 
-class RowFilter(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class RowFilter:
     """What the table shows: a kind, errors only, and the `/` text (all combined)."""
 
     kind: str | None = None
@@ -230,7 +233,8 @@ class RowFilter(NamedTuple):
         return " · ".join(parts)
 
 
-class Counts(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Counts:
     """The summary line's numbers."""
 
     plugins: int

@@ -8,9 +8,10 @@ one `takopi plugins enable|disable` uses; this module only adapts its answer for
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from takopi_core.ids import normalize_dist_name
 from takopi_core.plugins.discovery import Discovery, is_distribution_enabled, normalize_allowlist
@@ -19,14 +20,15 @@ if TYPE_CHECKING:
     from takopi_core.config.file import ConfigFile
 
 
-class ConfigView(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class ConfigView:
     """What the screen needs from takopi.toml: the enabled list and what it must not hide."""
 
     enabled: list[str]
     transport: str | None = None
     default_engine: str | None = None
     #: The parsed file, for masking its secret values wherever plugin text quotes them.
-    data: Mapping[str, Any] = MappingProxyType({})
+    data: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
 
 def read_config_view(config_path: Path) -> ConfigView:
@@ -60,7 +62,8 @@ EMPTY_LIST_NOTE = (
 )
 
 
-class StagingPlan(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class StagingPlan:
     """What saving the staged toggles would write, and what to tell the user first."""
 
     enabled: list[str]
@@ -74,29 +77,14 @@ class StagingPlan(NamedTuple):
     """Why this cannot be written (nothing is staged when set)."""
 
 
+@dataclass(frozen=True, slots=True)
 class Staging:
     """Ordered staged toggles: distribution name (metadata spelling) -> enable?
 
-    Immutable: every change returns a new Staging. (A plain class: a dataclass costs a
-    millisecond of start-up to create.)
+    Immutable: every change returns a new Staging.
     """
 
-    __slots__ = ("wants",)
-
-    def __init__(self, wants: tuple[tuple[str, bool], ...] = ()) -> None:
-        object.__setattr__(self, "wants", tuple(wants))
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"Staging is immutable (tried to set {name!r})")
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Staging) and other.wants == self.wants
-
-    def __hash__(self) -> int:
-        return hash(self.wants)
-
-    def __repr__(self) -> str:
-        return f"Staging(wants={self.wants!r})"
+    wants: tuple[tuple[str, bool], ...] = ()
 
     def __len__(self) -> int:
         return len(self.wants)

@@ -21,8 +21,8 @@ import importlib.util
 import os
 import sys
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
 
 from takopi_core.plugins.discovery import Discovery
 
@@ -34,7 +34,8 @@ _METADATA_SUFFIXES = (".dist-info", ".egg-info")
 Fingerprint = dict[str, object]
 
 
-class Changes(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Changes:
     """What changed since the last poll."""
 
     config: bool

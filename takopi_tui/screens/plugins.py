@@ -8,8 +8,9 @@ error grouping, and ``ConfigFile`` for reading, diffing and saving the config.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -60,7 +61,8 @@ ALL_PROBES = "probe-all"
 ONE_PROBE = "probe-one"
 
 
-class ScreenOptions(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class ScreenOptions:
     """What the app hands the screen: where to look, how to probe, what to show."""
 
     config_path: Path
@@ -492,14 +494,8 @@ class PluginsScreen(Screen[None]):
     def action_errors_only(self) -> None:
         self._set_filter(errors_only=not self.row_filter.errors_only)
 
-    def _set_filter(self, **changes: object) -> None:
-        current = {
-            "kind": self.row_filter.kind,
-            "errors_only": self.row_filter.errors_only,
-            "text": self.row_filter.text,
-        }
-        current.update(changes)
-        self.row_filter = RowFilter(**current)  # type: ignore[arg-type]
+    def _set_filter(self, **changes: Any) -> None:
+        self.row_filter = replace(self.row_filter, **changes)
         self.schedule_refresh()
 
     # -- checking ----------------------------------------------------------------------------
