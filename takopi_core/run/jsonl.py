@@ -8,7 +8,6 @@ the process: start, feed stdin, read lines, stderr tail, cancellation and the en
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
 import subprocess
@@ -22,7 +21,7 @@ from typing import IO, Any
 import anyio
 from anyio.abc import ByteReceiveStream, ByteSendStream, Process
 
-from takopi_core._child import signal_group
+from takopi_core._child import file_tail, signal_group
 from takopi_core.run.context import get_run_base_dir
 from takopi_core.run.logs import get_logger
 from takopi_core.run.model import (
@@ -45,10 +44,6 @@ class JsonlRunState:
     note_seq: int = 0
 
 
-STDERR_TAIL_CHARS = 4000
-"""How much of a failed child's stderr (its end) is shown to the user."""
-
-
 async def iter_lines(stream: ByteReceiveStream) -> AsyncIterator[bytes]:
     """Split a byte stream on ``\\n`` with no length limit. A last line without a trailing
     newline is still yielded: an engine that exits right after printing it must not lose it."""
@@ -67,18 +62,6 @@ async def iter_lines(stream: ByteReceiveStream) -> AsyncIterator[bytes]:
             yield line
     if pending:
         yield pending
-
-
-def _stderr_tail(stderr_file: IO[bytes]) -> str:
-    stderr_file.seek(0, os.SEEK_END)
-    size = stderr_file.tell()
-    # Read a little more than needed so a multi-byte character cut at the start is rare;
-    # errors="replace" covers the rest.
-    stderr_file.seek(max(0, size - STDERR_TAIL_CHARS * 2))
-    text = stderr_file.read().decode("utf-8", errors="replace").strip()
-    if len(text) > STDERR_TAIL_CHARS:
-        text = "…" + text[-STDERR_TAIL_CHARS:]
-    return text
 
 
 class JsonlSubprocessRunner(BaseRunner):
@@ -332,7 +315,7 @@ class JsonlSubprocessRunner(BaseRunner):
                             break
 
                 rc = await proc.wait()
-                stderr_text = _stderr_tail(stderr_file)
+                stderr_text = file_tail(stderr_file)
                 if stderr_text:
                     logger.debug("subprocess.stderr", engine=self.engine, text=stderr_text)
                 logger.info("runner.exit", engine=self.engine, rc=rc, lines=line_no)
