@@ -123,6 +123,9 @@ class CommandTable:
 
     ids: frozenset[str]
     skipped: dict[str, str] = field(default_factory=dict)
+    #: Skipped because they failed their check (probe): ``/id`` gets an error reply saying
+    #: so rather than going to the default engine as a prompt.
+    failed: frozenset[str] = frozenset()
 
 
 def build_command_table(
@@ -142,6 +145,7 @@ def build_command_table(
     aliases = {alias.lower() for alias in runtime.project_aliases()}
     ids: set[str] = set()
     skipped: dict[str, str] = {}
+    failed_ids: set[str] = set()
     gate = runtime.plugin_gate
     for error in found.errors:
         if error.kind == COMMAND:
@@ -154,6 +158,7 @@ def build_command_table(
         failed = gate.known_problem(entry) if gate is not None else None
         if failed is not None:
             skipped[entry.id] = f"{origin} failed its check: {failed}"
+            failed_ids.add(key)
         elif key in builtins:
             skipped[entry.id] = f"{origin} is shadowed by the built-in /{key}"
         elif key in engines:
@@ -164,7 +169,7 @@ def build_command_table(
             skipped[entry.id] = f"{origin} uses a reserved id"
         else:
             ids.add(key)
-    return CommandTable(ids=frozenset(ids), skipped=skipped)
+    return CommandTable(ids=frozenset(ids), skipped=skipped, failed=frozenset(failed_ids))
 
 
 class CommandDispatcher:
@@ -188,6 +193,8 @@ class CommandDispatcher:
         command_id, args_text = parse_slash_command(text)
         if command_id is None:
             return None
+        if command_id in self.table.failed:
+            return command_id, args_text
         if command_id not in self.table.ids:
             if command_id in self.table.skipped or command_id in self._reserved():
                 return None
