@@ -44,7 +44,7 @@ def _status_line(row: PluginRow) -> tuple[str, str]:
     if row.status is Status.BROKEN:
         return f"skipped by discovery: {row.broken_reason}", "bold $error"
     if row.status is Status.LOADING:
-        return "loading…", "$warning"
+        return "checking…", "$warning"
     if row.status is Status.DISABLED:
         return "disabled: not checked (its distribution is not in [plugins] enabled)", ""
     return "not checked yet", ""

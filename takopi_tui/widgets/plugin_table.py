@@ -44,7 +44,7 @@ CELL_PADDING = 1  # blank columns either side of every cell
 
 STATUS_GLYPHS: dict[Status, tuple[str, str]] = {
     Status.NOT_CHECKED: ("○ not checked", "dim"),
-    Status.LOADING: ("⟳ loading", "bold yellow"),
+    Status.LOADING: ("⟳ checking", "bold yellow"),
     Status.OK: ("✓ ok", "green"),
     Status.FAILED: ("✗ failed", "bold red"),
     Status.DISABLED: ("⊘ disabled", "dim"),
