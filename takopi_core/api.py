@@ -57,7 +57,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "ResumeToken",
         "StartedEvent",
     ),
-    "run.progress": ("ActionState", "ProgressState", "ProgressTracker"),
+    "run.progress": ("ActionState", "Presenter", "ProgressState", "ProgressTracker"),
     "run.jsonl": ("JsonlSubprocessRunner",),
     "run.runner": ("BaseRunner", "Runner", "RunnerUnavailableError"),
     "run.runtime": ("ResolvedMessage", "ResolvedRunner", "TransportRuntime"),
@@ -65,7 +65,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "run.scheduler": ("ThreadJob", "ThreadScheduler"),
     "config.settings": ("load_settings",),
     "plugins.fields": ("SetupField",),
-    "run.transport": ("MessageRef", "Presenter", "RenderedMessage", "SendOptions", "Transport"),
+    "run.transport": ("MessageRef", "RenderedMessage", "SendOptions", "Transport"),
 }
 
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
@@ -131,13 +131,12 @@ if TYPE_CHECKING:  # for type checkers and editors; the runtime uses _EXPORTS
         ResumeToken,
         StartedEvent,
     )
-    from takopi_core.run.progress import ActionState, ProgressState, ProgressTracker
+    from takopi_core.run.progress import ActionState, Presenter, ProgressState, ProgressTracker
     from takopi_core.run.runner import BaseRunner, Runner, RunnerUnavailableError
     from takopi_core.run.runtime import ResolvedMessage, ResolvedRunner, TransportRuntime
     from takopi_core.run.scheduler import ThreadJob, ThreadScheduler
     from takopi_core.run.transport import (
         MessageRef,
-        Presenter,
         RenderedMessage,
         SendOptions,
         Transport,

@@ -26,13 +26,12 @@ from takopi_core.run.model import (
     StartedEvent,
     TakopiEvent,
 )
-from takopi_core.run.progress import ProgressTracker
+from takopi_core.run.progress import Presenter, ProgressTracker
 from takopi_core.run.runner import Runner
 from takopi_core.run.transport import (
     ChannelId,
     MessageId,
     MessageRef,
-    Presenter,
     RenderedMessage,
     SendOptions,
     ThreadId,

@@ -1,7 +1,8 @@
 """Progress of a run: which actions happened, in which state, and how to show it.
 
 ``ProgressTracker`` folds events into an immutable ``ProgressState`` snapshot;
-``MarkdownPresenter`` (the default presenter) renders snapshots as plain markdown text.
+``Presenter`` is what turns snapshots into messages; ``MarkdownPresenter`` (the default)
+renders them as plain markdown text.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from takopi_core.run.context import get_run_base_dir
 from takopi_core.run.model import Action, ActionEvent, ResumeToken, StartedEvent
@@ -294,6 +295,18 @@ class MarkdownFormatter:
             body=answer.strip() or None,
             footer=self.footer(state),
         )
+
+
+class Presenter(Protocol):
+    """Turns progress state into messages (sync)."""
+
+    def render_progress(
+        self, state: ProgressState, *, elapsed_s: float, label: str = "working"
+    ) -> RenderedMessage: ...
+
+    def render_final(
+        self, state: ProgressState, *, elapsed_s: float, status: str, answer: str
+    ) -> RenderedMessage: ...
 
 
 class MarkdownPresenter:

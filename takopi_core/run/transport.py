@@ -1,13 +1,11 @@
 """What the run pipeline needs from a chat system: message refs, rendered messages, and the
-``Transport`` and ``Presenter`` protocols."""
+``Transport`` protocol. (``Presenter``, which renders progress into messages, lives with the
+progress state in :mod:`takopi_core.run.progress`.)"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
-
-if TYPE_CHECKING:
-    from takopi_core.run.progress import ProgressState
+from typing import Any, Protocol, TypeAlias
 
 ChannelId: TypeAlias = int | str
 MessageId: TypeAlias = int | str
@@ -64,15 +62,3 @@ class Transport(Protocol):
     ) -> MessageRef | None: ...
 
     async def delete(self, *, ref: MessageRef) -> bool: ...
-
-
-class Presenter(Protocol):
-    """Turns progress state into messages (sync)."""
-
-    def render_progress(
-        self, state: ProgressState, *, elapsed_s: float, label: str = "working"
-    ) -> RenderedMessage: ...
-
-    def render_final(
-        self, state: ProgressState, *, elapsed_s: float, status: str, answer: str
-    ) -> RenderedMessage: ...
