@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import json
 import os
 import secrets
@@ -76,6 +77,7 @@ class _Checker:
     result: dict[str, Any] | None = None
     fault: dict[str, Any] | None = None  # the failure we decided on (timeout, flood, protocol)
     status: int | None = None  # exit status once reaped
+    pidfd: int | None = None  # readable when the process exits (Linux), else polled
 
 
 class Server:
@@ -123,8 +125,8 @@ class Server:
             checker, stream = key.data if key.data else (None, None)
             if checker is None:
                 self._host_channel_readable()
-                continue
-            self._read(checker, stream)
+            elif stream != "exit":
+                self._read(checker, stream)
 
     def _host_channel_readable(self) -> None:
         try:
@@ -178,6 +180,9 @@ class Server:
         self.live[pid] = checker
         self.selector.register(host_end, selectors.EVENT_READ, (checker, "channel"))
         self.selector.register(out_read, selectors.EVENT_READ, (checker, "output"))
+        with contextlib.suppress(AttributeError, OSError):  # no pidfd: exits are polled
+            checker.pidfd = os.pidfd_open(pid)
+            self.selector.register(checker.pidfd, selectors.EVENT_READ, (checker, "exit"))
 
     def _engines_for(self, entry: PluginEntry) -> Any:
         if entry.kind != "transport" or self.setup_engine is None:
@@ -279,6 +284,9 @@ class Server:
         _child.signal_group(checker.pid, signal.SIGKILL)  # helpers left in its group
         for sock in (checker.channel, checker.output):
             self._unregister(sock)
+        if checker.pidfd is not None:
+            self.selector.unregister(checker.pidfd)
+            os.close(checker.pidfd)
         del self.live[checker.pid]
         fields = self._outcome(checker)
         self._learn(checker, fields)
@@ -385,6 +393,9 @@ def main(argv: list[str] | None = None) -> int:
     _child.become_subreaper()
     # Host code the plugins import, loaded once here so every checker starts warm (and a
     # plugin's load time is its own). No plugin code runs in this process.
+    import faulthandler  # noqa: F401
+    import resource  # noqa: F401
+
     import takopi_core.plugins.backends
     import takopi_core.plugins.loading  # noqa: F401
 
@@ -399,6 +410,9 @@ def main(argv: list[str] | None = None) -> int:
         lines = job_lines.feed(data)
     job = json.loads(lines[0])
     _server = Server(job, channel)
+    # Checkers are forks of this process: keep the collector off our objects there, or each
+    # checker's first collection writes to (and so copies) every page we share with it.
+    gc.freeze()
     try:
         _server.run()
     finally:
