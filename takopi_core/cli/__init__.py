@@ -26,7 +26,7 @@ EXIT_BROKEN_PIPE = 141  # the reader of stdout went away: 128 + SIGPIPE
 #: Only the module of the command being run is imported: `takopi --help` imports none.
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "tui": ("takopi_core.cli.tui", "browse, check, enable and disable plugins in a terminal UI"),
-    "plugins": ("takopi_core.cli.plugins", "list discovered plugins and optionally validate them"),
+    "plugins": ("takopi_core.cli.plugins", "list discovered plugins and optionally check them"),
     "config": ("takopi_core.cli.config", "show or edit takopi.toml"),
     "setup": (
         "takopi_core.cli.setup",
@@ -46,7 +46,7 @@ def summary(command: str) -> str:
     return SUBCOMMANDS[command][1]
 
 
-DESCRIPTION = "Takopi plugin host: list, validate, enable and set up plugins, and run the bridge."
+DESCRIPTION = "Takopi plugin host: list, check, enable and set up plugins, and run the bridge."
 EPILOG = "Run `takopi ENGINE` to start the bridge with that engine as the default."
 
 

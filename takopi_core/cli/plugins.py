@@ -19,12 +19,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "plugins",
         help=summary("plugins"),
-        description="List discovered plugins and optionally validate them. Listing reads "
+        description="List discovered plugins and optionally check them. Listing reads "
         "metadata only; --load checks each plugin in a separate process.",
     )
     add_config_option(parser)
     parser.add_argument(
-        "--load", action="store_true", help="load plugins to validate and surface import errors"
+        "--load", action="store_true", help="check each plugin in a child process, report errors"
     )
     parser.add_argument("--json", action="store_true", help="print a JSON array")
     parser.add_argument(

@@ -33,7 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "tui",
         help=summary("tui"),
-        description="Browse installed plugins, watch them load, see why one fails, and "
+        description="Browse installed plugins, watch them being checked, see why one fails, and "
         "enable or disable them in takopi.toml. Prints a plain-text view instead when "
         "stdout is not a terminal, TERM=dumb, or --plain is given.",
     )
