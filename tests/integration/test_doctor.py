@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support.cli import InProcessCli
 from support.distfactory import TRANSPORT_GROUP, Dist, write_dists
-from support.paths import run_takopi
 from support.setup_plugins import (
     PLUGIN_MODULE_PREFIXES,
     child_env,
@@ -79,10 +79,10 @@ def statuses(report: DoctorReport) -> dict[str, str]:
 
 
 def test_healthy_setup_passes_every_check(
-    env: dict[str, str], config_path: Path, site: Path
+    env: dict[str, str], config_path: Path, site: Path, takopi: InProcessCli
 ) -> None:
     write_config(config_path, HEALTHY)
-    proc = run_takopi("doctor", env=env)
+    proc = takopi("doctor", site=site)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     lines = proc.stdout.splitlines()
     assert lines[0] == "takopi doctor: ~/.takopi/takopi.toml"
@@ -104,9 +104,11 @@ def test_healthy_setup_passes_every_check(
     assert "ok-sekrit-token" not in proc.stdout
 
 
-def test_json_output(env: dict[str, str], config_path: Path) -> None:
+def test_json_output(
+    env: dict[str, str], config_path: Path, site: Path, takopi: InProcessCli
+) -> None:
     write_config(config_path, HEALTHY.replace('"#dev"', '"#dev"\ncolour = "red"'))
-    proc = run_takopi("doctor", "--json", env=env)
+    proc = takopi("doctor", "--json", site=site)
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     assert data["ok"] is True and data["errors"] == 0 and data["warnings"] == 1
@@ -185,14 +187,14 @@ def report_discovery(site: Path):
 
 
 def test_bad_modes_and_exposed_secrets_then_fix(
-    env: dict[str, str], config_path: Path, site: Path
+    env: dict[str, str], config_path: Path, site: Path, takopi: InProcessCli
 ) -> None:
     write_config(config_path, HEALTHY, mode=0o644)
     backup = config_path.with_name("takopi.toml.bak")
     backup.write_text(HEALTHY)
     os.chmod(backup, 0o640)
     os.chmod(config_path.parent, 0o755)
-    proc = run_takopi("doctor", env=env)
+    proc = takopi("doctor", site=site)
     assert proc.returncode == 1
     out = proc.stdout
     assert "  warning  config file mode: ~/.takopi/takopi.toml is 0644; it should be 0600" in out
@@ -208,14 +210,14 @@ def test_bad_modes_and_exposed_secrets_then_fix(
     assert "→ takopi doctor --fix (or: chmod 600 ~/.takopi/takopi.toml)" in out
     assert out.rstrip().endswith("1 error, 3 warnings")
 
-    fixed = run_takopi("doctor", "--fix", env=env)
+    fixed = takopi("doctor", "--fix", site=site)
     assert fixed.returncode == 0, fixed.stdout
     assert "config file mode: ~/.takopi/takopi.toml was 0644, now 0600 (fixed)" in fixed.stdout
     assert "config folder mode: ~/.takopi was 0755, now 0700 (fixed)" in fixed.stdout
     assert (config_path.stat().st_mode & 0o777) == 0o600
     assert (backup.stat().st_mode & 0o777) == 0o600
     assert (config_path.parent.stat().st_mode & 0o777) == 0o700
-    assert run_takopi("doctor", env=env).returncode == 0
+    assert takopi("doctor", site=site).returncode == 0
 
 
 def test_declared_secret_fields_count_as_secrets(
@@ -233,12 +235,12 @@ def test_declared_secret_fields_count_as_secrets(
 
 
 def test_secrets_are_masked_unless_asked(
-    env: dict[str, str], config_path: Path, site: Path
+    env: dict[str, str], config_path: Path, site: Path, takopi: InProcessCli
 ) -> None:
     write_dists(site, LEAKY)
     enabled = '"takopi-engine-fakecli", "takopi-transport-leaky"]'
     write_config(config_path, HEALTHY.replace('"takopi-engine-fakecli"]', enabled))
-    proc = run_takopi("doctor", env=env)
+    proc = takopi("doctor", site=site)
     assert proc.returncode == 1
     assert "transport leaky (takopi-transport-leaky):" in proc.stdout
     assert 'bot_token = "********"' in proc.stdout
