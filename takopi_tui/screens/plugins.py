@@ -29,8 +29,9 @@ from takopi_core.secrets import Masker
 
 from ..environment import Environment, display_path
 from ..initial_read import InitialRead
+from ..probe_runs import ProbeRuns
 from ..probing import ProbeFactory, ProbeRequest, ProbeRun
-from ..rows import EntryKey, PluginRow, RowFilter, Status, build_rows, count_rows
+from ..rows import PluginRow, RowFilter, Status, build_rows, count_rows
 from ..staging import (
     EMPTY_LIST_NOTE,
     ConfigView,
@@ -104,18 +105,13 @@ class PluginsScreen(Screen[None]):
         self._initial_read = initial_read
         self.discovery = Discovery()
         self.config = ConfigView(enabled=[])
-        self.results: dict[EntryKey, LoadResult] = {}
-        self.checking: set[EntryKey] = set()  # not "loading": that is a Textual reactive
+        self.runs = ProbeRuns()
         self.staging = Staging()
         self.plan: StagingPlan | None = None
         self.row_filter = RowFilter()
         self.rows: list[PluginRow] = []
         self.config_error: str | None = None
         self._watcher: SourceWatcher | None = None
-        self._run_counter = 0
-        self._live_runs: dict[int, str] = {}  # run number -> probe group
-        self._probes: dict[str, ProbeRun] = {}
-        self._run_keys: dict[int, set[EntryKey]] = {}
         self._refresh_pending = False
         self._key_state: tuple[bool | None, ...] = ()
         self._bindings_pending = False
@@ -234,22 +230,10 @@ class PluginsScreen(Screen[None]):
         self.start_probe(self.discovery.visible(), ALL_PROBES)
 
     def start_probe(self, entries: Sequence[PluginEntry], group: str) -> None:
-        old = self._probes.pop(group, None)
-        if old is not None:
-            old.cancel()
-        for run, run_group in list(self._live_runs.items()):
-            if run_group == group:
-                self._forget_run(run)
         if not entries:
+            self.runs.stop(group)
             self.schedule_refresh()
             return
-        self._run_counter += 1
-        run = self._run_counter
-        keys = {entry.key for entry in entries}
-        for key in keys:
-            self.results.pop(key, None)
-        self._live_runs[run] = group
-        self._run_keys[run] = keys
         setup_engine = None
         if self.options.check_setup:
             from takopi_core.plugins.probe import setup_engine_for
@@ -263,7 +247,7 @@ class PluginsScreen(Screen[None]):
             search_path=self.options.search_path,
         )
         probe = self.options.probe_factory(request)
-        self._probes[group] = probe
+        run = self.runs.start(group, [entry.key for entry in entries], probe)
         self.run_worker(
             lambda: self._drive_probe(probe, run),
             name=f"{group}-{run}",
@@ -293,37 +277,22 @@ class PluginsScreen(Screen[None]):
             self.post_message(ProbeFinished(run, cancelled=worker.is_cancelled))
 
     def cancel_probes(self) -> None:
-        for probe in self._probes.values():
-            probe.cancel()
-        self._probes.clear()
-        for run in list(self._live_runs):
-            self._forget_run(run)
-
-    def _forget_run(self, run: int) -> None:
-        self._live_runs.pop(run, None)
-        self.checking -= self._run_keys.pop(run, set())
+        self.runs.stop_all()
 
     def on_plugin_checking(self, message: PluginChecking) -> None:
-        if message.run in self._live_runs:
-            self.checking.add(message.key)
+        if self.runs.plugin_started(message.run, message.key):
             self.schedule_refresh()
 
     def on_plugin_checked(self, message: PluginChecked) -> None:
-        if message.run in self._live_runs:
-            self.checking.discard(message.result.key)
-            self.results[message.result.key] = message.result
+        if self.runs.plugin_checked(message.run, message.result):
             self.schedule_refresh()
 
     def on_probe_finished(self, message: ProbeFinished) -> None:
-        if message.run in self._live_runs:
-            group = self._live_runs[message.run]
-            self._forget_run(message.run)
-            if self._probes.get(group) is not None and group not in self._live_runs.values():
-                self._probes.pop(group, None)
+        if self.runs.finished(message.run):
             self.schedule_refresh()
 
     def on_probe_crashed(self, message: ProbeCrashed) -> None:
-        if message.run in self._live_runs:
+        if self.runs.is_live(message.run):
             self.notify(
                 f"The probe itself failed: {message.error}",
                 title="Probe error",
@@ -334,7 +303,7 @@ class PluginsScreen(Screen[None]):
     @property
     def probing(self) -> bool:
         """True while a probe run is in progress, or the first one is about to start."""
-        return bool(self._live_runs) or self._first_probe != "started"
+        return self.runs.running or self._first_probe != "started"
 
     # -- drawing -----------------------------------------------------------------------------
 
@@ -349,8 +318,8 @@ class PluginsScreen(Screen[None]):
         allowlist_after = self.plan.allowlist_after if self.plan is not None else None
         self.rows = build_rows(
             self.discovery,
-            self.results,
-            self.checking,
+            self.runs.results,
+            self.runs.checking,
             allowlist_after=self.discovery.allowlist if self.plan is None else allowlist_after,
         )
         shown = [row for row in self.rows if self.row_filter.accepts(row)]
@@ -374,12 +343,11 @@ class PluginsScreen(Screen[None]):
     def masker(self) -> Masker:
         """Hides the config's secrets (secret-named keys, the declared secret fields of the
         transports checked so far) wherever plugin text quotes them."""
-        return masker_from_results(self.config.data, self.results.values())
+        return masker_from_results(self.config.data, self.runs.results.values())
 
     def _visible_results(self) -> list[LoadResult]:
         """Results of the plugins enabled now (older results of hidden ones are not shown)."""
-        visible = {entry.key for entry in self.discovery.visible()}
-        return [result for key, result in self.results.items() if key in visible]
+        return self.runs.results_for(entry.key for entry in self.discovery.visible())
 
     def on_plugin_table_populated(self, _message: PluginTable.Populated) -> None:
         if self._first_probe == "before paint":

@@ -87,7 +87,7 @@ def test_snapshot_mixed_states(demo_site: Path, demo_config: Path, snap_compare)
 
     async def run_before(pilot: Pilot) -> None:
         screen = app.plugins_screen
-        await wait_for(pilot, lambda: screen.checking, what="telegram loading")
+        await wait_for(pilot, lambda: screen.runs.checking, what="telegram loading")
         await wait_for(pilot, lambda: any(r.status is Status.LOADING for r in screen.rows))
         pilot.app.clear_notifications()
         await go_to(pilot, "slack")

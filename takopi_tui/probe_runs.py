@@ -1,0 +1,104 @@
+"""The bookkeeping of probe runs: which plugins are being checked, their results, stale news.
+
+Plain Python, no Textual: the plugins screen starts runs and feeds this what its worker
+reports; this decides what is current. Runs are numbered; a run belongs to a group (every
+enabled plugin, or the selected one) and a new run in a group replaces the old one, so news
+from a replaced or cancelled run is stale and ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from takopi_core.plugins.probe import LoadResult
+
+    from .probing import ProbeRun
+    from .rows import EntryKey
+
+
+class ProbeRuns:
+    """Probe runs in progress and what they found so far."""
+
+    def __init__(self) -> None:
+        self.results: dict[EntryKey, LoadResult] = {}
+        """The latest result of every plugin checked (kept across runs)."""
+        self.checking: set[EntryKey] = set()
+        """Plugins a live run is loading right now."""
+        self._counter = 0
+        self._groups: dict[int, str] = {}  # live run -> its group
+        self._keys: dict[int, set[EntryKey]] = {}  # live run -> the plugins it checks
+        self._probes: dict[str, ProbeRun] = {}  # group -> the probe of its live run
+
+    def start(self, group: str, keys: Collection[EntryKey], probe: ProbeRun) -> int:
+        """Record a new run of ``probe`` over ``keys`` in ``group``; returns its number.
+
+        The group's previous run is cancelled, and the old results of ``keys`` are dropped
+        (their rows go back to "not checked" until the new results arrive).
+        """
+        self.stop(group)
+        self._counter += 1
+        run = self._counter
+        for key in keys:
+            self.results.pop(key, None)
+        self._groups[run] = group
+        self._keys[run] = set(keys)
+        self._probes[group] = probe
+        return run
+
+    def stop(self, group: str) -> None:
+        """Cancel the group's run, if any; its further news is stale."""
+        probe = self._probes.pop(group, None)
+        if probe is not None:
+            probe.cancel()
+        for run in [run for run, run_group in self._groups.items() if run_group == group]:
+            self._forget(run)
+
+    def stop_all(self) -> None:
+        """Cancel every run."""
+        for group in {*self._probes, *self._groups.values()}:
+            self.stop(group)
+
+    def is_live(self, run: int) -> bool:
+        """False for a run that finished, was cancelled or replaced (its news is stale)."""
+        return run in self._groups
+
+    @property
+    def running(self) -> bool:
+        """True while any run is in progress."""
+        return bool(self._groups)
+
+    def plugin_started(self, run: int, key: EntryKey) -> bool:
+        """The run began loading ``key``; False (and nothing changes) when the run is stale."""
+        if not self.is_live(run):
+            return False
+        self.checking.add(key)
+        return True
+
+    def plugin_checked(self, run: int, result: LoadResult) -> bool:
+        """The run reported ``result``; False (and nothing changes) when the run is stale."""
+        if not self.is_live(run):
+            return False
+        self.checking.discard(result.key)
+        self.results[result.key] = result
+        return True
+
+    def finished(self, run: int) -> bool:
+        """The run ended; False when it was stale already."""
+        if not self.is_live(run):
+            return False
+        group = self._groups[run]
+        self._forget(run)
+        if group not in self._groups.values():
+            self._probes.pop(group, None)
+        return True
+
+    def results_for(self, keys: Iterable[EntryKey]) -> list[LoadResult]:
+        """The results of ``keys`` (e.g. the plugins enabled now), in the order received."""
+        wanted = set(keys)
+        return [result for key, result in self.results.items() if key in wanted]
+
+    def _forget(self, run: int) -> None:
+        self._groups.pop(run, None)
+        self.checking -= self._keys.pop(run, set())
