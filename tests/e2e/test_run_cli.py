@@ -101,8 +101,9 @@ def test_unknown_transport_and_engine(site: Path, world: dict[str, str]) -> None
     assert "terminal" in transport.stderr
     engine = run_takopi("run", "--engine", "zeta", site=site, env=world, input="")
     assert engine.returncode == 1
-    assert "Unknown default engine 'zeta' (from --engine). Available: alpha, beta." in (
-        engine.stderr
+    assert (
+        "Unknown default engine 'zeta' (from --engine). "
+        "Available: alpha, beta, claude, codex, opencode, pi." in engine.stderr
     )
 
 
@@ -154,6 +155,8 @@ def test_second_instance_on_the_same_token_is_refused(
     ready = tmp_path / "ready"
     write_config(
         config_path,
+        # An engine whose CLI is installed: the built-in default (codex) is not, here.
+        'default_engine = "alpha"\n'
         f'[transports.{transport}]\ntoken = "bot-123"\nhold = 60\nready_file = "{ready}"\n',
     )
     holder = _start_holder(site, world, transport, ready)
@@ -173,13 +176,16 @@ def test_stale_lock_of_a_crashed_run_is_recovered(
     ready = tmp_path / "ready"
     write_config(
         config_path,
+        'default_engine = "alpha"\n'
         f'[transports.locky]\ntoken = "bot-9"\ncrash = true\nready_file = "{ready}"\n',
     )
     crashed = run_takopi("run", "--transport", "locky", site=site, env=world)
     assert crashed.returncode == 9  # died in build_and_run without releasing anything
     lock_file = lock_path_for(config_path, "bot-9")
     assert json.loads(lock_file.read_text())["pid"] == int(ready.read_text())
-    write_config(config_path, '[transports.locky]\ntoken = "bot-9"\nhold = 0\n')
+    write_config(
+        config_path, 'default_engine = "alpha"\n[transports.locky]\ntoken = "bot-9"\nhold = 0\n'
+    )
     again = run_takopi("run", "--transport", "locky", site=site, env=world)
     assert again.returncode == 0, again.stderr
     assert f"left behind by pid {ready.read_text()}, which is no longer running" in again.stderr

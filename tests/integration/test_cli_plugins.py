@@ -37,9 +37,18 @@ def test_listing_format_and_exit_status(site: Path, takopi: InProcessCli) -> Non
     proc = takopi("plugins", site=site)
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
-    assert _section(out, "engine backends:") == ["  good (zoo-good)", "  raises (zoo-raises)"]
+    # Our built-ins are listed like any plugin, marked built-in; an engine whose CLI is not
+    # on PATH (none of the four agent CLIs is, here) says how to install it.
+    assert _section(out, "engine backends:") == [
+        "  claude (takopi-tui) built-in  CLI missing: npm install -g @anthropic-ai/claude-code",
+        "  codex (takopi-tui) built-in  CLI missing: npm install -g @openai/codex",
+        "  good (zoo-good)",
+        "  opencode (takopi-tui) built-in  CLI missing: npm install -g opencode-ai@latest",
+        "  pi (takopi-tui) built-in  CLI missing: npm install -g @mariozechner/pi-coding-agent",
+        "  raises (zoo-raises)",
+    ]
     assert _section(out, "transport backends:") == [
-        "  terminal (takopi-tui)",  # our built-in, listed like any plugin
+        "  terminal (takopi-tui) built-in",
         "  zoochat (zoo-transport)",
     ]
     assert _section(out, "command backends:") == ["  hello (zoo-command)"]
@@ -82,11 +91,15 @@ def test_enabled_list_marks_entries(site: Path, config_path: Path, takopi: InPro
     proc = takopi("plugins", site=site)
     assert proc.returncode == 0
     assert _section(proc.stdout, "engine backends:") == [
+        "  claude (takopi-tui) built-in disabled",  # disabled: no CLI check either
+        "  codex (takopi-tui) built-in disabled",
         "  good (zoo-good) enabled",
+        "  opencode (takopi-tui) built-in disabled",
+        "  pi (takopi-tui) built-in disabled",
         "  raises (zoo-raises) disabled",
     ]
     assert _section(proc.stdout, "command backends:") == ["  hello (zoo-command) disabled"]
-    assert "  terminal (takopi-tui) disabled" in proc.stdout
+    assert "  terminal (takopi-tui) built-in disabled" in proc.stdout
     # Disabled plugins are not loaded, so the broken one is no error now.
     assert takopi("plugins", "--load", site=site).returncode == 0
 

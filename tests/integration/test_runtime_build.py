@@ -30,6 +30,11 @@ def engines(site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iter
         yield bin_dir
 
 
+#: This distribution's own engines: installed wherever takopi is, so always listed (their CLIs
+#: are not on this machine's PATH, so they count as missing).
+BUILTIN_ENGINES = ("claude", "codex", "opencode", "pi")
+
+
 def settings_of(config_path: Path, data: dict) -> Settings:
     return Settings.from_data(data, config_path)
 
@@ -39,9 +44,9 @@ def test_missing_cli_of_another_engine_is_a_warning(engines: Path, config_path: 
         settings=settings_of(config_path, {"default_engine": "alpha"}), config_path=config_path
     )
     runtime = spec.to_runtime(config_path=config_path)
-    assert runtime.engine_ids == ("alpha", "beta")
+    assert runtime.engine_ids == ("alpha", "beta", *BUILTIN_ENGINES)
     assert runtime.available_engine_ids() == ("alpha",)
-    assert runtime.missing_engine_ids() == ("beta",)
+    assert runtime.missing_engine_ids() == ("beta", *BUILTIN_ENGINES)
     issue = runtime.engine_issues()["beta"]
     assert issue == "beta not found on PATH (install: pip install beta-cli)"
     assert f"beta: {issue}" in spec.warnings
@@ -88,7 +93,7 @@ def test_unknown_default_engine_names_its_source(engines: Path, config_path: Pat
     message = str(caught.value)
     assert message.startswith("Unknown default engine 'zeta' (from `default_engine` in ")
     assert str(config_path) in message
-    assert message.endswith("Available: alpha, beta, broken.")
+    assert message.endswith("Available: alpha, beta, broken, claude, codex, opencode, pi.")
 
 
 def test_no_engines_at_all(engines: Path, config_path: Path) -> None:
