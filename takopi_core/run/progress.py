@@ -51,6 +51,13 @@ class _ActionRecord:
 
     __slots__ = ("action", "completed", "display_phase", "first_seen", "last_update", "ok",
                  "phase", "state")  # fmt: skip
+    # Set by ProgressTracker.note_event before the first frozen() call.
+    action: Action
+    completed: bool
+    display_phase: str
+    last_update: int
+    ok: bool | None
+    phase: str
 
     def __init__(self, first_seen: int) -> None:
         self.first_seen = first_seen
