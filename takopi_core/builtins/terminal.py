@@ -174,8 +174,10 @@ class TerminalChat:
         closed) cancel everything and quit, so no engine process outlives the chat."""
         with anyio.open_signal_receiver(signal.SIGINT, *STOP_SIGNALS) as signals:
             async for signum in signals:
-                note_stop_signal(signum)
+                # Ctrl+C arrives here as a signal, never as KeyboardInterrupt: one raised
+                # while the chat runs is plugin code's, so only the stop signals are noted.
                 if signum != signal.SIGINT:
+                    note_stop_signal(signum)
                     self.quit()
                     await self.cancel_all(quiet=True)
                 elif self.busy():
@@ -250,7 +252,7 @@ class TerminalChat:
             if scope.cancelled_caught:
                 self.transport.notice(f"cancelled /{command_id}")
         except Exception:
-            _logger.exception("command.crashed", command=command_id)
+            _logger.debug("command /%s crashed", command_id, exc_info=True)
             await self._reply(message, f"error:\n/{command_id} failed (see the debug log)")
         finally:
             self._command_scopes.pop(message.message_id, None)  # type: ignore[call-overload]
@@ -263,6 +265,10 @@ class TerminalChat:
             )
         except DirectiveError as exc:
             await self._reply(message, f"error:\n{exc}")
+            return
+        except Exception as exc:  # a bug must cost this message, not the chat
+            _logger.debug("resolve_message failed", exc_info=True)
+            await self._reply(message, f"error:\n{type(exc).__name__}: {exc}")
             return
         token = resolved.resume_token
         if token is not None:

@@ -18,6 +18,7 @@ from typing import Any, Protocol, TypeAlias
 import anyio
 
 from takopi_core.run.context import RunContext
+from takopi_core.run.guard import is_plugin_escape
 from takopi_core.run.logs import bind_run_context, get_logger
 from takopi_core.run.model import (
     ActionEvent,
@@ -327,7 +328,9 @@ async def _run_runner(
         if task.control is not None:
             try:
                 await task.control.interrupt()
-            except Exception as error:
+            except BaseException as error:  # plugin code: SystemExit included, not the chat's
+                if not is_plugin_escape(error):
+                    raise
                 logger.warning("runner.control_interrupt_failed", error=_describe(error))
         outcome.cancelled = True
         scope.cancel()

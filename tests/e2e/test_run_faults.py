@@ -375,3 +375,27 @@ def test_sigterm_and_sighup_stop_the_bridge_like_ctrl_c(
     finally:
         if _running(helper):
             os.kill(helper, signal.SIGKILL)
+
+
+def test_a_real_ctrl_c_still_cancels_then_quits(site: Path, env: dict[str, str]) -> None:
+    """The guards take a plugin's KeyboardInterrupt for a fault, never the user's Ctrl+C."""
+    from support.pty_session import PtySession
+
+    write_dists(site, fake_engine("alpha"), fake_engine("beta"))
+    child_env = dict(os.environ)
+    child_env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(site), child_env.get("PYTHONPATH", "")) if p
+    )
+    child_env.update(env)
+    session = PtySession([sys.executable, "-m", "takopi_core", "run"], env=child_env)
+    try:
+        session.expect("Type a prompt")
+        session.send("please sleep\r")
+        session.expect("think hard")
+        session.send("\x03")  # busy: cancels the run
+        session.expect("cancelled")
+        session.send("\x03")  # idle: quits
+        assert session.wait(timeout=30) == 0
+        assert "Traceback" not in session.text
+    finally:
+        session.close()
