@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Literal
 from takopi_core.ids import ENGINE, OWN_DISTRIBUTION, TRANSPORT, UPSTREAM_ALIAS, normalize_dist_name
 from takopi_core.plugins.discovery import (
     Discovery,
+    DiscoveryError,
     PluginEntry,
     is_distribution_enabled,
     normalize_allowlist,
@@ -127,7 +128,8 @@ def resolve_distribution(discovery: Discovery, name: str) -> tuple[str, str | No
     plugin_id = name.strip()
     providers: dict[str, list[str]] = {}
     nameless: list[str] = []
-    for item in [*discovery.entries, *discovery.errors]:
+    items: list[PluginEntry | DiscoveryError] = [*discovery.entries, *discovery.errors]
+    for item in items:
         if item.id != plugin_id:
             continue
         if item.distribution is None:
@@ -340,9 +342,10 @@ def _warnings(
 
 def _providers(discovery: Discovery, kind: str, plugin_id: str) -> list[str]:
     """Distributions that provide ``kind``/``plugin_id`` (duplicates included)."""
+    items: list[PluginEntry | DiscoveryError] = [*discovery.entries, *discovery.errors]
     found = {
         e.distribution
-        for e in [*discovery.entries, *discovery.errors]
+        for e in items
         if e.kind == kind
         and e.id == plugin_id
         and e.distribution

@@ -26,7 +26,7 @@ from takopi_core.config.file import ConfigFile
 from takopi_core.config.toml import display_path
 from takopi_core.errors import ConfigError
 from takopi_core.ids import ENGINE, FALLBACK_TRANSPORT, TRANSPORT
-from takopi_core.plugins.discovery import Discovery, PluginEntry, discover
+from takopi_core.plugins.discovery import Discovery, DiscoveryError, PluginEntry, discover
 from takopi_core.plugins.fields import FieldSpec
 from takopi_core.plugins.probe import DEFAULT_TIMEOUT, LoadResult, Probe, setup_engine_for
 from takopi_core.secrets import Masker
@@ -250,7 +250,8 @@ def unknown_keys(
 
     installed: dict[str, set[str]] = {}
     if discovery is not None:
-        for item in [*discovery.entries, *discovery.errors]:
+        items: list[PluginEntry | DiscoveryError] = [*discovery.entries, *discovery.errors]
+        for item in items:
             installed.setdefault(item.kind, set()).add(item.id)
     every_id = set().union(*installed.values()) if installed else set()
     declared: dict[str, tuple[FieldSpec, ...]] = {}
