@@ -352,11 +352,9 @@ class CliSetup:
                 f"  {number}) {choice.id:<{width}}  {choice.status:<14} "
                 f"{choice.description}{current}".rstrip()
             )
-        suggested = (
-            survey.current_transport
-            if survey.transport(survey.current_transport or "")
-            else survey.transports[0].id
-        )
+        first = survey.suggested_transport()
+        assert first is not None  # there are transports
+        suggested = first.id
         while True:
             answer = self.term.ask(f"transport [{suggested}]: ").strip() or suggested
             picked = _pick(answer, [t.id for t in survey.transports])
@@ -571,9 +569,7 @@ class CliSetup:
                 self.term.say(f"     {engine.result.message}")
         if not self.interactive or not usable:
             return None
-        installed = [e.id for e in engines if e.loaded and e.installed]
-        suggested = survey.default_engine if survey.default_engine in usable else None
-        suggested = suggested or (installed[0] if installed else usable[0])
+        suggested = survey.suggested_engine()
         while True:
             answer = self.term.ask(f"default engine [{suggested}]: ").strip() or suggested
             picked = _pick(answer, [e.id for e in engines])

@@ -174,6 +174,30 @@ class Survey:
     def engine_ids(self) -> list[str]:
         return [e.id for e in self.engines]
 
+    def suggested_transport(self, wanted: str | None = None) -> TransportChoice | None:
+        """The transport setup offers first (the CLI's default answer, the wizard's
+        highlighted row): ``wanted``, else the configured transport, when it loads; else the
+        first that loads; else the first listed (None when there is none)."""
+        for transport_id in (wanted, self.current_transport):
+            choice = self.transport(transport_id) if transport_id else None
+            if choice is not None and choice.loaded:
+                return choice
+        loaded = [t for t in self.transports if t.loaded]
+        if loaded:
+            return loaded[0]
+        return self.transports[0] if self.transports else None
+
+    def suggested_engine(self) -> str | None:
+        """The default engine setup offers: the configured one when it loads, else the first
+        that loads with its CLI installed, else the first that loads (None: none loads)."""
+        usable = [e for e in self.engines if e.loaded]
+        if self.default_engine in {e.id for e in usable}:
+            return self.default_engine
+        installed = [e for e in usable if e.installed]
+        if installed:
+            return installed[0].id
+        return usable[0].id if usable else None
+
     def masker(self, data: Mapping[str, Any] | None) -> Masker:
         """What setup hides in ``data``'s outputs: secret-named keys and the declared secret
         fields of every surveyed transport (whichever one is being set up)."""

@@ -272,11 +272,8 @@ class SetupWizard(ModalScreen[WizardOutcome | None]):
                     disabled=not choice.loaded,
                 )
             )
-        wanted = self.preselect or survey.current_transport
-        index = next((i for i, t in enumerate(survey.transports) if t.id == wanted), None)
-        if index is None:
-            index = next((i for i, t in enumerate(survey.transports) if t.loaded), 0)
-        options.highlighted = index
+        first = survey.suggested_transport(self.preselect)
+        options.highlighted = survey.transports.index(first) if first is not None else 0
         options.focus()
         self._update_buttons()
 
@@ -770,10 +767,7 @@ class SetupWizard(ModalScreen[WizardOutcome | None]):
                     disabled=not engine.loaded,
                 )
             )
-        usable = [e.id for e in survey.engines if e.loaded]
-        installed = [e.id for e in survey.engines if e.loaded and e.installed]
-        start = survey.default_engine if survey.default_engine in usable else None
-        start = start or (installed[0] if installed else usable[0] if usable else None)
+        start = survey.suggested_engine()
         if start is not None:
             engines.highlighted = [e.id for e in survey.engines].index(start)
             self.engine = start
