@@ -12,7 +12,9 @@ first layout), and the full table is drawn. Not inside the measured time: the fi
 first scan and the probe's child process, which start right after that first paint. Each
 child also reports its peak resident memory then.
 
-Target: takopi tui at most 1.3x the bare app. Figures are medians of N runs (default 9),
+Target: takopi tui at most 1.5x the bare app (it was 1.3x, reached with private Textual API
+and hand-written Rich rendering; a few tens of milliseconds are not worth code that breaks on
+the next Textual release). Figures are medians of N runs (default 9),
 alternating the two apps so machine noise hits both alike.
 """
 
@@ -35,9 +37,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from distfactory import COMMAND_GROUP, ENGINE_GROUP, TRANSPORT_GROUP, Dist, write_dists
+from support.distfactory import COMMAND_GROUP, ENGINE_GROUP, TRANSPORT_GROUP, Dist, write_dists
 
 SIZE = (120, 36)
+#: takopi tui's start-up time over the bare app's, at most.
+TARGET_RATIO = 1.5
 
 # Each child writes "<peak RSS in KiB>\n" to the file descriptor in BENCH_FD once painted.
 REPORT = """
@@ -212,8 +216,8 @@ def main() -> int:
     print(f"  bare Textual app, one Static   {bare_ms:7.0f} ms   peak RSS {bare_mb:6.1f} MiB")
     label = f"takopi tui, {args.plugins} plugins"
     print(f"  {label:<30} {takopi_ms:7.0f} ms   peak RSS {takopi_mb:6.1f} MiB")
-    verdict = "ok" if ratio <= 1.3 else "OVER TARGET"
-    print(f"  time ratio   {ratio:.2f}x  (target <= 1.3x: {verdict})")
+    verdict = "ok" if ratio <= TARGET_RATIO else "OVER TARGET"
+    print(f"  time ratio   {ratio:.2f}x  (target <= {TARGET_RATIO}x: {verdict})")
     print(f"  memory ratio {takopi_mb / bare_mb:.2f}x")
     return 0
 
