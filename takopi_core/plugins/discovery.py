@@ -183,7 +183,9 @@ def _name_and_version(read_text: Callable[[str], str | None]) -> tuple[str | Non
     return name, version
 
 
-def _raw_entry_points(path: list[str] | None) -> list[tuple[str, str, str, object]]:
+def _raw_entry_points(
+    path: list[str] | None,
+) -> Sequence[tuple[str, str, str, metadata.Distribution | str | None]]:
     """(group, name, value, distribution) of every entry point, in importlib.metadata order.
 
     The direct scan (:mod:`takopi_core.plugins.entry_scan`) answers for the usual layout; anything
@@ -191,9 +193,10 @@ def _raw_entry_points(path: list[str] | None) -> list[tuple[str, str, str, objec
     """
     scanned = scan_entry_points(path)
     if scanned is not None:
-        return scanned  # type: ignore[return-value]
+        return scanned
     from importlib import metadata
 
+    all_eps: metadata.EntryPoints | metadata.SelectableGroups
     if path is None:
         all_eps = metadata.entry_points()
     else:
