@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from takopi_core.plugins.discovery import PluginEntry
-from takopi_core.plugins.probe import DEFAULT_TIMEOUT, LoadResult, Probe
+from takopi_core.plugins.probe import LoadResult, Probe
 
 __all__ = ["PluginGate", "check_plugins"]
 
@@ -26,7 +26,8 @@ class PluginGate:
     """The probe's verdicts on the plugins of this session, keyed by entry key."""
 
     results: dict[EntryKey, LoadResult] = field(default_factory=dict)
-    timeout: float = DEFAULT_TIMEOUT
+    #: The probe's per-plugin timeout (None: the probe's own default).
+    timeout: float | None = None
     env: Mapping[str, str] | None = None
 
     def problem(self, entry: PluginEntry) -> str | None:
@@ -70,7 +71,10 @@ class PluginGate:
         if not todo:
             return
         try:
-            probe = Probe(todo, timeout=self.timeout, env=self.env)
+            if self.timeout is None:
+                probe = Probe(todo, env=self.env)
+            else:
+                probe = Probe(todo, timeout=self.timeout, env=self.env)
             for result in probe.results():
                 self.results[result.key] = result
         except Exception as exc:
@@ -85,7 +89,7 @@ class PluginGate:
 def check_plugins(
     entries: Iterable[PluginEntry],
     *,
-    timeout: float = DEFAULT_TIMEOUT,
+    timeout: float | None = None,
     env: Mapping[str, str] | None = None,
 ) -> PluginGate:
     """One probe run over ``entries``: the gate ``takopi run`` imports through."""
