@@ -135,12 +135,15 @@ class EngineChoice:
     @property
     def cli_cmd(self) -> str:
         if self.result is not None and self.result.cli_cmd:
-            return self.result.cli_cmd
+            return safe_text(self.result.cli_cmd)
         return self.entry.id
 
     @property
     def install_cmd(self) -> str | None:
-        return self.result.install_cmd if self.result is not None else None
+        """The plugin's install command, as shown (escaped)."""
+        if self.result is None or self.result.install_cmd is None:
+            return None
+        return safe_text(self.result.install_cmd)
 
     @property
     def status(self) -> str:
