@@ -36,7 +36,8 @@ def validate_backend(entry: PluginEntry, obj: Any) -> None:
     """
     from takopi_core.plugins import backends  # imported here: plugins import it first anyway
 
-    expected = {
+    # type[Any]: the three share no base, and a plugin's object is checked member by member.
+    expected: type[Any] = {
         "engine": backends.EngineBackend,
         "transport": backends.TransportBackend,
         "command": backends.CommandBackend,

@@ -26,7 +26,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -293,7 +293,9 @@ class _HostReader:
         finally:
             selector.close()
 
-    def _step(self, selector: selectors.BaseSelector) -> Iterator[tuple[int, LoadResult]]:
+    def _step(
+        self, selector: selectors.BaseSelector
+    ) -> Generator[tuple[int, LoadResult], None, bool]:
         """One wait; yields results; returns True when this server is done with."""
         now = time.monotonic()
         soonest = min((deadline for deadline, _ in self.running.values()), default=None)
@@ -344,7 +346,9 @@ class _HostReader:
             raise ProtocolViolation(f"an event for no plugin: {local!r}")
         if local in self.finished:
             raise ProtocolViolation(f"an event for a plugin already reported: {local}")
-        phase = event.get("phase") if isinstance(event.get("phase"), str) else "importing"
+        phase = event.get("phase")
+        if not isinstance(phase, str):
+            phase = "importing"
         if event["event"] == "start":
             grace = self.probe.timeout + _SERVER_GRACE
             self.running[local] = (time.monotonic() + grace, phase)

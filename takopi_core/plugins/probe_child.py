@@ -281,9 +281,12 @@ def _requires_python(dist_name: str | None) -> str | None:
     if not dist_name:
         return None
     try:
-        return metadata.distribution(dist_name).metadata.get("Requires-Python")
+        # get_all: the PackageMetadata protocol has get() only from Python 3.12, and [] will
+        # raise KeyError for a missing header in later releases.
+        values = metadata.distribution(dist_name).metadata.get_all("Requires-Python")
     except metadata.PackageNotFoundError:
         return None
+    return str(values[0]) if values else None
 
 
 def python_matches(specifier: str, version: tuple[int, ...]) -> bool:

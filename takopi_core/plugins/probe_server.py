@@ -122,10 +122,11 @@ class Server:
         soonest = min((c.deadline for c in self.live.values()), default=None)
         wait = _TICK if soonest is None else max(0.0, min(_TICK, soonest - time.monotonic()))
         for key, _ in self.selector.select(wait):
-            checker, stream = key.data if key.data else (None, None)
-            if checker is None:
+            if key.data is None:  # the host's channel; a checker's streams carry (it, name)
                 self._host_channel_readable()
-            elif stream != "exit":
+                continue
+            checker, stream = key.data
+            if stream != "exit":
                 self._read(checker, stream)
 
     def _host_channel_readable(self) -> None:
