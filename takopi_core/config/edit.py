@@ -178,15 +178,12 @@ class ConfigEdit:
         """Delete ``key``; a removed [table] leaves its trailing comments where it was."""
         current = _raw_item(parent, key)
         owner = _body_owner(parent)
-        if (
-            not isinstance(current, Table)
-            or owner is None
-            or isinstance(owner._map.get(_key(key)), tuple)
-        ):
+        # An int: the table's one place in the body (a tuple when it is split in parts).
+        index = owner._map.get(_key(key)) if owner is not None else None
+        if not isinstance(current, Table) or owner is None or not isinstance(index, int):
             del parent[key]
             return
         trailing = _trailing_comments(current)
-        index = owner._map[_key(key)]
         del parent[key]
         if not trailing:
             return
@@ -365,8 +362,9 @@ def _trailing_comments(table: Table) -> list[Item]:
     while index > 0 and _is_filler(body[index - 1][1]):
         index -= 1
     run = [v for _, v in body[index:] if not isinstance(v, Null)]
-    if index > 0 and isinstance(body[index - 1][1], Table) and not run:
-        return _trailing_comments(body[index - 1][1])
+    before = body[index - 1][1] if index > 0 else None
+    if isinstance(before, Table) and not run:
+        return _trailing_comments(before)
     if not any(isinstance(v, Comment) for v in run):
         return []
     return run
