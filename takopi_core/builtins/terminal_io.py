@@ -57,7 +57,7 @@ class TerminalScreen:
         self._stream = stream
         self.interactive = interactive
         self._color = color and interactive
-        self._size = size or (lambda: tuple(shutil.get_terminal_size((80, 24))))
+        self._size = size or _terminal_size
         self._live: dict[int, str] = {}
         self._input = ""
         self._drawn_rows = 0
@@ -136,6 +136,12 @@ class TerminalScreen:
             # Keep the newest rows: they hold the latest progress and the resume line.
             lines = ["…", *lines[len(lines) - max_rows + 1 :]]
         return [self.style(line, DIM) if line else line for line in lines]
+
+
+def _terminal_size() -> tuple[int, int]:
+    """(columns, lines) of the terminal, 80x24 when there is none."""
+    size = shutil.get_terminal_size((80, 24))
+    return size.columns, size.lines
 
 
 def _clip(line: str, width: int) -> str:

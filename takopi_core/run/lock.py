@@ -30,6 +30,7 @@ import struct
 import sys
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -327,6 +328,7 @@ def call_lock_token(backend: Any, *, transport_config: Any, config_path: Path) -
     ``_config_path``. Both shapes (and ``**kwargs``) are accepted.
     """
     method = backend.lock_token
+    params: Mapping[str, inspect.Parameter]
     try:
         params = inspect.signature(method).parameters
     except (TypeError, ValueError):
