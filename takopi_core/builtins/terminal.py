@@ -19,7 +19,7 @@ import shutil
 import signal
 import stat
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator
 from pathlib import Path
 from typing import TextIO
 
@@ -57,7 +57,7 @@ from takopi_core.run.model import ResumeToken
 from takopi_core.run.progress import MarkdownPresenter, ProgressState, ProgressTracker
 from takopi_core.run.runtime import TransportRuntime
 from takopi_core.run.scheduler import ThreadJob, ThreadScheduler
-from takopi_core.run.transport import MessageRef, RenderedMessage, SendOptions
+from takopi_core.run.transport import MessageId, MessageRef, RenderedMessage, SendOptions
 
 #: Chat commands the terminal handles itself; command plugins with these ids are shadowed.
 BUILTIN_COMMANDS: tuple[str, ...] = ("cancel", "help", "quit")
@@ -95,7 +95,7 @@ class TerminalChat:
         self.running_tasks: RunningTasks = {}
         self.dispatcher = CommandDispatcher(runtime, builtin=BUILTIN_COMMANDS)
         self.ambient: RunContext | None = runtime.context_for_path(Path.cwd())
-        self._command_scopes: dict[int, anyio.CancelScope] = {}
+        self._command_scopes: dict[MessageId, anyio.CancelScope] = {}
         self._scheduler: ThreadScheduler | None = None
         self._input_scope: anyio.CancelScope | None = None
         self._quitting = False
@@ -145,16 +145,16 @@ class TerminalChat:
             self._stdout.flush()
             termios.tcsetattr(fd, termios.TCSADRAIN, saved)
 
-    async def _lines(self) -> AsyncIterator[str]:
+    async def _lines(self) -> AsyncGenerator[str, None]:
         """Submitted lines: from the line editor on a terminal, else one per input line."""
         fd = self._stdin.fileno()
         if not self.interactive:
             pending = b""
             async for data in _read_chunks(fd):
                 pending += data
-                *lines, pending = pending.split(b"\n")
-                for line in lines:
-                    yield line.decode("utf-8", errors="replace").rstrip("\r")
+                *complete, pending = pending.split(b"\n")
+                for raw in complete:
+                    yield raw.decode("utf-8", errors="replace").rstrip("\r")
             if pending:
                 yield pending.decode("utf-8", errors="replace")
             return
@@ -215,7 +215,7 @@ class TerminalChat:
             # Registered now, not when the task starts: a /cancel or /quit on the next line
             # (piped input) must reach this command too.
             scope = anyio.CancelScope()
-            self._command_scopes[message.message_id] = scope  # type: ignore[index]
+            self._command_scopes[message.message_id] = scope
             turns.start_soon(self._run_command, match[0], match[1], text, message, scope)
             return
         turns.start_soon(self._run_prompt, text, message)
@@ -255,7 +255,7 @@ class TerminalChat:
             _logger.debug("command /%s crashed", command_id, exc_info=True)
             await self._reply(message, f"error:\n/{command_id} failed (see the debug log)")
         finally:
-            self._command_scopes.pop(message.message_id, None)  # type: ignore[call-overload]
+            self._command_scopes.pop(message.message_id, None)
             self.transport.commit_turn(message.message_id)
 
     async def _run_prompt(self, text: str, message: MessageRef) -> None:
