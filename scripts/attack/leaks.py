@@ -29,6 +29,7 @@ import tempfile
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -153,9 +154,9 @@ def secret_outputs(lab: Lab) -> dict[str, Callable[[], str]]:
         "tui --plain": lambda: lab.takopi("tui", "--plain"),
     }
     for key in SECRET_KEYS.values():
-        outputs[f"config get {key}"] = lambda key=key: lab.takopi("config", "get", key)
-        outputs[f"config unset {key} --dry-run (diff)"] = lambda key=key: lab.takopi(
-            "config", "unset", key, "--dry-run"
+        outputs[f"config get {key}"] = partial(lab.takopi, "config", "get", key)
+        outputs[f"config unset {key} --dry-run (diff)"] = partial(
+            lab.takopi, "config", "unset", key, "--dry-run"
         )
     return outputs
 

@@ -53,7 +53,8 @@ async def test_plugin_messages_quoting_secrets_are_masked(isolated_home: Path, c
     app = make_app(site, real=True, config_path=config_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        assert row(app, "leaky").result.setup_fields  # the declared fields are known
+        leaky = row(app, "leaky").result
+        assert leaky is not None and leaky.setup_fields  # the declared fields are known
         errors = static_text(app, "#error-body")
         assert "cannot start with" in errors  # crashy quotes the config
         await go_to(pilot, "leaky")
