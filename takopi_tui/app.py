@@ -25,7 +25,7 @@ from .screens.plugins import PluginsScreen, ScreenOptions
 from .widgets.plugin_table import PluginTable
 
 if TYPE_CHECKING:
-    from .screens.setup_wizard import HandOver, SetupService
+    from .handover import HandOver, SetupService
 
 # Dialogs, help and the setup wizard are imported when first opened: start-up only pays for
 # what the first screen shows.
@@ -153,7 +153,8 @@ class TakopiApp(App[None]):
 
     def action_setup(self, transport_id: str | None = None) -> None:
         """Open the setup wizard, on the selected transport when there is one."""
-        from .screens.setup_wizard import SetupWizard, suspend_and_run
+        from .handover import suspend_and_run
+        from .screens.setup_wizard import SetupWizard
 
         if isinstance(self.screen, SetupWizard):
             return

@@ -17,16 +17,11 @@ text that comes from plugins or the config is shown as :class:`Content`, never a
 
 from __future__ import annotations
 
-import contextlib
-import subprocess
-import sys
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-from textual import on
-from textual.app import App, ComposeResult
+from textual import on, work
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
@@ -42,6 +37,7 @@ from textual.widgets import (
     Static,
 )
 from textual.widgets.option_list import Option
+from textual.worker import Worker, WorkerState
 
 from takopi_core.config.file import ConfigFile
 from takopi_core.config.toml import display_path
@@ -64,84 +60,20 @@ from takopi_core.setup.flow import (
     save_plan,
 )
 
+from ..handover import (
+    HandOver,
+    HandOverRequest,
+    HandOverUnavailable,
+    SetupService,
+    WizardOutcome,
+    own_setup_command,
+    suspend_and_run,
+)
 from .dialogs import DIALOG_CSS, ConfirmDialog, diff_content
 
 STEPS = len(STEP_TITLES)
-
-
-class SetupService(Protocol):
-    """What the wizard needs from :class:`takopi_core.setup.flow.SetupSession`."""
-
-    config_path: Path
-
-    def survey(self, config: ConfigFile | None = None) -> Survey: ...
-
-    def check(self, transport: PluginEntry, engine_id: str | None) -> TransportChoice: ...
-
-    def validate(self, transport: PluginEntry, values: Any, keys: Any) -> dict[str, str]: ...
-
-    def child_env(self) -> dict[str, str]: ...
-
-
-@dataclass(frozen=True, slots=True)
-class HandOverRequest:
-    """Run ``command`` with the terminal handed over; ``transport_id`` is for messages."""
-
-    transport_id: str
-    command: list[str]
-    env: dict[str, str]
-
-
-#: Runs a transport's own setup with the terminal: returns its exit status, or raises
-#: HandOverUnavailable. The default suspends the app; tests inject their own.
-HandOver = Callable[[App[Any], HandOverRequest], int]
-
-
-class HandOverUnavailable(RuntimeError):
-    """This terminal cannot be handed over (a headless or test driver)."""
-
-
-def suspend_and_run(app: App[Any], request: HandOverRequest) -> int:
-    """Suspend the app, run the command with the real terminal, wait for Enter, resume."""
-    from textual.app import SuspendNotSupported
-
-    try:
-        with app.suspend():
-            status = subprocess.call(request.command, env=request.env)
-            print(
-                f"\n[takopi] the setup of {request.transport_id} ended (status {status}); "
-                "press Enter to go back to takopi tui",
-                flush=True,
-            )
-            with contextlib.suppress(EOFError):
-                input()
-    except SuspendNotSupported as exc:
-        raise HandOverUnavailable(str(exc) or "this terminal cannot be suspended") from None
-    return status
-
-
-@dataclass(frozen=True, slots=True)
-class WizardOutcome:
-    """What the wizard did: whether it wrote the config, and the last check."""
-
-    transport_id: str
-    saved: bool
-    check: TransportChoice | None
-
-
-def own_setup_command(transport_id: str, config_path: Path) -> list[str]:
-    """`takopi setup ID --own-setup --force`, with this interpreter and this config."""
-    return [
-        sys.executable,
-        "-m",
-        "takopi_core",
-        "setup",
-        transport_id,
-        "--own-setup",
-        "--force",
-        "--config",
-        str(config_path),
-    ]
+#: The group of the wizard's workers (plugin calls in child processes).
+WORKERS = "wizard"
 
 
 class SetupWizard(ModalScreen[WizardOutcome | None]):
@@ -226,24 +158,64 @@ class SetupWizard(ModalScreen[WizardOutcome | None]):
         self.query_one("#handover").display = False
         self._show_step()
         self._set_busy(True, "Checking transports and engines…")
-        self.run_worker(self._load_survey, thread=True, exit_on_error=False, group="wizard")
+        self._survey_worker()
 
     # -- background work --------------------------------------------------------------------
 
-    def _load_survey(self) -> None:
-        try:
-            survey = self.session.survey()
-        except ConfigError as exc:
-            self._from_thread(self._survey_failed, str(exc))
-            return
-        except Exception as exc:  # the probe machinery broke: say so, keep the app
-            self._from_thread(self._survey_failed, f"{type(exc).__name__}: {exc}")
-            return
-        self._from_thread(self._survey_loaded, survey)
+    # Plugin calls run in a child process and take a while: each is a thread worker that
+    # returns its answer; the one StateChanged handler below takes it back to the widgets.
 
-    def _from_thread(self, callback: Callable[..., None], *args: Any) -> None:
-        if self.is_attached:
-            self.app.call_from_thread(callback, *args)
+    @work(thread=True, exit_on_error=False, group=WORKERS, name="survey")
+    def _survey_worker(self) -> Survey:
+        return self.session.survey()
+
+    @work(thread=True, exit_on_error=False, group=WORKERS, name="validate")
+    def _validate_worker(
+        self, entry: PluginEntry, values: dict[str, Any], keys: list[str]
+    ) -> tuple[dict[str, Any], dict[str, str]]:
+        return values, self.session.validate(entry, values, keys)
+
+    @work(thread=True, exit_on_error=False, group=WORKERS, name="check")
+    def _check_worker(self, entry: PluginEntry, engine: str | None) -> TransportChoice:
+        return self.session.check(entry, engine)
+
+    @work(thread=True, exit_on_error=False, group=WORKERS, name="own-setup-check")
+    def _own_setup_check_worker(
+        self, entry: PluginEntry, engine: str | None, status: int
+    ) -> tuple[TransportChoice, int]:
+        return self.session.check(entry, engine), status
+
+    @on(Worker.StateChanged)
+    def _worker_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if worker.group != WORKERS or not self.is_attached:
+            return
+        if event.state is WorkerState.SUCCESS:
+            result: Any = worker.result  # what the worker method named worker.name returned
+            if worker.name == "survey":
+                self._survey_loaded(result)
+            elif worker.name == "validate":
+                values, failures = result
+                self._validated(values, failures, None)
+            elif worker.name == "check":
+                self._checked(result)
+            elif worker.name == "own-setup-check":
+                self._own_setup_checked(*result)
+        elif event.state is WorkerState.ERROR:
+            error = worker.error
+            # Expected failures say what went wrong; anything else is the machinery
+            # breaking: named by its type, and the app carries on.
+            message = (
+                str(error)
+                if isinstance(error, ConfigError | ValidatorRunError)
+                else f"{type(error).__name__}: {error}"
+            )
+            if worker.name == "survey":
+                self._survey_failed(message)
+            elif worker.name == "validate":
+                self._validated({}, {}, message)
+            else:
+                self._recheck_failed(message)
 
     def _survey_failed(self, message: str) -> None:
         self._set_busy(False)
@@ -660,23 +632,7 @@ class SetupWizard(ModalScreen[WizardOutcome | None]):
         assert self.choice is not None
         self._set_busy(True, f"Asking {self.choice.id} to check the values…")
         entry = self.choice.entry
-        self.run_worker(
-            lambda: self._validate(entry, values, checked),
-            thread=True,
-            exit_on_error=False,
-            group="wizard",
-        )
-
-    def _validate(self, entry: PluginEntry, values: dict[str, Any], keys: list[str]) -> None:
-        try:
-            failures = self.session.validate(entry, values, keys)
-        except ValidatorRunError as exc:
-            self._from_thread(self._validated, values, {}, str(exc))
-            return
-        except Exception as exc:
-            self._from_thread(self._validated, values, {}, f"{type(exc).__name__}: {exc}")
-            return
-        self._from_thread(self._validated, values, failures, None)
+        self._validate_worker(entry, values, checked)
 
     def _validated(
         self, values: dict[str, Any], failures: dict[str, str], problem: str | None
@@ -732,12 +688,7 @@ class SetupWizard(ModalScreen[WizardOutcome | None]):
         self._note("#handover-result", f"Its setup {outcome}. Checking {choice.id} again…")
         self._set_busy(True, f"Checking {choice.id} again…")
         engine = self.survey.default_engine if self.survey else None
-        self.run_worker(
-            lambda: self._recheck(choice.entry, engine, after_own_setup=status),
-            thread=True,
-            exit_on_error=False,
-            group="wizard",
-        )
+        self._own_setup_check_worker(choice.entry, engine, status)
 
     # -- step 4: defaults -----------------------------------------------------------------
 
@@ -845,22 +796,7 @@ class SetupWizard(ModalScreen[WizardOutcome | None]):
         self._set_busy(True, f"Checking {self.choice.id} again…")
         entry = self.choice.entry
         engine = self.engine
-        self.run_worker(
-            lambda: self._recheck(entry, engine), thread=True, exit_on_error=False, group="wizard"
-        )
-
-    def _recheck(
-        self, entry: PluginEntry, engine: str | None, *, after_own_setup: int | None = None
-    ) -> None:
-        try:
-            checked = self.session.check(entry, engine)
-        except Exception as exc:
-            self._from_thread(self._recheck_failed, f"{type(exc).__name__}: {exc}")
-            return
-        if after_own_setup is not None:
-            self._from_thread(self._own_setup_checked, checked, after_own_setup)
-        else:
-            self._from_thread(self._checked, checked)
+        self._check_worker(entry, engine)
 
     def _recheck_failed(self, message: str) -> None:
         self._set_busy(False)

@@ -12,8 +12,9 @@ from support.paths import GOLDEN as GOLDEN_ROOT
 from support.templates import plugin_dist, transport_source
 from textual.widgets import Checkbox, OptionList, Select
 
+from takopi_tui.handover import own_setup_command
 from takopi_tui.screens.dialogs import ConfirmDialog
-from takopi_tui.screens.setup_wizard import SetupWizard, own_setup_command
+from takopi_tui.screens.setup_wizard import SetupWizard
 
 from .tui_support import go_to, settle, wait_for
 from .wizard_support import (

@@ -19,7 +19,8 @@ from textual.widgets import Input, Static
 import takopi_tui
 from takopi_core.setup.flow import SetupSession
 from takopi_tui.app import TakopiApp
-from takopi_tui.screens.setup_wizard import HandOverRequest, SetupWizard
+from takopi_tui.handover import HandOverRequest
+from takopi_tui.screens.setup_wizard import SetupWizard
 
 from .tui_support import go_to, make_app, settle, wait_for
 
