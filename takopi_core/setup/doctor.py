@@ -378,6 +378,14 @@ def _secret_keys(state: _State) -> list[str]:
 
 def _check_secrets(config_path: Path, state: _State, secrets: list[str]) -> Check:
     name = "secrets"
+    if state.data is None:
+        # An unreadable file may well hold a token: say nothing reassuring about it.
+        return Check(
+            name,
+            WARNING,
+            "not checked: the config could not be read",
+            action="fix the config first (see above)",
+        )
     keys = _secret_keys(state)
     if not keys:
         return Check(name, OK, "no secrets in the config")

@@ -135,3 +135,10 @@ def test_a_syntax_error_on_a_token_line_shows_the_key_not_the_token(lab, args):
     assert "invalid TOML" in output
     assert f"bot_token = {MASK}" in output
     assert SYNTAX_SECRET not in output
+
+
+def test_doctor_does_not_call_an_unreadable_config_free_of_secrets(lab):
+    lab["config"].write_text(BROKEN_CONFIG, encoding="utf-8")
+    report = takopi(lab, "doctor")
+    assert "no secrets in the config" not in report
+    assert "secrets: not checked: the config could not be read" in report
