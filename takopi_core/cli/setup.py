@@ -571,7 +571,8 @@ class CliSetup:
             return None
         suggested = survey.suggested_engine()
         while True:
-            answer = self.term.ask(f"default engine [{suggested}]: ").strip() or suggested
+            # suggested is set whenever an engine loads; "" only satisfies the type.
+            answer = self.term.ask(f"default engine [{suggested}]: ").strip() or suggested or ""
             picked = _pick(answer, [e.id for e in engines])
             if picked in usable:
                 return None if picked == survey.default_engine else picked

@@ -328,7 +328,7 @@ class GuardedRunner:
             discard_awaitable(value)
             self.disable(problem)
             return None
-        return value  # type: ignore[no-any-return]
+        return value
 
     def format_resume(self, token: ResumeToken) -> str:
         fallback = f"`{token.engine} resume {token.value}`"

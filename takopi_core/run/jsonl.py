@@ -265,9 +265,7 @@ class JsonlSubprocessRunner(BaseRunner):
 
     # -- the run ---------------------------------------------------------------------------
 
-    async def run_impl(  # type: ignore[override]
-        self, prompt: str, resume: ResumeToken | None
-    ) -> AsyncIterator[TakopiEvent]:
+    async def run_impl(self, prompt: str, resume: ResumeToken | None) -> AsyncIterator[TakopiEvent]:
         logger = self.get_logger()
         state = self.new_state(prompt, resume)
         self.start_run(prompt, resume, state=state)
