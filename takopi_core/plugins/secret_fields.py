@@ -68,11 +68,13 @@ def config_masker(
 ) -> Masker:
     """The masker of config ``data``, asking the transports for their declared fields.
 
-    Only transports with a ``[transports.<id>]`` table holding a value not already masked
-    by its key name are asked (in the probe's child, without ``check_setup``), so a config
-    with none costs nothing. A transport that fails to load declares nothing. ``known`` are
-    secret paths already known (a transport loaded here), ``skip`` the transports they
-    cover.
+    Only transports with a ``[transports.<id>]`` table holding a string not already masked
+    by its key name are asked (in the probe's child, without ``check_setup``, about 1 s), so
+    a config with none costs nothing: a table of a secret-named token and numbers (a chat
+    id) is shown at once. A secret is a string; a number declared secret is masked where
+    a plugin asks for it (setup, doctor, the TUI), not here. A transport that fails to
+    load declares nothing. ``known`` are secret paths already known (a transport loaded
+    here), ``skip`` the transports they cover.
     """
     masker = Masker.for_config(data, known)
     candidates = _tables_to_ask(data or {}, masker) - set(skip)
@@ -107,7 +109,7 @@ def _tables_to_ask(data: Mapping[str, Any], masker: Masker) -> set[str]:
         for transport_id, table in transports.items()
         if isinstance(table, Mapping)
         and any(
-            value not in (None, "") and not isinstance(value, bool) and not masker.is_secret(keys)
+            isinstance(value, str) and value and not masker.is_secret(keys)
             for keys, value in leaves(table, ("transports", str(transport_id)))
         )
     }
