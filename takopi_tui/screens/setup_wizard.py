@@ -17,6 +17,7 @@ text that comes from plugins or the config is shown as :class:`Content`, never a
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +75,30 @@ from .dialogs import DIALOG_CSS, ConfirmDialog, diff_content
 STEPS = len(STEP_TITLES)
 #: The group of the wizard's workers (plugin calls in child processes).
 WORKERS = "wizard"
+
+
+@dataclass(frozen=True, slots=True)
+class WizardStep:
+    """One step: the widgets that get focus when it opens, and what Next does on it."""
+
+    focus: str
+    """A selector: the first shown, focusable match gets focus (else the Next button)."""
+    leave: str
+    """The name of the wizard's method Next calls: it checks the step and moves on."""
+
+
+#: The steps in order (their titles are takopi_core.setup.flow.STEP_TITLES).
+WIZARD_STEPS = (
+    WizardStep("#transport-list", "_leave_choose"),
+    WizardStep("#next", "_leave_issues"),
+    WizardStep(
+        "#fields Input, #fields Select, #fields Checkbox, #run-own-setup", "_leave_settings"
+    ),
+    WizardStep("#engine-list", "_leave_defaults"),
+    WizardStep("#next", "_write"),
+    WizardStep("#next", "_finish"),
+)
+assert len(WIZARD_STEPS) == STEPS
 
 
 class SetupWizard(ModalScreen[WizardOutcome | None]):
@@ -261,18 +286,7 @@ class SetupWizard(ModalScreen[WizardOutcome | None]):
     def action_next(self) -> None:
         if self.busy:
             return
-        if self.step == 1:
-            self._leave_choose()
-        elif self.step == 2:
-            self._go(3)
-        elif self.step == 3:
-            self._leave_settings()
-        elif self.step == 4:
-            self._leave_defaults()
-        elif self.step == 5:
-            self._write()
-        else:
-            self.dismiss(self._outcome())
+        getattr(self, self._current_step.leave)()
 
     @on(Button.Pressed, "#back")
     def action_back(self) -> None:
@@ -324,6 +338,16 @@ class SetupWizard(ModalScreen[WizardOutcome | None]):
                 return True
         return False
 
+    @property
+    def _current_step(self) -> WizardStep:
+        return WIZARD_STEPS[self.step - 1]
+
+    def _leave_issues(self) -> None:
+        self._go(3)
+
+    def _finish(self) -> None:
+        self.dismiss(self._outcome())
+
     def _go(self, step: int) -> None:
         self.step = step
         self._show_step()
@@ -340,15 +364,7 @@ class SetupWizard(ModalScreen[WizardOutcome | None]):
 
     def _focus_step(self) -> None:
         # The switcher hides the widget that had focus: give it to this step's first one.
-        targets = {
-            1: "#transport-list",
-            2: "#next",
-            3: "#fields Input, #fields Select, #fields Checkbox, #run-own-setup",
-            4: "#engine-list",
-            5: "#next",
-            6: "#next",
-        }
-        for widget in self.query(targets[self.step]):
+        for widget in self.query(self._current_step.focus):
             if widget.display and widget.focusable:
                 widget.focus()
                 return
