@@ -420,19 +420,30 @@ def probe_all(entries: Sequence[PluginEntry], **options: Any) -> list[LoadResult
     return list(Probe(entries, **options).results())
 
 
+def default_workers() -> int:
+    """How many checkers run at once where order does not matter: one per core, at most 4
+    (a plugin that hangs then holds one slot while the others are checked)."""
+    return max(1, min(4, os.cpu_count() or 1))
+
+
 def probe_visible(
     discovery: Discovery,
     *,
     timeout: float | None = None,
     setup_engine: PluginEntry | None = None,
     env: Mapping[str, str] | None = None,
+    workers: int | None = None,
 ) -> dict[tuple[str, str, str | None], LoadResult]:
-    """Validate every enabled plugin of ``discovery``; results keyed by entry key."""
+    """Validate every enabled plugin of ``discovery``; results keyed by entry key.
+
+    Checks run in a pool of ``workers`` checkers (default :func:`default_workers`).
+    """
     probe = Probe(
         discovery.visible(),
         timeout=timeout if timeout is not None else DEFAULT_TIMEOUT,
         setup_engine=setup_engine,
         env=env,
+        workers=workers if workers is not None else default_workers(),
     )
     return {result.key: result for result in probe.results()}
 
