@@ -161,11 +161,14 @@ class TakopiApp(App[None]):
         if self._setup_service is not None:
             service = self._setup_service()
         else:
+            from takopi_core.plugins.probe import DEFAULT_TIMEOUT
             from takopi_core.setup.flow import SetupSession
 
             options = self.options
-            limit = {"timeout": options.timeout} if options.timeout is not None else {}
-            service = SetupSession(options.config_path, search_path=options.search_path, **limit)
+            timeout = options.timeout if options.timeout is not None else DEFAULT_TIMEOUT
+            service = SetupSession(
+                options.config_path, search_path=options.search_path, timeout=timeout
+            )
         wizard = SetupWizard(
             service,
             transport_id=transport_id or self._selected_transport(),

@@ -53,13 +53,12 @@ def child_environment(
 
 def real_probe(request: ProbeRequest) -> ProbeRun:
     """The real probe: a child process of this interpreter."""
-    from takopi_core.plugins.probe import Probe, default_workers
+    from takopi_core.plugins.probe import DEFAULT_TIMEOUT, Probe, default_workers
 
-    limit = {"timeout": request.timeout} if request.timeout is not None else {}
     return Probe(
         request.entries,
+        timeout=request.timeout if request.timeout is not None else DEFAULT_TIMEOUT,
         setup_engine=request.setup_engine,
         env=child_environment(request.config_path, request.search_path),
         workers=default_workers(),  # a hanging plugin holds one row, not the whole table
-        **limit,
     )

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from takopi_core.plugins.discovery import Discovery
+from takopi_core.plugins.discovery import Discovery, DiscoveryError, PluginEntry
 
 #: Stop walking a package after this many files: a huge package should not slow the poll.
 MAX_FILES_PER_PACKAGE = 400
@@ -113,7 +113,8 @@ def plugin_files(discovery: Discovery, search_path: Sequence[str] | None) -> set
     """The metadata and module files of every discovered plugin."""
     files: set[str] = set()
     tops: set[str] = set()
-    for item in [*discovery.entries, *discovery.errors]:
+    items: list[PluginEntry | DiscoveryError] = [*discovery.entries, *discovery.errors]
+    for item in items:
         location = getattr(item, "location", None)
         if location:
             files.update(os.path.join(location, name) for name in ("entry_points.txt", "METADATA"))

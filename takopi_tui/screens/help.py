@@ -48,7 +48,7 @@ def key_rows(bindings: Iterable[Binding], display: object) -> list[tuple[str, st
     for binding in bindings:
         if not binding.description:
             continue
-        key = display(binding) if callable(display) else binding.key  # type: ignore[operator]
+        key = display(binding) if callable(display) else binding.key
         keys, _ = merged.setdefault(binding.action, ([], binding.description))
         if key not in keys:
             keys.append(key)

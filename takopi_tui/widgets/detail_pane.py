@@ -7,6 +7,7 @@ tracebacks show literally; the pane's text can be selected with the mouse and co
 
 from __future__ import annotations
 
+from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
@@ -134,7 +135,7 @@ class DetailPane(VerticalScroll):
         #: Hides the config's secrets (set by the screen from the config and the results).
         self.masker: Masker | None = None
 
-    def compose(self):  # type: ignore[override]
+    def compose(self) -> ComposeResult:
         yield self._body
 
     def show(self, row: PluginRow | None, masker: Masker | None = None) -> None:

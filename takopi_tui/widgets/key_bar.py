@@ -51,7 +51,7 @@ def describe_keys(
 
 
 def _key(binding: Binding, display: object) -> str:
-    return display(binding) if callable(display) else binding.key  # type: ignore[operator]
+    return display(binding) if callable(display) else binding.key
 
 
 class KeyBar(Static):
