@@ -95,7 +95,12 @@ def _apply(args: argparse.Namespace, changes: dict[str, bool] | str) -> int:
     try:
         new_text = config.with_enabled(list(plan.new_list))
         if args.dry_run:
-            sys.stdout.write(config.diff(new_text, show_secrets=args.show_secrets))
+            from takopi_core.plugins.secret_fields import config_masker
+
+            # The diff's context lines may show a declared secret field nearby.
+            masker = None if args.show_secrets else config_masker(config.data, config.path)
+            shown = config.diff(new_text, show_secrets=args.show_secrets, masker=masker)
+            sys.stdout.write(shown)
             print("dry run: nothing written")
             return EXIT_OK
         config.save(new_text)

@@ -614,7 +614,7 @@ class PluginsScreen(Screen[None]):
         self.app.push_screen(
             DiffDialog(
                 display_path(config.path),
-                config.diff(new_text),
+                config.diff(new_text, masker=self.masker()),
                 [*plan.warnings, *(n for n in plan.notes if n == EMPTY_LIST_NOTE)],
             ),
             callback=lambda save: self._save(config, new_text) if save else None,

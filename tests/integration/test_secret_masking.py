@@ -142,3 +142,10 @@ def test_doctor_does_not_call_an_unreadable_config_free_of_secrets(lab):
     report = takopi(lab, "doctor")
     assert "no secrets in the config" not in report
     assert "secrets: not checked: the config could not be read" in report
+
+
+def test_plugins_disable_dry_run_masks_a_declared_field_in_the_diff_context(lab):
+    lab["config"].write_text(f'[transports.leaky]\nwebhook_url = "{DECLARED}"\n', encoding="utf-8")
+    diff = takopi(lab, "plugins", "disable", "takopi-crashy", "--dry-run")
+    assert "+[plugins]" in diff and f'webhook_url = "{MASK}"' in diff
+    assert DECLARED not in diff
