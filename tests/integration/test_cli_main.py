@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from support.cli import InProcessCli
+from support.imported import modules_after
 from support.paths import run_takopi
-from test_import_hygiene import _modules_after
 
 from takopi_core.cli import SUBCOMMANDS
 from takopi_core.ids import CLI_COMMANDS, RESERVED_ENGINE_IDS
@@ -39,12 +39,12 @@ def test_version(takopi: InProcessCli) -> None:
 
 
 def test_help_imports_no_subcommand_module(site: Path) -> None:
-    modules = _modules_after(["--help"], site)
+    modules = modules_after(["--help"], site)
     assert not {m for m in modules if m.startswith("takopi_core.cli.")}
 
 
 def test_a_command_imports_only_its_own_module(site: Path) -> None:
-    modules = _modules_after(["plugins"], site)
+    modules = modules_after(["plugins"], site)
     loaded = {m for m in modules if m.startswith("takopi_core.cli.")}
     assert loaded == {"takopi_core.cli.plugins", "takopi_core.cli.enable"}
 

@@ -2,41 +2,15 @@
 
 from __future__ import annotations
 
-import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from support.distfactory import write_dists
+from support.imported import modules_after
 from support.paths import REPO_ROOT
 from support.plugin_zoo import GOOD_COMMAND, GOOD_TRANSPORT, engine
-
-PROBE = """
-import json, sys
-from takopi_core.cli import main
-try:
-    code = main({argv!r})
-except SystemExit as exc:
-    code = exc.code
-mods = sorted(sys.modules)
-sys.stdout.flush()
-sys.stderr.write("\\n@@MODULES@@" + json.dumps(mods))
-"""
-
-
-def _modules_after(argv: list[str], site: Path) -> set[str]:
-    env = dict(os.environ, PYTHONPATH=str(site))
-    proc = subprocess.run(
-        [sys.executable, "-c", PROBE.format(argv=argv)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
-    marker = proc.stderr.rpartition("@@MODULES@@")[2]
-    return set(json.loads(marker))
 
 
 @pytest.fixture
@@ -49,7 +23,7 @@ def plugin_site(site: Path) -> Path:
     [["--help"], ["plugins"], ["plugins", "--json"], ["plugins", "--load"], ["config", "path"]],
 )
 def test_cli_paths_leave_textual_and_plugins_out(argv: list[str], plugin_site: Path) -> None:
-    modules = _modules_after(argv, plugin_site)
+    modules = modules_after(argv, plugin_site)
     assert "takopi_core.cli" in modules  # the probe really ran
     assert not {m for m in modules if m == "textual" or m.startswith("textual.")}
     assert not {m for m in modules if m.startswith("takopi_tui")}
@@ -58,7 +32,7 @@ def test_cli_paths_leave_textual_and_plugins_out(argv: list[str], plugin_site: P
 
 @pytest.mark.parametrize("argv", [["--help"], ["plugins"]])
 def test_fast_paths_skip_heavy_libraries(argv: list[str], plugin_site: Path) -> None:
-    modules = _modules_after(argv, plugin_site)
+    modules = modules_after(argv, plugin_site)
     for heavy in ("tomlkit", "rich", "anyio", "asyncio"):
         assert heavy not in modules, f"{heavy} imported by takopi {' '.join(argv)}"
 
