@@ -24,7 +24,7 @@ from typing import Any
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import (
@@ -32,7 +32,6 @@ from textual.widgets import (
     Checkbox,
     ContentSwitcher,
     Input,
-    Label,
     OptionList,
     Select,
     Static,
@@ -44,11 +43,10 @@ from takopi_core.config.file import ConfigFile
 from takopi_core.config.toml import display_path
 from takopi_core.errors import ConfigError
 from takopi_core.plugins.discovery import PluginEntry
-from takopi_core.plugins.fields import FieldSpec, FieldValueError, check_value, format_value, mask
+from takopi_core.plugins.fields import FieldSpec, mask
 from takopi_core.setup.child import ValidatorRunError
 from takopi_core.setup.flow import (
     STEP_TITLES,
-    EngineChoice,
     SetupPlan,
     Survey,
     TransportChoice,
@@ -71,6 +69,16 @@ from ..handover import (
     suspend_and_run,
 )
 from .dialogs import DIALOG_CSS, ConfirmDialog, diff_content
+from .wizard_steps import (
+    ChooseStep,
+    DefaultsStep,
+    IssuesStep,
+    ResultStep,
+    ReviewStep,
+    SettingsStep,
+    engine_prompt,
+    transport_prompt,
+)
 
 STEPS = len(STEP_TITLES)
 #: The group of the wizard's workers (plugin calls in child processes).
@@ -150,29 +158,12 @@ class SetupWizard(ModalScreen[WizardOutcome | None]):
             box.border_title = "Set up a transport"
             yield Static("", id="wizard-step")
             with ContentSwitcher(initial="step-1", id="wizard-steps"):
-                with Vertical(id="step-1"):
-                    yield Static(Content("Checking transports and engines…"), id="survey-note")
-                    yield OptionList(id="transport-list")
-                with VerticalScroll(id="step-2"):
-                    yield Static("", id="issues")
-                with VerticalScroll(id="step-3"):
-                    yield Static("", id="settings-note")
-                    yield Vertical(id="fields")
-                    with Vertical(id="handover"):
-                        yield Button(Content("Run its setup"), id="run-own-setup")
-                        yield Static("", id="handover-result")
-                with Vertical(id="step-4"):
-                    yield Label(Content("Default engine"), classes="section")
-                    yield OptionList(id="engine-list")
-                    yield Static("", id="engine-note")
-                    yield Checkbox(Content("Make it the default transport"), id="make-default")
-                    yield Static("", id="default-note")
-                with Vertical(id="step-5"):
-                    yield Static("", id="diff-path")
-                    with VerticalScroll(id="wizard-diff-scroll"):
-                        yield Static("", id="wizard-diff")
-                with VerticalScroll(id="step-6"):
-                    yield Static("", id="result")
+                yield ChooseStep(id="step-1")
+                yield IssuesStep(id="step-2")
+                yield SettingsStep(id="step-3")
+                yield DefaultsStep(id="step-4")
+                yield ReviewStep(id="step-5")
+                yield ResultStep(id="step-6")
             yield Static("", id="wizard-status")
             with Horizontal(classes="buttons"):
                 yield Button(Content("Back"), id="back")
@@ -180,7 +171,6 @@ class SetupWizard(ModalScreen[WizardOutcome | None]):
                 yield Button(Content("Cancel"), id="cancel")
 
     def on_mount(self) -> None:
-        self.query_one("#handover").display = False
         self._show_step()
         self._set_busy(True, "Checking transports and engines…")
         self._survey_worker()
@@ -264,7 +254,7 @@ class SetupWizard(ModalScreen[WizardOutcome | None]):
         for choice in survey.transports:
             options.add_option(
                 Option(
-                    _transport_prompt(choice, width, survey.current_transport),
+                    transport_prompt(choice, width, survey.current_transport),
                     id=choice.id,
                     disabled=not choice.loaded,
                 )
@@ -483,131 +473,20 @@ class SetupWizard(ModalScreen[WizardOutcome | None]):
 
     # -- step 3: settings -----------------------------------------------------------------
 
-    def _build_fields(self) -> None:
-        fields = self.query_one("#fields", Vertical)
-        fields.remove_children()
-        choice = self.choice
-        assert choice is not None
-        handover = self.query_one("#handover")
-        if not self.specs:
-            handover.display = True
-            fields.display = False
-            self._note(
-                "#settings-note",
-                f"{choice.id} does not declare its settings, so it asks for them itself. "
-                "Run its setup: takopi steps aside and the transport's own prompts use this "
-                "terminal; when it ends you come back here.",
-            )
-            self._note("#handover-result", "")
-            return
-        handover.display = False
-        fields.display = True
-        self._note(
-            "#settings-note",
-            f"Settings for [transports.{choice.id}]. Values are checked as you type; "
-            "Next also asks the transport to check them.",
-        )
-        widgets = []
-        for index, spec in enumerate(self.specs):
-            widgets.append(self._field_widget(index, spec))
-        fields.mount_all(widgets)
+    @property
+    def _settings(self) -> SettingsStep:
+        return self.query_one(SettingsStep)
 
-    def _field_widget(self, index: int, spec: FieldSpec) -> Vertical:
-        tags = [
-            t for t in ("secret" if spec.secret else "", "" if spec.required else "optional") if t
-        ]
-        label = spec.label + (f"  ({', '.join(tags)})" if tags else "")
-        parts: list[Any] = [Label(Content(label), classes="field-label")]
-        if spec.help:
-            parts.append(Static(Content(spec.help), classes="field-help"))
-        start = self.initial.get(spec.key)
-        if spec.kind == "bool":
-            parts.append(
-                Checkbox(Content(spec.label), value=bool(start), id=f"field-{index}", compact=True)
-            )
-        elif spec.choices:
-            options = [(Content(format_value(spec, c)), c) for c in spec.choices]
-            select_value = start if start in spec.choices else Select.NULL
-            parts.append(
-                Select(
-                    options,
-                    value=select_value,
-                    allow_blank=not spec.required or select_value is Select.NULL,
-                    id=f"field-{index}",
-                    prompt="Choose…",
-                    compact=True,
-                )
-            )
-        elif spec.secret:
-            has_current = self.current.get(spec.key) not in (None, "")
-            parts.append(
-                Input(
-                    "",
-                    placeholder="set; type to replace, leave empty to keep" if has_current else "",
-                    password=True,
-                    id=f"field-{index}",
-                    compact=True,
-                )
-            )
-        else:
-            parts.append(
-                Input(
-                    format_value(spec, start) if start is not None else "",
-                    placeholder="" if spec.required else "optional",
-                    id=f"field-{index}",
-                    compact=True,
-                )
-            )
-        parts.append(Static("", classes="field-error", id=f"error-{index}"))
-        return Vertical(*parts, classes="field")
+    def _build_fields(self) -> None:
+        assert self.choice is not None
+        self._settings.build(self.choice.id, self.specs, self.initial, self.current)
 
     def _read_fields(self) -> tuple[dict[str, Any], dict[str, str]]:
         """The form's values and the local problems: ``({key: value}, {key: message})``."""
-        from takopi_core.plugins.fields import parse_text
-
-        values: dict[str, Any] = {}
-        errors: dict[str, str] = {}
-        for index, spec in enumerate(self.specs):
-            widgets = self.query(f"#field-{index}")
-            if not widgets:
-                continue
-            widget = widgets.first()
-            value: Any
-            if isinstance(widget, Checkbox):
-                value = widget.value
-            elif isinstance(widget, Select):
-                value = None if widget.value is Select.NULL else widget.value
-            else:
-                assert isinstance(widget, Input)
-                try:
-                    value = parse_text(spec, widget.value)
-                except FieldValueError as exc:
-                    errors[spec.key] = str(exc)
-                    values[spec.key] = None
-                    continue
-                if value is None and spec.secret:
-                    value = self.current.get(spec.key)  # empty secret: keep the current one
-            values[spec.key] = value
-            problem = check_value(spec, value)
-            if problem:
-                errors[spec.key] = problem
-        return values, errors
+        return self._settings.read()
 
     def _show_field_errors(self, errors: dict[str, str]) -> None:
-        secrets = self._typed_secrets()
-        for index, spec in enumerate(self.specs):
-            message = errors.get(spec.key)
-            widgets = self.query(f"#error-{index}")
-            if not widgets:
-                continue
-            error = widgets.first(Static)
-            if message:
-                error.update(Content(mask(f"{spec.label} {message}", secrets)))
-            else:
-                error.update("")
-            error.display = bool(message)
-            field = self.query_one(f"#field-{index}")
-            field.set_class(bool(message), "-invalid")
+        self._settings.show_errors(errors, self._typed_secrets())
 
     def _typed_secrets(self) -> list[str]:
         values, _ = self._read_fields() if self.specs else ({}, {})
@@ -670,10 +549,7 @@ class SetupWizard(ModalScreen[WizardOutcome | None]):
         self._go(4)
 
     def _focus_first_error(self) -> None:
-        for index, spec in enumerate(self.specs):
-            if spec.key in self.field_errors:
-                self.query_one(f"#field-{index}").focus()
-                return
+        self._settings.focus_first(self.field_errors)
 
     @on(Button.Pressed, "#run-own-setup")
     def _run_own_setup(self, event: Button.Pressed) -> None:
@@ -729,7 +605,7 @@ class SetupWizard(ModalScreen[WizardOutcome | None]):
         for engine in survey.engines:
             engines.add_option(
                 Option(
-                    _engine_prompt(engine, width, survey.default_engine),
+                    engine_prompt(engine, width, survey.default_engine),
                     id=engine.id,
                     disabled=not engine.loaded,
                 )
@@ -854,45 +730,3 @@ class SetupWizard(ModalScreen[WizardOutcome | None]):
         if self.choice is None:
             return None
         return WizardOutcome(self.choice.id, self.saved, self.final)
-
-
-# --- option text ------------------------------------------------------------------------------
-
-_STATUS_STYLE = {
-    "ready": "$text-success",
-    "needs setup": "$text-warning",
-    "failed to load": "$text-error",
-    "not checked": "$text-muted",
-}
-
-
-def _transport_prompt(choice: TransportChoice, width: int, current: str | None) -> Content:
-    head = Content.assemble(
-        (f"{choice.id:<{width}}", "bold"),
-        "  ",
-        (f"{choice.status:<14}", _STATUS_STYLE.get(choice.status, "")),
-        "  ",
-        choice.description or "",
-        ("  (default)", "$text-muted") if choice.id == current else "",
-    )
-    if choice.load_error:
-        return Content("\n").join([head, Content.styled(f"  {choice.load_error}", "$text-error")])
-    return head
-
-
-def _engine_prompt(engine: EngineChoice, width: int, default: str | None) -> Content:
-    style = "$text-success" if engine.loaded and engine.installed else "$text-warning"
-    if not engine.loaded:
-        style = "$text-error"
-    head = Content.assemble(
-        (f"{engine.id:<{width}}", "bold"),
-        "  ",
-        (engine.status, style),
-        ("  (the current default)", "$text-muted") if engine.id == default else "",
-    )
-    lines = [head]
-    if engine.install_hint:
-        lines.append(Content.assemble("  install: ", (engine.install_hint, "bold")))
-    elif not engine.loaded and engine.result is not None and engine.result.message:
-        lines.append(Content.styled(f"  {engine.result.message}", "$text-error"))
-    return Content("\n").join(lines)
