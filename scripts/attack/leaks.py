@@ -152,6 +152,9 @@ def secret_outputs(lab: Lab) -> dict[str, Callable[[], str]]:
         "run --transport leaky (setup issues)": lambda: lab.takopi("run", "--transport", "leaky"),
         "run (engine warnings)": lambda: lab.takopi("run", "--transport", "terminal"),
         "tui --plain": lambda: lab.takopi("tui", "--plain"),
+        "plugins disable --dry-run (diff)": lambda: lab.takopi(
+            "plugins", "disable", "takopi-crashy", "--dry-run"
+        ),
     }
     for key in SECRET_KEYS.values():
         outputs[f"config get {key}"] = partial(lab.takopi, "config", "get", key)
