@@ -190,7 +190,8 @@ async def test_chat_builtins_commands_and_errors(runtime: TransportRuntime) -> N
         "/help\n/cancel\n/shout make noise\n/alpha /beta two engines\n/beta hi\nplain\n",
     )
     assert "commands: /shout (skipped: help; see /help)" in transcript
-    assert "engines: alpha (not installed: beta)" in transcript
+    # the built-in engines are installed too, their CLIs are not (on this machine)
+    assert "engines: alpha (not installed: beta, claude, codex, opencode, pi)" in transcript
     assert "/beta <prompt>" in transcript and "beta not found on PATH" in transcript
     assert "/help: command 'help' (takopi-command-help) is shadowed by the built-in /help" in (
         transcript
