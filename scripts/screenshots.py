@@ -130,7 +130,7 @@ def to_png(svg: Path) -> Path | None:
 
 
 def main() -> int:
-    from tui.demo_plugins import DEMO_CONFIG, write_demo
+    from support.demo_plugins import DEMO_CONFIG, write_demo
 
     OUT.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
