@@ -7,7 +7,7 @@ import os
 import select
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import AsyncGenerator, Iterator
 from contextlib import aclosing
 from pathlib import Path
 
@@ -172,7 +172,7 @@ async def test_no_session_and_no_result_still_completes_once(tmp_path: Path) -> 
     script = write_engine(tmp_path, "silent", "sys.exit(4)\n")
     events = await collect(FakeRunner(script))
     assert [type(e) for e in events] == [ActionEvent, CompletedEvent]
-    assert events[-1].resume is None  # type: ignore[union-attr]
+    assert events[-1].resume is None
 
 
 async def test_last_line_without_newline_is_processed(tmp_path: Path) -> None:
@@ -310,7 +310,7 @@ async def test_child_runs_in_run_base_dir_and_its_own_process_group(tmp_path: Pa
         reset_run_base_dir(token)
     completed = assert_contract(events)
     assert Path(completed.answer) == workdir.resolve()
-    assert events[0].meta == {"leader": True}  # type: ignore[union-attr]
+    assert events[0].meta == {"leader": True}
 
 
 async def test_long_lines_have_no_length_limit(tmp_path: Path) -> None:
@@ -414,8 +414,10 @@ async def test_closing_the_stream_early_kills_the_process_group(
 ) -> None:
     script = write_engine(tmp_path, "stubborn2", STUBBORN)
     runner = FakeRunner(script, grace_s=0.2)
+    stream = runner.run("x", None)
+    assert isinstance(stream, AsyncGenerator)  # what a consumer can close early
     with anyio.fail_after(20):
-        async with aclosing(runner.run("x", None)) as events:
+        async with aclosing(stream) as events:
             async for event in events:
                 if isinstance(event, StartedEvent):
                     started = event

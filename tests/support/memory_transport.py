@@ -130,9 +130,7 @@ class ScriptedRunner(ResumeTokenMixin, BaseRunner):
         self.runs: list[tuple[str, ResumeToken | None]] = []
         self.closed = 0
 
-    async def run_impl(  # type: ignore[override]
-        self, prompt: str, resume: ResumeToken | None
-    ) -> AsyncIterator[TakopiEvent]:
+    async def run_impl(self, prompt: str, resume: ResumeToken | None) -> AsyncIterator[TakopiEvent]:
         self.runs.append((prompt, resume))
         try:
             async for event in self.script(prompt, resume):

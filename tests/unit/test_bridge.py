@@ -415,7 +415,7 @@ async def test_ten_thousand_events_coalesce_into_a_few_edits(transport: MemoryTr
         for n in range(1, 10_001):
             yield action(n, "started")
             await anyio.sleep(0)  # hand the loop to the editor after every single event
-        transport.edit_gate.set()  # type: ignore[union-attr]
+        transport.edit_gate.set()
         await release.wait()
         yield completed("all done")
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing
 
 import anyio
@@ -111,7 +111,9 @@ async def test_two_new_runs_reporting_one_session_are_serialised_at_started() ->
 
 async def test_lock_is_released_when_the_consumer_stops_early() -> None:
     runner = ScriptedRunner(gated_session(anyio.Event(), Marks(), "x"))
-    async with aclosing(runner.run("p", None)) as events:
+    stream = runner.run("p", None)
+    assert isinstance(stream, AsyncGenerator)  # what a consumer can close early
+    async with aclosing(stream) as events:
         async for _ in events:
             break
     assert runner.lock_for(TOKEN).value == 1
