@@ -129,11 +129,6 @@ class Masker:
             return {key: self.data(item) for key, item in value.items()}
         return value
 
-    def with_values(self, extra: Iterable[str]) -> Masker:
-        """This masker also hiding ``extra`` (values typed in during setup, say)."""
-        more = [str(v) for v in extra if v not in (None, "")]
-        return Masker(self.paths, tuple(dict.fromkeys((*self.values, *more))))
-
 
 # --- a line of a config that does not parse ---------------------------------------------------
 
