@@ -36,7 +36,6 @@ from textual.widgets import (
     Select,
     Static,
 )
-from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
 from takopi_core.config.file import ConfigFile
@@ -76,8 +75,6 @@ from .wizard_steps import (
     ResultStep,
     ReviewStep,
     SettingsStep,
-    engine_prompt,
-    transport_prompt,
 )
 
 STEPS = len(STEP_TITLES)
@@ -240,29 +237,8 @@ class SetupWizard(ModalScreen[WizardOutcome | None]):
         self.survey = survey
         self._secrets = config_secrets(self._config_data())
         self._set_busy(False)
-        options = self.query_one("#transport-list", OptionList)
-        options.clear_options()
-        if not survey.transports:
-            self._note(
-                "#survey-note",
-                "No transport is installed (or all are hidden by [plugins] enabled).",
-                "error",
-            )
-            return
-        self._note("#survey-note", "Which transport do you want to set up?")
-        width = max(len(t.id) for t in survey.transports)
-        for choice in survey.transports:
-            options.add_option(
-                Option(
-                    transport_prompt(choice, width, survey.current_transport),
-                    id=choice.id,
-                    disabled=not choice.loaded,
-                )
-            )
-        first = survey.suggested_transport(self.preselect)
-        options.highlighted = survey.transports.index(first) if first is not None else 0
-        options.focus()
-        self._update_buttons()
+        if self.query_one(ChooseStep).show(survey, self.preselect):
+            self._update_buttons()
 
     def _config_data(self) -> dict[str, Any]:
         try:
@@ -393,13 +369,7 @@ class SetupWizard(ModalScreen[WizardOutcome | None]):
     def _highlighted_transport(self) -> TransportChoice | None:
         if self.survey is None:
             return None
-        options = self.query_one("#transport-list", OptionList)
-        if options.highlighted is None:
-            return None
-        option = options.get_option_at_index(options.highlighted)
-        if option.disabled or option.id is None:
-            return None
-        return self.survey.transport(option.id)
+        return self.query_one(ChooseStep).highlighted(self.survey)
 
     @on(OptionList.OptionHighlighted, "#transport-list")
     def _transport_highlighted(self) -> None:
@@ -585,35 +555,9 @@ class SetupWizard(ModalScreen[WizardOutcome | None]):
     # -- step 4: defaults -----------------------------------------------------------------
 
     def _build_engines(self) -> None:
-        survey = self.survey
-        assert survey is not None
-        engines = self.query_one("#engine-list", OptionList)
-        engines.clear_options()
-        self.engine = survey.default_engine
-        if not survey.engines:
-            engines.display = False
-            self._note(
-                "#engine-note",
-                "No engine is installed: install one (`takopi plugins` lists what is "
-                "installed), then set it up here.",
-                "warning",
-            )
-            return
-        engines.display = True
-        self._note("#engine-note", "")
-        width = max(len(e.id) for e in survey.engines)
-        for engine in survey.engines:
-            engines.add_option(
-                Option(
-                    engine_prompt(engine, width, survey.default_engine),
-                    id=engine.id,
-                    disabled=not engine.loaded,
-                )
-            )
-        start = survey.suggested_engine()
-        if start is not None:
-            engines.highlighted = [e.id for e in survey.engines].index(start)
-            self.engine = start
+        assert self.survey is not None
+        start = self.query_one(DefaultsStep).show_engines(self.survey)
+        self.engine = start if start is not None else self.survey.default_engine
 
     @on(OptionList.OptionHighlighted, "#engine-list")
     def _engine_highlighted(self, event: OptionList.OptionHighlighted) -> None:
@@ -627,8 +571,7 @@ class SetupWizard(ModalScreen[WizardOutcome | None]):
             self.action_next()
 
     def _make_default_value(self) -> bool:
-        box = self.query_one("#make-default", Checkbox)
-        return box.display and box.value
+        return self.query_one(DefaultsStep).make_default
 
     def _leave_defaults(self) -> None:
         assert self.choice is not None and self.survey is not None

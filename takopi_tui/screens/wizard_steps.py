@@ -14,9 +14,10 @@ from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Button, Checkbox, Input, Label, OptionList, Select, Static
+from textual.widgets.option_list import Option
 
 from takopi_core.plugins.fields import FieldSpec, FieldValueError, check_value, format_value, mask
-from takopi_core.setup.flow import EngineChoice, TransportChoice
+from takopi_core.setup.flow import EngineChoice, Survey, TransportChoice
 
 
 def note(widget: Static, text: str, level: str = "") -> None:
@@ -31,6 +32,43 @@ class ChooseStep(Vertical):
     def compose(self) -> ComposeResult:
         yield Static(Content("Checking transports and engines…"), id="survey-note")
         yield OptionList(id="transport-list")
+
+    def show(self, survey: Survey, preselect: str | None) -> bool:
+        """List the surveyed transports, the suggested one highlighted; False when none."""
+        options = self.query_one("#transport-list", OptionList)
+        options.clear_options()
+        survey_note = self.query_one("#survey-note", Static)
+        if not survey.transports:
+            note(
+                survey_note,
+                "No transport is installed (or all are hidden by [plugins] enabled).",
+                "error",
+            )
+            return False
+        note(survey_note, "Which transport do you want to set up?")
+        width = max(len(t.id) for t in survey.transports)
+        for choice in survey.transports:
+            options.add_option(
+                Option(
+                    transport_prompt(choice, width, survey.current_transport),
+                    id=choice.id,
+                    disabled=not choice.loaded,
+                )
+            )
+        first = survey.suggested_transport(preselect)
+        options.highlighted = survey.transports.index(first) if first is not None else 0
+        options.focus()
+        return True
+
+    def highlighted(self, survey: Survey) -> TransportChoice | None:
+        """The highlighted transport, when it can be chosen (it loads)."""
+        options = self.query_one("#transport-list", OptionList)
+        if options.highlighted is None:
+            return None
+        option = options.get_option_at_index(options.highlighted)
+        if option.disabled or option.id is None:
+            return None
+        return survey.transport(option.id)
 
 
 class IssuesStep(VerticalScroll):
@@ -159,6 +197,42 @@ class DefaultsStep(Vertical):
         yield Static("", id="engine-note")
         yield Checkbox(Content("Make it the default transport"), id="make-default")
         yield Static("", id="default-note")
+
+    def show_engines(self, survey: Survey) -> str | None:
+        """List the surveyed engines, the suggested one highlighted; returns its id."""
+        engines = self.query_one("#engine-list", OptionList)
+        engines.clear_options()
+        engine_note = self.query_one("#engine-note", Static)
+        if not survey.engines:
+            engines.display = False
+            note(
+                engine_note,
+                "No engine is installed: install one (`takopi plugins` lists what is "
+                "installed), then set it up here.",
+                "warning",
+            )
+            return None
+        engines.display = True
+        note(engine_note, "")
+        width = max(len(e.id) for e in survey.engines)
+        for engine in survey.engines:
+            engines.add_option(
+                Option(
+                    engine_prompt(engine, width, survey.default_engine),
+                    id=engine.id,
+                    disabled=not engine.loaded,
+                )
+            )
+        start = survey.suggested_engine()
+        if start is not None:
+            engines.highlighted = survey.engine_ids().index(start)
+        return start
+
+    @property
+    def make_default(self) -> bool:
+        """Whether the transport becomes the default (the box is shown and ticked)."""
+        box = self.query_one("#make-default", Checkbox)
+        return box.display and box.value
 
 
 class ReviewStep(Vertical):
