@@ -175,21 +175,26 @@ def test_a_faulty_command_gets_an_error_reply_and_the_chat_goes_on(
 
 
 def test_a_command_that_swallows_cancellation_does_not_keep_the_chat_open(
-    site: Path, env: dict[str, str], bin_dir: Path
+    site: Path, env: dict[str, str], tmp_path: Path
 ) -> None:
+    started = tmp_path / "started"
     swallow = (
-        "import asyncio\nwhile True:\n    try:\n        await asyncio.sleep(3600)\n"
-        "    except BaseException:\n        pass\n"
+        "import asyncio, os\nopen(os.environ['CMD_STARTED'], 'w').close()\nwhile True:\n"
+        "    try:\n        await asyncio.sleep(3600)\n    except BaseException:\n        pass\n"
     )
     write_dists(site, fake_engine("alpha"), fake_engine("beta"), command(swallow))
-    proc = _start(site, env)
-    assert proc.stdin is not None and proc.stdout is not None
+    proc = _start(site, env, CMD_STARTED=str(started))
+    assert proc.stdin is not None
     proc.stdin.write("/cmd go\n")
     proc.stdin.flush()
-    time.sleep(1.5)  # the command is running, not just queued
+    deadline = time.monotonic() + 30
+    while not started.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert started.exists(), "the command never started"
     out, err = proc.communicate("/cancel\n", timeout=30)
     assert proc.returncode == 0, err
     assert "/cmd ignored cancellation for 2 s; left behind" in out
+    assert "note: 1 command(s) ignored cancellation; exiting anyway" in err
     assert "Traceback" not in out + err
 
 
