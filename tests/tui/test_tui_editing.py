@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from support.demo_plugins import DEMO_CONFIG
+from textual.widgets import Static
 
 from takopi_tui.screens.dialogs import ConfirmDialog, DiffDialog
 
@@ -118,7 +119,7 @@ async def test_first_disable_writes_every_other_distribution(demo_site: Path, co
         assert any("plugins installed later stay hidden" in n for n in notifications(app))
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, DiffDialog))
-        notes = [str(note.content.plain) for note in app.screen.query(".note").results()]
+        notes = [str(note.content.plain) for note in app.screen.query(".note").results(Static)]
         assert any("plugins installed later stay hidden" in note for note in notes)
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -203,7 +204,10 @@ async def test_quit_without_staged_changes_just_quits(demo_site: Path, demo_conf
     app = make_app(demo_site)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("q")
+        # A confirmation would keep the app running: it exits without asking.
         await wait_for(pilot, lambda: not app.is_running, what="the app to exit")
+    assert app.return_code == 0
+    assert demo_config.read_text() == DEMO_CONFIG  # quitting writes nothing
 
 
 async def test_conflicting_edit_while_the_diff_is_shown(demo_site: Path, demo_config: Path):
@@ -248,7 +252,7 @@ async def test_hiding_the_builtins_warns_where_the_user_acts(demo_site: Path, de
         assert "built-in plugins" in shown
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, DiffDialog))
-        notes = [str(note.content.plain) for note in app.screen.query(".note").results()]
+        notes = [str(note.content.plain) for note in app.screen.query(".note").results(Static)]
         assert any("default_engine 'codex'" in note for note in notes)
         await pilot.press("escape")
         await pilot.pause()

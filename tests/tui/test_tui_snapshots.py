@@ -87,7 +87,7 @@ def test_snapshot_mixed_states(demo_site: Path, demo_config: Path, snap_compare)
 
     async def run_before(pilot: Pilot) -> None:
         screen = app.plugins_screen
-        await wait_for(pilot, lambda: screen.runs.checking, what="telegram loading")
+        await wait_for(pilot, lambda: bool(screen.runs.checking), what="telegram loading")
         await wait_for(pilot, lambda: any(r.status is Status.LOADING for r in screen.rows))
         pilot.app.clear_notifications()
         await go_to(pilot, "slack")
@@ -167,7 +167,9 @@ def many_dists(count: int) -> list[Dist]:
 
 def test_snapshot_two_hundred_plugins(isolated_home: Path, config_path: Path, snap_compare):
     site = write_dists(isolated_home / "site", *many_dists(200))
-    script = {f"plugin_{n:03d}": {"load_ms": float(n % 50)} for n in range(200)}
+    script: dict[str, dict[str, object]] = {
+        f"plugin_{n:03d}": {"load_ms": float(n % 50)} for n in range(200)
+    }
     for n in range(0, 200, 37):
         script[f"plugin_{n:03d}"] = {"status": "failed", "message": f"plugin {n} is broken"}
     app = snapshot_app(site, script)

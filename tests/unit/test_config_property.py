@@ -118,7 +118,7 @@ def commented_configs(draw: st.DrawFn) -> tuple[str, dict[str, object]]:
 
 @st.composite
 def operations(draw: st.DrawFn) -> list[tuple[str, object, object]]:
-    steps = []
+    steps: list[tuple[str, object, object]] = []
     for _ in range(draw(st.integers(1, 8))):
         kind = draw(st.sampled_from(["set", "unset", "enable", "disable"]))
         if kind in ("set", "unset"):

@@ -184,8 +184,9 @@ async def test_crash_shows_rc_and_stderr(
     monkeypatch.setenv("FAKE_CLI_STREAM", str(missing))
     events = await collect(runner_for(tmp_path).run("x", None))
     assert events[-1].ok is False
-    assert events[-1].error.startswith("claude failed (rc=1).")
-    assert "FileNotFoundError" in events[-1].error
+    error = events[-1].error
+    assert isinstance(error, str) and error.startswith("claude failed (rc=1).")
+    assert "FileNotFoundError" in error
 
 
 # --- invocation ------------------------------------------------------------------------------

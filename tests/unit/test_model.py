@@ -50,7 +50,8 @@ def test_message_ref_equality_ignores_raw_thread_and_sender() -> None:
 
 def test_event_factory_builds_events_and_guards_the_token() -> None:
     factory = EventFactory("codex")
-    assert factory.resume is None
+    initial = factory.resume  # a local: mypy would keep factory.resume narrowed to None
+    assert initial is None
     started = factory.started(TOKEN, title="t", meta={"k": 1})
     assert (started.title, started.meta, factory.resume) == ("t", {"k": 1}, TOKEN)
     assert factory.started(TOKEN).resume == TOKEN  # the same token again is fine

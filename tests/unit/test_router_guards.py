@@ -40,7 +40,11 @@ class Good(ResumeTokenMixin):
 
 
 class Bad(Good):
-    """``Good`` with one behaviour replaced per test."""
+    """``Good`` with one behaviour replaced per test.
+
+    The tests replace its methods on the instance with misbehaving ones, as a buggy plugin
+    would have them: the ``type: ignore[method-assign, ...]`` comments below are the point.
+    """
 
 
 @pytest.fixture(autouse=True)
@@ -100,7 +104,7 @@ def test_an_async_build_runner_is_named_and_its_coroutine_closed() -> None:
 
 def test_a_raising_resume_helper_disables_the_engine_once(caplog: pytest.LogCaptureFixture) -> None:
     runner = Bad("evil")
-    runner.is_resume_line = lambda line: 1 / 0  # type: ignore[method-assign]
+    runner.is_resume_line = lambda line: bool(1 / 0)  # type: ignore[method-assign]
     wrapped = guarded(runner)
     with caplog.at_level(logging.WARNING, logger="takopi.faults"):
         assert wrapped.is_resume_line("evil resume x") is False

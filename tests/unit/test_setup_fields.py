@@ -60,12 +60,13 @@ def test_declared_fields_accepts_a_good_declaration() -> None:
         ([SetupField("a b", "A")], "setup_fields[0] ('a b'): key must be a bare TOML key"),
         ([SetupField("a..b", "A")], "key must be a bare TOML key"),
         ([SetupField("a", " ")], "setup_fields[0] ('a'): label must be a non-empty string"),
-        ([SetupField("a", "A", kind="list")], "kind must be one of str, int, float, bool"),
+        # Invalid on purpose (here and below): what a plugin may declare despite the types.
+        ([SetupField("a", "A", kind="list")], "kind must be one of str, int, float, bool"),  # type: ignore[arg-type]
         ([SetupField("a", "A", default=3)], "default 3 must be a string"),
         ([SetupField("a", "A", kind="int", default=True)], "default True must be an integer"),
         ([SetupField("a", "A", choices=("x",), default="y")], "default 'y' must be one of x"),
         ([SetupField("a", "A", kind="int", choices=(1, "2"))], "choice '2' must be an integer"),
-        ([SetupField("a", "A", validate="nope")], "validate must be callable"),
+        ([SetupField("a", "A", validate="nope")], "validate must be callable"),  # type: ignore[arg-type]
         (
             [SetupField("a", "A"), SetupField("a", "B")],
             "setup_fields[1] ('a'): the key is declared twice",
