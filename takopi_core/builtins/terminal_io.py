@@ -295,23 +295,29 @@ class TerminalTransport:
     async def edit(
         self, *, ref: MessageRef, message: RenderedMessage, wait: bool = True
     ) -> MessageRef | None:
-        known = self._messages.get(ref.message_id)  # type: ignore[arg-type]
+        key = ref.message_id
+        if not isinstance(key, int):  # this chat's ids are ints: not one of its messages
+            return None
+        known = self._messages.get(key)
         if known is None:
             return None
         known.text = message.text
         if known.live:
-            self._screen.set_live(ref.message_id, message.text)  # type: ignore[arg-type]
+            self._screen.set_live(key, message.text)
         else:
             # Scrollback cannot be rewritten: show the new version below.
             self._screen.write_block(message.text)
         return ref
 
     async def delete(self, *, ref: MessageRef) -> bool:
-        known = self._messages.pop(ref.message_id, None)  # type: ignore[arg-type]
+        key = ref.message_id
+        if not isinstance(key, int):
+            return False
+        known = self._messages.pop(key, None)
         if known is None:
             return False
         if known.live:
-            self._screen.drop_live(ref.message_id)  # type: ignore[arg-type]
+            self._screen.drop_live(key)
         return True
 
     def commit_turn(self, turn: int | str) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Literal
 
 
 def register(plugins_subparsers: argparse._SubParsersAction) -> None:
@@ -58,7 +59,9 @@ def run_enable(args: argparse.Namespace) -> int:
     if not args.all and not args.names:
         print("error: name at least one plugin or distribution, or use --all", file=sys.stderr)
         return EXIT_USAGE
-    changes: dict[str, bool] | str = "all" if args.all else dict.fromkeys(args.names, True)
+    changes: dict[str, bool] | Literal["all"] = (
+        "all" if args.all else dict.fromkeys(args.names, True)
+    )
     return _apply(args, changes)
 
 
@@ -66,7 +69,7 @@ def run_disable(args: argparse.Namespace) -> int:
     return _apply(args, dict.fromkeys(args.names, False))
 
 
-def _apply(args: argparse.Namespace, changes: dict[str, bool] | str) -> int:
+def _apply(args: argparse.Namespace, changes: dict[str, bool] | Literal["all"]) -> int:
     from takopi_core.cli import EXIT_OK, EXIT_USAGE
     from takopi_core.config.file import ConfigFile
     from takopi_core.config.toml import display_path, toml_literal
@@ -75,7 +78,7 @@ def _apply(args: argparse.Namespace, changes: dict[str, bool] | str) -> int:
 
     try:
         config = ConfigFile.load(getattr(args, "config", None))
-        plan = plan_for_config(config, changes)  # type: ignore[arg-type]
+        plan = plan_for_config(config, changes)
     except (ConfigError, EnablementError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
