@@ -74,8 +74,11 @@ def _terminal_columns() -> int:
         return int(os.environ["COLUMNS"])
     except (KeyError, ValueError):
         pass
+    stdout = sys.__stdout__  # None under pythonw and some embedders
+    if stdout is None:
+        return 80
     try:
-        return os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        return os.get_terminal_size(stdout.fileno()).columns
     except (AttributeError, ValueError, OSError):
         return 80
 
@@ -85,6 +88,8 @@ class ArgumentParser(argparse.ArgumentParser):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         kwargs.setdefault("formatter_class", _HelpFormatter)
+        # argparse's parameters, passed through; spelling their types would need Any, and
+        # importing typing costs `takopi --help` (which never loads it) a few milliseconds.
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
 
 

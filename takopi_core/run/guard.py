@@ -211,6 +211,7 @@ def runner_problem(engine: EngineId, runner: object) -> str | None:
     if missing:
         return f"its runner ({type(runner).__name__}) has no {', '.join(missing)}"
     try:
+        # Any object may come back from a plugin: the lookup itself is what is checked.
         runner_engine = runner.engine  # type: ignore[attr-defined]
     except Exception:
         return f"its runner ({type(runner).__name__}) has no `engine` attribute"
@@ -350,6 +351,7 @@ class GuardedRunner:
         if self.fault is not None:
             raise RunnerUnavailableError(self.engine, self.unavailable_text())
         try:
+            # inner is the plugin's object (typed object): runner_problem checked its run.
             events = guarded_call("run()", self.inner.run, prompt, resume)  # type: ignore[attr-defined]
         except PluginFault as fault:
             raise PluginFault(self.disable(str(fault))) from fault
@@ -378,6 +380,7 @@ class GuardedRunner:
             reason = "run() is a coroutine function; it must return an async iterator"
             raise PluginFault(self.disable(reason))
         try:
+            # What a plugin's run() returned: the lookup is the check (AttributeError below).
             aiter = events.__aiter__  # type: ignore[attr-defined]
             iterator = guarded_call("run().__aiter__()", aiter)
             iterator.__anext__  # noqa: B018 - the check is the attribute lookup
