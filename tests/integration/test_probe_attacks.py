@@ -16,6 +16,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from support.distfactory import ENGINE_GROUP, Dist, write_dists
@@ -44,13 +45,13 @@ def _env(site: Path, pids: Path) -> dict[str, str]:
     return env
 
 
-def _probe(site: Path, pids: Path, name: str, **options: object) -> dict[str, LoadResult]:
+def _probe(site: Path, pids: Path, name: str, **options: Any) -> dict[str, LoadResult]:
     attack = attacker(name)
     write_dists(site, attack.dist, VICTIM, BYSTANDER)
     found = discover(path=[str(site)])
     assert [e.id for e in found.visible()] == [attack.plugin_id, "b_victim", "c_bystander"]
     options.setdefault("timeout", 5)
-    results = Probe(found.visible(), env=_env(site, pids), **options).results()  # type: ignore[arg-type]
+    results = Probe(found.visible(), env=_env(site, pids), **options).results()
     return {r.id: r for r in results}
 
 
