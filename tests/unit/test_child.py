@@ -61,6 +61,12 @@ def test_child_environment_does_not_repeat_an_entry(tmp_path: Path) -> None:
     assert _child.CONFIG_ENV not in env
 
 
+def test_the_config_variable_is_the_one_the_config_reader_uses() -> None:
+    from takopi_core.config import toml
+
+    assert _child.CONFIG_ENV is toml.CONFIG_ENV == "TAKOPI_CONFIG"
+
+
 # --- output tails ----------------------------------------------------------------------------
 
 
