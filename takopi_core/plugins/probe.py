@@ -29,13 +29,12 @@ import time
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from takopi_core import _child
 from takopi_core.plugins.discovery import Discovery, PluginEntry
 from takopi_core.plugins.fields import FieldSpec, specs_from_json
 from takopi_core.plugins.probe_protocol import (
-    DEFAULT_MEMORY_LIMIT,
     DEFAULT_OUTPUT_LIMIT,
     LineBuffer,
     ProtocolViolation,
@@ -43,6 +42,7 @@ from takopi_core.plugins.probe_protocol import (
     decode_line,
     encode_line,
     failed,
+    memory_limit_from_env,
     seconds_text,
 )
 
@@ -129,7 +129,8 @@ class Probe:
     loaded in this run when the preferred one does not load.
 
     ``workers`` checkers run at once (results then come in the order they finish);
-    ``memory_limit`` caps each checker's address space (bytes, None for no cap);
+    ``memory_limit`` caps each checker's address space (bytes, None for no cap; the default
+    is 2 GiB, or ``$TAKOPI_PROBE_MEMORY_MB`` MiB when set);
     ``output_limit`` is how much a checker may print before it is stopped.
     """
 
@@ -142,7 +143,7 @@ class Probe:
         env: Mapping[str, str] | None = None,
         python: str | None = None,
         workers: int = 1,
-        memory_limit: int | None = DEFAULT_MEMORY_LIMIT,
+        memory_limit: int | Literal["default"] | None = "default",
         output_limit: int = DEFAULT_OUTPUT_LIMIT,
     ) -> None:
         self.entries = list(entries)
@@ -151,7 +152,9 @@ class Probe:
         self.env = dict(env) if env is not None else None
         self.python = python or sys.executable
         self.workers = max(1, workers)
-        self.memory_limit = memory_limit
+        self.memory_limit = (
+            memory_limit_from_env(os.environ) if memory_limit == "default" else memory_limit
+        )
         self.output_limit = output_limit
         self._lock = threading.Lock()
         self._server: subprocess.Popen[bytes] | None = None

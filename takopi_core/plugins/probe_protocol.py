@@ -23,6 +23,8 @@ MAX_LINE_BYTES = 1 << 20
 MAX_TRACEBACK_CHARS = 64_000
 #: Checkers' address space cap, bytes (generous: it stops a runaway, not a plugin).
 DEFAULT_MEMORY_LIMIT = 2 << 30
+#: Overrides the default cap, in MiB (``0``: no cap), for a plugin that needs more to load.
+MEMORY_ENV = "TAKOPI_PROBE_MEMORY_MB"
 #: How much a checker may write to stdout and stderr together before it is stopped.
 DEFAULT_OUTPUT_LIMIT = 64 << 20
 
@@ -144,6 +146,15 @@ def clean_result(raw: Mapping[str, Any]) -> dict[str, Any]:
     if fields:
         clean["setup_fields"] = fields
     return clean
+
+
+def memory_limit_from_env(environ: Mapping[str, str]) -> int | None:
+    """The checkers' memory cap: ``$TAKOPI_PROBE_MEMORY_MB`` when it is a whole number
+    (``0`` for none), else :data:`DEFAULT_MEMORY_LIMIT`."""
+    value = environ.get(MEMORY_ENV, "").strip()
+    if not value.isdigit():
+        return DEFAULT_MEMORY_LIMIT
+    return int(value) << 20 if int(value) else None
 
 
 def failed(error_type: str, message: str, detail: str | None = None) -> dict[str, Any]:

@@ -44,6 +44,7 @@ from takopi_core.plugins.probe_child import SetupEngines, run_checker
 from takopi_core.plugins.probe_protocol import (
     DEFAULT_MEMORY_LIMIT,
     DEFAULT_OUTPUT_LIMIT,
+    MEMORY_ENV,
     LineBuffer,
     ProtocolViolation,
     clean_result,
@@ -304,7 +305,8 @@ class Server:
                 limit = size_text(self.memory_limit)
                 result["message"] = (
                     f"{result.get('message') or 'MemoryError'} (over the probe's memory limit "
-                    f"of {limit}; a plugin should not need that much to load)"
+                    f"of {limit}; a plugin should not need that much to load: if this one "
+                    f"does, raise the limit with {MEMORY_ENV}=<MiB>)"
                 )
             return result
         status = checker.status if checker.status is not None else -signal.SIGKILL

@@ -342,3 +342,12 @@ def test_every_snippet_is_exercised() -> None:
         "memory_hog",
     }
     assert tested == set(SNIPPETS)
+
+
+def test_the_memory_limit_is_set_from_the_environment(
+    site: Path, pids: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TAKOPI_PROBE_MEMORY_MB", "1024")
+    hog = _probe(site, pids, "memory_hog")["a_memory_hog"]
+    assert "memory limit of 1 GiB" in (hog.message or "")
+    assert "raise the limit with TAKOPI_PROBE_MEMORY_MB=<MiB>" in (hog.message or "")
