@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
-from enum import StrEnum
+from enum import Enum, StrEnum
 from typing import TYPE_CHECKING
 
 from takopi_core.ids import KINDS
@@ -26,8 +26,15 @@ if TYPE_CHECKING:
 
 EntryKey = tuple[str, str, str | None]
 
+
+class Unchanged(Enum):
+    """The type of :data:`UNCHANGED` (an enum member, so type checkers can tell it apart)."""
+
+    UNCHANGED = "unchanged"
+
+
 #: Marks "the allowlist after staged edits is the one on disk" (nothing staged).
-UNCHANGED: object = object()
+UNCHANGED = Unchanged.UNCHANGED
 
 
 class Status(StrEnum):
@@ -128,16 +135,16 @@ def build_rows(
     discovery: Discovery,
     results: Mapping[EntryKey, LoadResult],
     loading: Collection[EntryKey] = (),
-    allowlist_after: frozenset[str] | object | None = UNCHANGED,
+    allowlist_after: frozenset[str] | Unchanged | None = UNCHANGED,
 ) -> list[PluginRow]:
     """Rows for every listed entry and every discovery error, sorted by kind, id, distribution.
 
     ``allowlist_after`` is the normalised enabled list the staged edits would write (``None``
     for "everything"); leave it ``UNCHANGED`` when nothing is staged.
     """
-    after = discovery.allowlist if allowlist_after is UNCHANGED else allowlist_after
-    rows = [_entry_row(e, results, loading, after) for e in discovery.entries]  # type: ignore[arg-type]
-    rows += [_problem_row(p, discovery.allowlist, after) for p in discovery.errors]  # type: ignore[arg-type]
+    after = discovery.allowlist if isinstance(allowlist_after, Unchanged) else allowlist_after
+    rows = [_entry_row(e, results, loading, after) for e in discovery.entries]
+    rows += [_problem_row(p, discovery.allowlist, after) for p in discovery.errors]
     rows.sort(key=lambda r: (_kind_order(r.kind), r.id, r.dist_label.lower(), r.value))
     return rows
 

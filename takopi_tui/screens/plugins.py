@@ -437,7 +437,11 @@ class PluginsScreen(Screen[None]):
     def _filter_bar(self) -> FilterBar | None:
         """The filter bar, once `/` has mounted it."""
         bars = self.query("#filter")
-        return bars.first() if bars else None  # type: ignore[return-value]
+        if not bars:
+            return None
+        from ..widgets.filter_bar import FilterBar
+
+        return bars.first(FilterBar)
 
     # Handlers by name rather than @on(Input...): importing Input is part of what the
     # lazy mount saves.
