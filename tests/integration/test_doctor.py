@@ -10,6 +10,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from support.cli import InProcessCli
@@ -67,8 +68,8 @@ def write_config(config_path: Path, text: str, *, mode: int = 0o600) -> Path:
     return config_path
 
 
-def doctor(config_path: Path, site: Path, **options: object) -> DoctorReport:
-    return run_doctor(config_path, search_path=[str(site)], **options)  # type: ignore[arg-type]
+def doctor(config_path: Path, site: Path, **options: Any) -> DoctorReport:
+    return run_doctor(config_path, search_path=[str(site)], **options)
 
 
 def statuses(report: DoctorReport) -> dict[str, str]:

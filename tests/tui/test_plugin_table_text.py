@@ -12,6 +12,7 @@ from pathlib import Path
 
 from rich.cells import cell_len
 from rich.style import Style
+from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.geometry import Region
 from textual.strip import Strip
@@ -290,8 +291,8 @@ async def test_updated_rows_are_redrawn_and_the_others_kept() -> None:
         assert "1.0-a-much-longer-version" in plain(draw(table)[len(ROWS)])
 
 
-def _plains(cells: Sequence[object]) -> list[str]:
-    return [cell.plain for cell in cells]  # type: ignore[attr-defined]
+def _plains(cells: Sequence[Text]) -> list[str]:
+    return [cell.plain for cell in cells]
 
 
 def test_row_cells_are_plain_text_with_their_styles() -> None:

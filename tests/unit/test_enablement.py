@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any, Literal
 
 import pytest
 from support.config_support import ACME, MULTI, ODD, SLACK, write_plugin_site
@@ -23,9 +25,11 @@ def installed(site: Path, *dists: Dist) -> Discovery:
     return discover(path=[str(site)])
 
 
-def plan(site: Path, current: list[str], changes: object, **kw: str) -> EnablementPlan:
+def plan(
+    site: Path, current: list[str], changes: Mapping[str, bool] | Literal["all"], **kw: Any
+) -> EnablementPlan:
     discovery = discover(current, path=[str(site)])
-    return plan_enabled(discovery, current, changes, **kw)  # type: ignore[arg-type]
+    return plan_enabled(discovery, current, changes, **kw)
 
 
 def test_disabling_from_the_empty_list_writes_every_other_distribution(site: Path) -> None:

@@ -4,6 +4,7 @@ real runner (a fake `opencode` replays them), invocation, config and resume line
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from support.engine_clis import brief, collect, golden, read_log, write_fake_cli
@@ -33,12 +34,10 @@ def runner_for(tmp_path: Path, config: dict | None = None) -> OpenCodeRunner:
     return runner
 
 
-async def replay(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stream: Path, **kw: object
-) -> list:
+async def replay(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stream: Path, **kw: Any) -> list:
     monkeypatch.setenv("FAKE_CLI_STREAM", str(stream))
     resume = kw.get("resume")
-    return await collect(runner_for(tmp_path).run("fix it", resume))  # type: ignore[arg-type]
+    return await collect(runner_for(tmp_path).run("fix it", resume))
 
 
 async def test_success_stream(fake: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
