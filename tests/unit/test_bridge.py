@@ -21,7 +21,7 @@ from takopi_core.run.bridge import (
     handle_message,
 )
 from takopi_core.run.events import EventFactory
-from takopi_core.run.model import ResumeToken, TakopiEvent
+from takopi_core.run.model import ActionPhase, ResumeToken, TakopiEvent
 from takopi_core.run.progress import MarkdownPresenter
 from takopi_core.run.transport import MessageRef, RenderedMessage
 
@@ -50,9 +50,9 @@ def started() -> TakopiEvent:
     return EventFactory("fake").started(TOKEN)
 
 
-def action(n: int, phase: str = "completed") -> TakopiEvent:
+def action(n: int, phase: ActionPhase = "completed") -> TakopiEvent:
     return FACTORY.action(
-        phase=phase,  # type: ignore[arg-type]
+        phase=phase,
         action_id=f"a{n}",
         kind="command",
         title=f"step {n}",

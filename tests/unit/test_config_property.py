@@ -160,11 +160,13 @@ def test_edits_keep_comments_and_unrelated_keys(
     for kind, target, value in steps:
         editable = ConfigFile(path, text, text.encode())
         if kind == "set":
-            text = editable.with_value(target, value)  # type: ignore[arg-type]
-            expected[target] = value  # type: ignore[index]
+            assert isinstance(target, tuple)  # a key path, as operations() draws it
+            text = editable.with_value(target, value)
+            expected[target] = value
         elif kind == "unset":
-            text = editable.without_key(target)  # type: ignore[arg-type]
-            expected[target] = None  # type: ignore[index]
+            assert isinstance(target, tuple)
+            text = editable.without_key(target)
+            expected[target] = None
         else:
             current = Settings.from_data(editable.data, path).enabled
             discovery = discover(current, path=[str(plugin_site)])

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from takopi_core.run.context import reset_run_base_dir, set_run_base_dir
 from takopi_core.run.events import EventFactory
-from takopi_core.run.model import Action, ActionEvent, ResumeToken
+from takopi_core.run.model import Action, ActionEvent, ActionKind, ActionPhase, ResumeToken
 from takopi_core.run.progress import (
     MarkdownParts,
     MarkdownPresenter,
@@ -26,11 +27,18 @@ def fmt(token: ResumeToken) -> str:
     return f"`codex resume {token.value}`"
 
 
-def ev(action_id: str, phase: str, *, kind: str = "command", title: str | None = None, **kw):
+def ev(
+    action_id: str,
+    phase: ActionPhase,
+    *,
+    kind: ActionKind = "command",
+    title: str | None = None,
+    **kw: Any,
+) -> ActionEvent:
     return F.action(
-        phase=phase,  # type: ignore[arg-type]
+        phase=phase,
         action_id=action_id,
-        kind=kind,  # type: ignore[arg-type]
+        kind=kind,
         title=title or action_id,
         **kw,
     )
@@ -130,8 +138,8 @@ def test_final_message_shows_the_answer_not_the_actions() -> None:
 
 
 def test_action_titles_by_kind() -> None:
-    def title(kind: str, text: str, detail: dict | None = None) -> str:
-        return action_title(Action("x", kind, text, detail or {}))  # type: ignore[arg-type]
+    def title(kind: ActionKind, text: str, detail: dict | None = None) -> str:
+        return action_title(Action("x", kind, text, detail or {}))
 
     assert title("command", "ls -la") == "`ls -la`"
     assert title("command", "echo `x`") == "`` echo `x` ``"
