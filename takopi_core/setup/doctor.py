@@ -326,12 +326,21 @@ def _check_modes(config_path: Path, *, fix: bool) -> list[Check]:
     targets.append(("config folder mode", folder, PRIVATE_FOLDER_MODE))
     for name, path, wanted in targets:
         try:
-            mode = stat.S_IMODE(os.stat(path).st_mode)
+            info = os.stat(path)
         except FileNotFoundError:
             continue
         except OSError as exc:
             checks.append(Check(name, ERROR, f"cannot stat {display_path(path)}: {exc}"))
             continue
+        expected_kind = stat.S_ISDIR if wanted == PRIVATE_FOLDER_MODE else stat.S_ISREG
+        if not expected_kind(info.st_mode):
+            # A config linked to /dev/null or a FIFO: the read check reports it; its mode is
+            # not ours to change (--fix once made /dev/null 0600 through such a link).
+            checks.append(
+                Check(name, WARNING, f"{display_path(path)} is not a regular file or folder")
+            )
+            continue
+        mode = stat.S_IMODE(info.st_mode)
         if (mode & ~wanted & 0o077) == 0:
             checks.append(Check(name, OK, f"{display_path(path)} is {mode:04o}"))
             continue
