@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import anyio
 import pytest
@@ -365,7 +366,7 @@ async def test_cancel_interrupts_turn_control_first(transport: MemoryTransport, 
 
 
 async def test_cancel_kills_a_real_engine_process(
-    transport: MemoryTransport, tmp_path: Path
+    transport: MemoryTransport, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     script = write_engine(
         tmp_path,
@@ -384,12 +385,12 @@ async def test_cancel_kills_a_real_engine_process(
     runner = FakeRunner(script)
     original = runner.translate
 
-    def translate(data, **kwargs):
+    def translate(data: Any, **kwargs: Any) -> list[TakopiEvent]:
         if "pid" in data:
             pids.append(data["pid"])
         return original(data, **kwargs)
 
-    runner.translate = translate  # type: ignore[method-assign]
+    monkeypatch.setattr(runner, "translate", translate)  # a spy on the real translation
     async with anyio.create_task_group() as group:
         group.start_soon(lambda: run(transport, runner, running_tasks=tasks, on_thread_known=known))
         await transport.wait_for(lambda: bool(tasks))

@@ -19,7 +19,7 @@ def test_events_have_a_fixed_type_first_and_construct_positionally() -> None:
     started = StartedEvent("codex", TOKEN)
     assert (started.type, started.engine, started.resume) == ("started", "codex", TOKEN)
     assert next(f.name for f in dataclasses.fields(StartedEvent)) == "type"
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError):  # `type` is not a constructor argument: mypy says so too
         StartedEvent(type="other", engine="codex", resume=TOKEN)  # type: ignore[call-arg]
     action = ActionEvent("codex", Action("a", "tool", "t"), "started")
     assert action.type == "action" and action.action.detail == {}
@@ -32,7 +32,7 @@ def test_events_have_a_fixed_type_first_and_construct_positionally() -> None:
 def test_events_and_tokens_are_frozen_values() -> None:
     assert ResumeToken("codex", "abc") == TOKEN
     assert len({ResumeToken("codex", "abc"), TOKEN}) == 1
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(dataclasses.FrozenInstanceError):  # mypy refuses it as well
         TOKEN.value = "x"  # type: ignore[misc]
     assert Action("a", "note", "t").detail is not Action("b", "note", "t").detail
 

@@ -238,6 +238,7 @@ def test_an_ordinary_run_error_stays_that_runs_error() -> None:
 
 def test_a_coroutine_run_is_refused_without_never_awaited() -> None:
     class Coroutine(Good):
+        # The plugin bug under test: run() is a coroutine, not an async iterator.
         async def run(self, prompt: str, resume: ResumeToken | None) -> Any:  # type: ignore[override]
             return 1
 

@@ -6,6 +6,8 @@ failing to load, the CLI offered the broken one and the wizard the first that lo
 
 from __future__ import annotations
 
+from typing import Any
+
 from takopi_core.plugins.discovery import Discovery, PluginEntry
 from takopi_core.plugins.probe import LoadResult
 from takopi_core.setup.flow import EngineChoice, Survey, TransportChoice
@@ -35,8 +37,8 @@ def engine(plugin_id: str, ok: bool = True, installed: bool = True) -> EngineCho
     return EngineChoice(entry("engine", plugin_id), loaded("engine", plugin_id, ok), installed)
 
 
-def survey(**fields: object) -> Survey:
-    return Survey(Discovery(), **fields)  # type: ignore[arg-type]
+def survey(**fields: Any) -> Survey:
+    return Survey(Discovery(), **fields)
 
 
 def test_the_suggested_transport_is_one_that_loads() -> None:
