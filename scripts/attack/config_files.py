@@ -27,6 +27,7 @@ with an older version.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import os
 import socket
@@ -442,6 +443,27 @@ def classify(
     return "clear" if names_file or args[0] in ("run", "doctor") else "unclear"
 
 
+#: The devices some cases link the config to, with their (major, minor) numbers. An old
+#: checkout (--code) once replaced /dev/null with a regular file through such a link, which
+#: broke tmux and every shell redirect on the machine: check them after every case.
+DEVICES = {"/dev/null": (1, 3), "/dev/zero": (1, 5), "/dev/urandom": (1, 9)}
+
+
+def damaged_devices() -> list[str]:
+    """The devices that are no longer what they were; each is put back (as root) when it can."""
+    hurt = []
+    for device, (major, minor) in DEVICES.items():
+        info = os.lstat(device)
+        if stat.S_ISCHR(info.st_mode) and stat.S_IMODE(info.st_mode) == 0o666:
+            continue
+        hurt.append(device)
+        with contextlib.suppress(OSError):
+            os.remove(device)
+            os.mknod(device, 0o666 | stat.S_IFCHR, os.makedev(major, minor))
+            os.chmod(device, 0o666)
+    return hurt
+
+
 def run_case(name: str, build: Builder, code: str | None, verbose: bool) -> dict[str, object]:
     with tempfile.TemporaryDirectory(prefix="takopi-attack-") as tmp:
         home = Path(tmp) / "home"
@@ -470,6 +492,7 @@ def run_case(name: str, build: Builder, code: str | None, verbose: bool) -> dict
             details[label] = f"[{result.returncode}] {first[-1][:160] if first else ''}"
         damaged = [str(p) for p, fp in before.items() if fingerprint(p) != fp]
         damaged += [str(p) for p in situation.never_created if os.path.lexists(p)]
+        damaged += damaged_devices()
         for folder in (lab.folder, config.parent):  # let the TemporaryDirectory clean up
             if folder.is_dir():
                 os.chmod(folder, 0o700)
