@@ -606,7 +606,7 @@ class SetupWizard(ModalScreen[WizardOutcome | None]):
     def _write(self) -> None:
         assert self.choice is not None and self.config is not None
         if self._has_change():
-            assert self.new_text is not None
+            assert self.new_text is not None and self.plan is not None
             try:
                 note = save_plan(
                     self.config,

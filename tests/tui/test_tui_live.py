@@ -78,7 +78,8 @@ async def test_rows_fill_at_once_then_move_through_loading(isolated_home: Path, 
         await pilot.press("1")
         await settle(pilot)
         assert row(app, "slow").status is Status.OK
-        assert row(app, "slow").load_ms >= 500
+        load_ms = row(app, "slow").load_ms
+        assert load_ms is not None and load_ms >= 500
         assert row(app, "gemini").status is Status.FAILED
         assert row(app, "stats").status is Status.OK  # checked beside the hang, still ok
         hang = row(app, "hang")

@@ -10,7 +10,7 @@ import pytest
 from support.distfactory import write_dists
 from support.paths import GOLDEN as GOLDEN_ROOT
 from support.templates import plugin_dist, transport_source
-from textual.widgets import Checkbox, OptionList, Select
+from textual.widgets import Button, Checkbox, Label, OptionList, Select, Static
 
 from takopi_tui.handover import own_setup_command
 from takopi_tui.screens.dialogs import ConfirmDialog
@@ -76,7 +76,7 @@ async def test_every_step_then_the_golden_file(site: Path, start_config: Path) -
             "fields)",
         ]
         assert prompts[1].startswith("chatty  needs setup")
-        assert options.get_option_at_index(options.highlighted).id == "chatty"
+        assert options.highlighted_option.id == "chatty"
         assert screen.query_one("#back").disabled
 
         # 2: its issues, plain text.
@@ -133,7 +133,7 @@ async def test_every_step_then_the_golden_file(site: Path, start_config: Path) -
         ghost = engines.get_option_at_index(1).prompt.plain
         assert "ghost-bin not found" in ghost
         assert "install: $ curl -fsSL ghost.example/install | sh" in ghost
-        assert engines.get_option_at_index(engines.highlighted).id == "ghost"
+        assert engines.highlighted_option.id == "ghost"
         engines.highlighted = 0  # fakecli
         await pilot.pause()
         box = screen.query_one("#make-default", Checkbox)
@@ -150,7 +150,7 @@ async def test_every_step_then_the_golden_file(site: Path, start_config: Path) -
         assert "ok-wizard-1" not in diff
         assert '+default_engine = "fakecli"   # not installed' in diff
         assert start_config.read_text() == START
-        assert str(screen.query_one("#next").label) == "Write"
+        assert str(screen.query_one("#next", Button).label) == "Write"
 
         # 6: written, then checked again.
         await next_step(pilot, screen)
@@ -213,7 +213,8 @@ async def test_escape_asks_before_discarding(site: Path, start_config: Path) -> 
         await pilot.press(*"ok-typed")
         await pilot.press("escape")
         await pilot.pause()
-        assert isinstance(app.screen, ConfirmDialog)
+        dialog = app.screen  # a local: app.screen must not stay narrowed to the dialog
+        assert isinstance(dialog, ConfirmDialog)
         await pilot.press("n")  # keep editing
         await pilot.pause()
         assert app.screen is screen and field_input(screen, "bot_token").value == "ok-typed"
@@ -295,7 +296,7 @@ async def test_s_applies_to_transport_rows_and_the_palette_opens_it(
         assert "Set up a transport" in commands
         screen = await open_wizard(pilot, None)  # what the palette entry calls
         options = screen.query_one("#transport-list", OptionList)
-        assert options.get_option_at_index(options.highlighted).id == "askme"  # the first
+        assert options.highlighted_option.id == "askme"  # the first
         assert app.check_action("setup", ()) is False  # no second wizard on top
 
 
@@ -371,7 +372,7 @@ async def test_plugin_text_is_never_markup(site: Path, start_config: Path) -> No
     async with app.run_test(size=WIZARD_SIZE) as pilot:
         screen = await open_wizard(pilot, "markup")
         options = screen.query_one("#transport-list", OptionList)
-        prompt = options.get_option_at_index(options.highlighted).prompt.plain
+        prompt = options.highlighted_option.prompt.plain
         assert "Evil [/] [bold]description[/bold] [link=x]" in prompt
         await next_step(pilot, screen)
         # Upstream's issue lines carry Rich style tags ([dim]$[/]): those are dropped; any
@@ -382,9 +383,10 @@ async def test_plugin_text_is_never_markup(site: Path, start_config: Path) -> No
             "    set [transports.markup] token [x=1",
         ]
         await next_step(pilot, screen)
-        labels = [label.content.plain for label in screen.query(".field-label")]
+        labels = [label.content.plain for label in screen.query(".field-label").results(Label)]
         assert labels == ["Token [red]x[/red]  (secret)", "Mode [/]"]
-        assert [h.content.plain for h in screen.query(".field-help")] == ["[/bold] help [b]"]
+        helps = screen.query(".field-help").results(Static)
+        assert [h.content.plain for h in helps] == ["[/bold] help [b]"]
         set_input(screen, "token", "sekrit-value")
         await next_step(pilot, screen)
         assert field_error(screen, "token") == "Token [red]x[/red] [/] rejected [bold]"
