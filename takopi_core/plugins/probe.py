@@ -173,6 +173,13 @@ class Probe:
         self, on_start: Callable[[PluginEntry], None] | None = None
     ) -> Iterator[LoadResult]:
         """Yield one LoadResult per entry as each finishes (in order with one worker)."""
+        for _, result in self.indexed_results(on_start):
+            yield result
+
+    def indexed_results(
+        self, on_start: Callable[[PluginEntry], None] | None = None
+    ) -> Iterator[tuple[int, LoadResult]]:
+        """Like :meth:`results`, each with the index of its entry in ``entries``."""
         remaining = list(range(len(self.entries)))
         # What earlier servers learnt about engines, so a restarted one can still hand a
         # working engine to check_setup and never retries one that failed.
@@ -182,7 +189,7 @@ class Probe:
                 remaining.remove(index)
                 if result.kind == "engine":
                     engines[result.id] = result
-                yield result
+                yield index, result
 
     # -- one server ----------------------------------------------------------------------
 
@@ -419,8 +426,13 @@ def _ok(result: LoadResult | None) -> bool:
 
 
 def probe_all(entries: Sequence[PluginEntry], **options: Any) -> list[LoadResult]:
-    """Run the probe to the end and return every result."""
-    return list(Probe(entries, **options).results())
+    """Run the probe to the end and return every result, in the order of ``entries``.
+
+    Checks run in a pool (``workers``, default :func:`default_workers`).
+    """
+    options.setdefault("workers", default_workers())
+    finished = sorted(Probe(entries, **options).indexed_results(), key=lambda item: item[0])
+    return [result for _, result in finished]
 
 
 def default_workers() -> int:
