@@ -53,7 +53,7 @@ def run_checker(
     memory_limit: int | None,
 ) -> None:
     """Check ``entry`` in this (forked) process and leave with ``os._exit``; never returns."""
-    status = 70
+    status = os.EX_SOFTWARE  # until the check has sent its result
     try:
         _isolate(channel, output, server_pid, memory_limit)
         proto = _Protocol(CHANNEL_FD, nonce)

@@ -163,7 +163,7 @@ class Server:
                     memory_limit=self.memory_limit,
                 )
             finally:
-                os._exit(70)
+                os._exit(os.EX_SOFTWARE)  # run_checker leaves itself; this is a fallback
         with contextlib.suppress(OSError):  # whichever of us runs first sets it
             os.setpgid(pid, pid)
         checker_end.close()
