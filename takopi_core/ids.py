@@ -49,6 +49,9 @@ UPSTREAM_ALIAS = "takopi"
 #: terminal chat, which needs no settings.
 FALLBACK_TRANSPORT = "terminal"
 
+#: The engine used when ``default_engine`` is not set and it is installed (upstream's).
+FALLBACK_ENGINE = "codex"
+
 #: The environment variable naming the config file; child processes inherit it so plugins
 #: that read the config themselves read the same file.
 CONFIG_ENV = "TAKOPI_CONFIG"

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from takopi_core import _child
+from takopi_core.ids import FALLBACK_ENGINE
 from takopi_core.plugins.discovery import Discovery, PluginEntry
 from takopi_core.plugins.fields import FieldSpec, specs_from_json
 from takopi_core.plugins.probe_protocol import (
@@ -466,11 +467,14 @@ def probe_visible(
 def setup_engine_for(
     entries: Sequence[PluginEntry], default_engine: str | None
 ) -> PluginEntry | None:
-    """The engine handed to transports' ``check_setup``: the default, else the first visible."""
+    """The engine handed to transports' ``check_setup``: the one ``takopi run`` would start
+    with (see ``run.assembly.pick_default_engine``): the configured default, else ``codex``
+    (upstream's default, built in), else the first visible."""
     engines = [e for e in entries if e.kind == "engine" and e.enabled]
-    for entry in engines:
-        if entry.id == default_engine:
-            return entry
+    for wanted in (default_engine, FALLBACK_ENGINE):
+        for entry in engines:
+            if entry.id == wanted:
+                return entry
     return engines[0] if engines else None
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from takopi_core.config.settings import Settings
 from takopi_core.errors import ConfigError
-from takopi_core.ids import CHAT_COMMANDS, ENGINE
+from takopi_core.ids import CHAT_COMMANDS, ENGINE, FALLBACK_ENGINE
 from takopi_core.plugins.discovery import Discovery, discover
 from takopi_core.run.gate import PluginGate
 from takopi_core.run.guard import (
@@ -193,8 +193,8 @@ def pick_default_engine(
         configured = settings.default_engine
         if configured:
             engine_id, source = str(configured).strip(), f"`default_engine` in {config_path}"
-        elif "codex" in engine_ids:
-            engine_id, source = "codex", "the built-in default"
+        elif FALLBACK_ENGINE in engine_ids:
+            engine_id, source = FALLBACK_ENGINE, "the built-in default"
         else:
             # Nothing configured and upstream's default is not installed: any engine beats
             # refusing to start, and the pick is stable (sorted ids).

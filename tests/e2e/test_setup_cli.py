@@ -31,7 +31,8 @@ GOLDEN = GOLDEN_ROOT / "setup"
 def env(site: Path, tmp_path: Path) -> Iterator[dict[str, str]]:
     """Setup plugins on PYTHONPATH, fakecli's CLI on PATH, the token service running."""
     write_setup_site(site)
-    bin_dir = make_bin(tmp_path / "bin", "fakecli-bin")
+    # codex: the built-in engine setup checks against when no default_engine is set.
+    bin_dir = make_bin(tmp_path / "bin", "fakecli-bin", "codex")
     with TokenService().running() as service:
         yield child_env(site, bin_dir, CHATTY_SERVICE=service.url)
 
@@ -226,12 +227,14 @@ def test_interactive_prompts_golden(env: dict[str, str], config_path: Path) -> N
         term.expect(r"step 4 of 6: Defaults")
         term.expect(r"make chatty the default transport\? \[Y/n\] ")
         term.send("\r")
-        term.expect(r"2\) ghost\s+ghost-bin not found")
+        # The built-in engines are listed too, in id order: claude, codex, fakecli, ghost...
+        term.expect(r"1\) claude\s+claude not found")
+        term.expect(r"4\) ghost\s+ghost-bin not found")
         term.expect(r"install: \$ curl -fsSL ghost.example/install \| sh")
         term.expect(r"default engine \[ghost\]: ")
         term.send("ghost-x\r")
         term.expect(r"'ghost-x' is not an engine that loads")
-        term.send("1\r")
+        term.send("3\r")  # fakecli
         term.expect(r"step 5 of 6: Review changes")
         diff = term.expect(r"write this to ~/.takopi/takopi.toml\? \[Y/n\] ")
         assert '+bot_token = "******** (new value)"' in diff
