@@ -185,20 +185,30 @@ class Probe:
         # What earlier servers learnt about engines, so a restarted one can still hand a
         # working engine to check_setup and never retries one that failed.
         engines: dict[str, LoadResult] = {}
+        workers = self.workers
         while remaining and not self._cancelled:
-            for index, result in self._run_server(list(remaining), on_start, engines):
+            reader_box: list[_HostReader] = []
+            for index, result in self._run_server(
+                list(remaining), on_start, engines, workers, reader_box
+            ):
                 remaining.remove(index)
                 if result.kind == "engine":
                     engines[result.id] = result
                 yield index, result
+            if reader_box and reader_box[0].ambiguous:
+                # The server died while several plugins were being checked: which one
+                # killed it is not known, so they are checked again, one at a time.
+                workers = 1
 
     # -- one server ----------------------------------------------------------------------
 
-    def _job(self, indices: list[int], engines: Mapping[str, LoadResult]) -> dict[str, Any]:
+    def _job(
+        self, indices: list[int], engines: Mapping[str, LoadResult], workers: int
+    ) -> dict[str, Any]:
         return {
             "entries": [self.entries[i]._asdict() for i in indices],
             "timeout": self.timeout,
-            "workers": self.workers,
+            "workers": workers,
             "memory_limit": self.memory_limit,
             "output_limit": self.output_limit,
             "setup_engine": self.setup_engine._asdict() if self.setup_engine else None,
@@ -220,8 +230,11 @@ class Probe:
         indices: list[int],
         on_start: Callable[[PluginEntry], None] | None,
         engines: Mapping[str, LoadResult],
+        workers: int,
+        reader_box: list[_HostReader],
     ) -> Iterator[tuple[int, LoadResult]]:
-        """Run one server over ``indices``; it ends early only when the server dies."""
+        """Run one server over ``indices``; it ends early only when the server dies. Its
+        reader is put in ``reader_box`` (to ask how it ended)."""
         host_end, server_end = socket.socketpair()
         with host_end, tempfile.TemporaryDirectory(prefix="takopi-probe-") as work:
             try:
@@ -254,8 +267,10 @@ class Probe:
                     return
                 # A server gone already is reported below, as its death.
                 with contextlib.suppress(OSError):
-                    host_end.sendall(encode_line(**self._job(indices, engines)))
-                yield from _HostReader(self, server, host_end, indices, on_start).events()
+                    host_end.sendall(encode_line(**self._job(indices, engines, workers)))
+                reader = _HostReader(self, server, host_end, indices, on_start)
+                reader_box.append(reader)
+                yield from reader.events()
             finally:
                 _stop_server(server)
                 with self._lock:
@@ -282,6 +297,8 @@ class _HostReader:
         self.lines = LineBuffer(_MAX_HOST_LINE)
         self.running: dict[int, tuple[float, str]] = {}  # local index -> (deadline, phase)
         self.finished: set[int] = set()
+        #: The server died while several plugins were being checked (none is blamed).
+        self.ambiguous = False
 
     def entry(self, local: int) -> PluginEntry:
         return self.probe.entries[self.indices[local]]
@@ -384,6 +401,9 @@ class _HostReader:
         code = self.server.returncode
         tail = self.stderr.text()
         detail = f"stderr of the probe process (last lines):\n{tail}" if tail else None
+        if len(self.running) > 1:
+            self.ambiguous = True  # checked again one at a time, by a fresh server
+            return
         if self.running:
             how = f"was killed (signal {-code})" if code < 0 else f"exited with status {code}"
             for local, (_, phase) in list(self.running.items()):

@@ -72,3 +72,19 @@ def test_plugins_load_uses_a_pool(site: Path) -> None:
     assert rows["hang"]["error"] == "timed out after 2 s while importing"
     assert rows["good"]["status"] == "ok" and rows["hello"]["status"] == "ok"
     assert default_workers() >= 1
+
+
+def test_a_plugin_killing_the_server_is_blamed_alone_even_in_a_pool(
+    site: Path, tmp_path: Path
+) -> None:
+    """The server dies while two plugins are checked: both are checked again, one at a
+    time, so only the one that kills it is blamed."""
+    from support.hostile_plugins import BYSTANDER, PIDS_ENV, VICTIM, VICTIM_MESSAGE, attacker
+
+    write_dists(site, attacker("kill_parent").dist, VICTIM, BYSTANDER)
+    found = discover(path=[str(site)])
+    env = dict(_env(site), **{PIDS_ENV: str(tmp_path)})
+    results = {r.id: r for r in Probe(found.visible(), timeout=5, env=env, workers=3).results()}
+    assert "the probe process was killed (signal 9)" in (results["a_kill_parent"].message or "")
+    assert VICTIM_MESSAGE in (results["b_victim"].message or "")
+    assert results["c_bystander"].status == "ok"
