@@ -15,6 +15,7 @@ Each figure is the median of N runs (default 15) of a fresh child process.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import statistics
 import subprocess
@@ -25,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from distfactory import ENGINE_GROUP, Dist, write_dists
+from support.distfactory import ENGINE_GROUP, Dist, write_dists
 
 PLUGIN_CODE = """
 from takopi.api import EngineBackend
@@ -91,6 +92,8 @@ def main() -> int:
             TAKOPI_CONFIG=str(home / ".takopi" / "takopi.toml"),
             PYTHONPATH=str(site),
         )
+        if importlib.util.find_spec("typer") is None:
+            sys.exit("the --help baseline imports typer: pip install -e '.[bench]' (or typer)")
         t = {
             "pass": median_seconds([py, "-c", "pass"], env, args.runs),
             "typer": median_seconds([py, "-c", "import typer"], env, args.runs),

@@ -28,8 +28,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from distfactory import ENGINE_GROUP, Dist, write_dists
-from setup_plugins import CHATTY, FAKECLI, make_bin
+from support.distfactory import ENGINE_GROUP, Dist, write_dists
+from support.setup_plugins import CHATTY, FAKECLI, make_bin
 
 ENGINE_CODE = """
 from takopi.api import EngineBackend

@@ -130,6 +130,11 @@ def to_png(svg: Path) -> Path | None:
 
 
 def main() -> int:
+    import argparse
+
+    argparse.ArgumentParser(
+        description="Regenerate screenshots/ (SVG, and PNG where a converter exists) from the app."
+    ).parse_args()
     from support.demo_plugins import DEMO_CONFIG, write_demo
 
     OUT.mkdir(exist_ok=True)

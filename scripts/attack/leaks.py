@@ -307,7 +307,11 @@ def check_escapes(lab: Lab, verbose: bool) -> tuple[int, list[str]]:
 
 
 def main() -> int:
-    verbose = "-v" in sys.argv
+    import argparse
+
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("-v", "--verbose", action="store_true", help="show every place")
+    verbose = parser.parse_args().verbose
     with tempfile.TemporaryDirectory(prefix="takopi-leaks-") as tmp:
         root = Path(tmp)
         lab = Lab(home=root / "home", site=root / "site", bin_dir=root / "bin")
