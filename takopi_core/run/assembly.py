@@ -17,7 +17,7 @@ from typing import Any
 from takopi_core.config.settings import Settings
 from takopi_core.errors import ConfigError
 from takopi_core.ids import CHAT_COMMANDS, ENGINE, FALLBACK_ENGINE
-from takopi_core.plugins.discovery import Discovery, discover
+from takopi_core.plugins.discovery import Discovery, PluginEntry, discover
 from takopi_core.run.gate import PluginGate
 from takopi_core.run.guard import (
     GuardedRunner,
@@ -142,7 +142,9 @@ def build_runtime_spec(
             continue
         if engine_id == default_engine and entry.status != "ok":
             raise ConfigError(f"Default engine {engine_id!r} unavailable: {entry.issue}")
-        if entry.status != "ok":
+        if entry.status != "ok" and not _quiet_missing_cli(
+            entry, discovery.find(ENGINE, engine_id)
+        ):
             warnings.append(f"{engine_id}: {entry.issue}")
         entries.append(entry)
     if not entries:
@@ -161,6 +163,13 @@ def build_runtime_spec(
         warnings=tuple(warnings),
         gate=gate,
     )
+
+
+def _quiet_missing_cli(entry: RunnerEntry, plugin: PluginEntry | None) -> bool:
+    """A built-in engine whose CLI is not installed is not a start-up warning: the chat's
+    banner lists it as not installed, and asking for it replies with its install command.
+    Every user has all four built-ins, and most use one."""
+    return entry.status == "missing_cli" and plugin is not None and plugin.builtin
 
 
 def _check_gate(gate: PluginGate | None, discovery: Discovery, engine_id: str) -> None:

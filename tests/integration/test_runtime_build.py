@@ -53,6 +53,9 @@ def test_missing_cli_of_another_engine_is_a_warning(engines: Path, config_path: 
     # the engine that failed to import is dropped, with a warning naming it
     assert any(w.startswith("broken: Failed to load engine 'broken'") for w in spec.warnings)
     assert any("acme_sdk" in w for w in spec.warnings)
+    # built-ins without their CLI are listed by the chat as not installed, not warned about
+    assert not [w for w in spec.warnings if w.split(":")[0] in BUILTIN_ENGINES]
+    assert "install: npm install -g @openai/codex" in runtime.engine_issues()["codex"]
 
 
 def test_installing_the_cli_makes_it_available(engines: Path, config_path: Path) -> None:
