@@ -28,12 +28,22 @@ CLI_COMMANDS: frozenset[str] = frozenset(
     {"config", "doctor", "init", "plugins", "run", "setup", "tui"}
 )
 
-#: Chat commands handled by the host itself.
-CHAT_COMMANDS: frozenset[str] = frozenset({"cancel"})
+#: Chat commands handled by the host itself (``/model`` and ``/reasoning`` set the chat's
+#: per-engine run options): engines and project aliases may not take them.
+CHAT_COMMANDS: frozenset[str] = frozenset({"cancel", "model", "reasoning"})
+
+#: The chat commands upstream Takopi's transports handle themselves. Transport plugins read
+#: this set to keep their own /commands off those names, so it keeps upstream's members.
+RESERVED_CHAT_COMMANDS: frozenset[str] = frozenset(
+    {"agent", "cancel", "ctx", "file", "model", "new", "reasoning", "topic", "trigger"}
+)
 
 RESERVED_ENGINE_IDS: frozenset[str] = CHAT_COMMANDS | CLI_COMMANDS
-#: As the plugin guide lists them; engine ids and project aliases are added at runtime.
-RESERVED_COMMAND_IDS: frozenset[str] = frozenset({"cancel", "init", "plugins"})
+#: Upstream's: its CLI's subcommands and its chat commands (the plugin guide's `cancel`,
+#: `init`, `plugins` among them); engine ids and project aliases are added at runtime.
+RESERVED_COMMAND_IDS: frozenset[str] = (
+    frozenset({"config", "doctor", "init", "plugins"}) | RESERVED_CHAT_COMMANDS
+)
 
 RESERVED_BY_KIND: dict[str, frozenset[str]] = {
     ENGINE: RESERVED_ENGINE_IDS,

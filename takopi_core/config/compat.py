@@ -70,3 +70,33 @@ def write_config(config: dict[str, Any], path: Path) -> None:
         target.save(text, validate=False)
     except OSError as exc:
         raise ConfigError(f"Failed to write config file {path}: {exc}") from exc
+
+
+def ensure_table(
+    config: dict[str, Any], key: str, *, config_path: Path, label: str | None = None
+) -> dict[str, Any]:
+    """The table at ``config[key]``, created (empty) when missing.
+
+    A value there that is not a table is a ConfigError naming ``label`` (or ``key``) and
+    the file, as upstream's helper reports it.
+    """
+    value = config.get(key)
+    if value is None:
+        created: dict[str, Any] = {}
+        config[key] = created
+        return created
+    if not isinstance(value, dict):
+        raise ConfigError(f"Invalid `{label or key}` in {config_path}; expected a table.")
+    return value
+
+
+def dump_toml(config: dict[str, Any]) -> str:
+    """``config`` as TOML text; a value TOML cannot hold is a ConfigError."""
+    import tomlkit
+
+    try:
+        text = tomlkit.dumps(config)
+        tomllib.loads(text)  # tomlkit renders some values (None) as text that does not parse
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"Unsupported config value: {exc}") from exc
+    return text

@@ -269,8 +269,10 @@ def action_line(state: ActionState, base_dir: Path | None = None) -> str:
 class MarkdownFormatter:
     """Builds the header, body and footer of progress and final messages."""
 
-    def __init__(self, *, max_actions: int = 5) -> None:
+    def __init__(self, *, max_actions: int = 5, command_width: int | None = None) -> None:
         self.max_actions = max_actions
+        # Upstream's keyword, kept so plugins can pass it; titles are shortened by _shorten.
+        self.command_width = command_width
 
     def header(self, state: ProgressState, *, elapsed_s: float, label: str) -> str:
         parts = [label, state.engine, format_elapsed(elapsed_s)]
@@ -302,6 +304,19 @@ class MarkdownFormatter:
             body=answer.strip() or None,
             footer=self.footer(state),
         )
+
+    # Upstream's method names, which transport plugins call.
+    def render_progress_parts(
+        self, state: ProgressState, *, elapsed_s: float, label: str = "working"
+    ) -> MarkdownParts:
+        """Same as :meth:`progress_parts` (upstream's name)."""
+        return self.progress_parts(state, elapsed_s=elapsed_s, label=label)
+
+    def render_final_parts(
+        self, state: ProgressState, *, elapsed_s: float, status: str, answer: str
+    ) -> MarkdownParts:
+        """Same as :meth:`final_parts` (upstream's name)."""
+        return self.final_parts(state, elapsed_s=elapsed_s, status=status, answer=answer)
 
 
 class Presenter(Protocol):

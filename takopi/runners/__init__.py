@@ -1,0 +1,1 @@
+"""``takopi.runners``: upstream's package of that name; its modules re-export takopi_core."""

@@ -1,0 +1,1 @@
+"""``takopi.utils``: upstream's package of that name; its modules re-export takopi_core."""
