@@ -54,13 +54,20 @@ from takopi_core.run.guard import (
     run_host_loop,
 )
 from takopi_core.run.model import ResumeToken
+from takopi_core.run.overrides import (
+    MODEL_COMMAND,
+    REASONING_COMMAND,
+    EngineOverrides,
+    model_command,
+    reasoning_command,
+)
 from takopi_core.run.progress import MarkdownPresenter, ProgressState, ProgressTracker
 from takopi_core.run.runtime import TransportRuntime
 from takopi_core.run.scheduler import ThreadJob, ThreadScheduler
 from takopi_core.run.transport import MessageId, MessageRef, RenderedMessage, SendOptions
 
 #: Chat commands the terminal handles itself; command plugins with these ids are shadowed.
-BUILTIN_COMMANDS: tuple[str, ...] = ("cancel", "help", "quit")
+BUILTIN_COMMANDS: tuple[str, ...] = ("cancel", "help", MODEL_COMMAND, "quit", REASONING_COMMAND)
 
 #: How long a cancelled command plugin gets to stop before it is left behind.
 COMMAND_CANCEL_GRACE_S = 2.0
@@ -95,6 +102,10 @@ class TerminalChat:
         self.running_tasks: RunningTasks = {}
         self.dispatcher = CommandDispatcher(runtime, builtin=BUILTIN_COMMANDS)
         self.ambient: RunContext | None = runtime.context_for_path(Path.cwd())
+        #: ``/model`` and ``/reasoning`` overrides, per engine, for this session.
+        self.overrides = EngineOverrides()
+        #: The overrides of queued resumed runs, as they were when the message came in.
+        self._job_overrides: dict[MessageId, EngineOverrides] = {}
         self._command_scopes: dict[MessageId, anyio.CancelScope] = {}
         self._scheduler: ThreadScheduler | None = None
         self._input_scope: anyio.CancelScope | None = None
@@ -210,15 +221,21 @@ class TerminalChat:
         if command_id == "quit":
             self.quit()
             return
+        if command_id in (MODEL_COMMAND, REASONING_COMMAND):
+            await self._reply(message, self._override_command(command_id, text))
+            self.transport.commit_turn(message.message_id)
+            return
+        # Taken now: the run may start after later lines changed the overrides.
+        overrides = self.overrides.snapshot()
         match = self.dispatcher.match(text)
         if match is not None:
             # Registered now, not when the task starts: a /cancel or /quit on the next line
             # (piped input) must reach this command too.
             scope = anyio.CancelScope()
             self._command_scopes[message.message_id] = scope
-            turns.start_soon(self._run_command, match[0], match[1], text, message, scope)
+            turns.start_soon(self._run_command, match[0], match[1], text, message, scope, overrides)
             return
-        turns.start_soon(self._run_prompt, text, message)
+        turns.start_soon(self._run_prompt, text, message, overrides)
 
     async def _run_command(
         self,
@@ -227,6 +244,7 @@ class TerminalChat:
         text: str,
         message: MessageRef,
         scope: anyio.CancelScope,
+        overrides: EngineOverrides,
     ) -> None:
         executor = PipelineExecutor(
             exec_cfg=self.exec_cfg,
@@ -236,6 +254,7 @@ class TerminalChat:
             running_tasks=self.running_tasks,
             on_thread_known=self._note_thread_known,
             default_context=self.ambient,
+            run_options_for=overrides.get,
         )
         try:
             with scope:
@@ -258,7 +277,7 @@ class TerminalChat:
             self._command_scopes.pop(message.message_id, None)
             self.transport.commit_turn(message.message_id)
 
-    async def _run_prompt(self, text: str, message: MessageRef) -> None:
+    async def _run_prompt(self, text: str, message: MessageRef, overrides: EngineOverrides) -> None:
         try:
             resolved = self.runtime.resolve_message(
                 text=text, reply_text=None, ambient_context=self.ambient
@@ -289,6 +308,7 @@ class TerminalChat:
                 context=resolved.context,
                 progress_ref=progress,
             )
+            self._job_overrides[message.message_id] = overrides
             await self._scheduler.enqueue(job)
             return
         try:
@@ -303,12 +323,14 @@ class TerminalChat:
                 context=resolved.context,
                 running_tasks=self.running_tasks,
                 on_thread_known=self._note_thread_known,
+                run_options_for=overrides.get,
             )
         finally:
             self.transport.commit_turn(message.message_id)
 
     async def _run_job(self, job: ThreadJob) -> None:
         message = MessageRef(channel_id=job.chat_id, message_id=job.user_msg_id)
+        overrides = self._job_overrides.pop(job.user_msg_id, None) or self.overrides.snapshot()
         try:
             await run_message(
                 self.exec_cfg,
@@ -322,9 +344,17 @@ class TerminalChat:
                 running_tasks=self.running_tasks,
                 on_thread_known=self._note_thread_known,
                 progress_ref=job.progress_ref,
+                run_options_for=overrides.get,
             )
         finally:
             self.transport.commit_turn(job.user_msg_id)
+
+    def _override_command(self, command_id: str, text: str) -> str:
+        _, args_text = parse_slash_command(text)
+        handler = model_command if command_id == MODEL_COMMAND else reasoning_command
+        return handler(
+            args_text, runtime=self.runtime, overrides=self.overrides, context=self.ambient
+        )
 
     async def _note_thread_known(self, token: ResumeToken, done: anyio.Event) -> None:
         if self._scheduler is not None:
@@ -370,6 +400,7 @@ class TerminalChat:
             dropped = await self._scheduler.cancel_queued(job.chat_id, job.progress_ref.message_id)
             if dropped is None:
                 continue
+            self._job_overrides.pop(job.user_msg_id, None)
             count += 1
             state = self._resume_state(job.resume_token, job.context)
             await self.transport.edit(
@@ -433,6 +464,8 @@ class TerminalChat:
         rows.extend((f"/{command_id} ...", "command plugin") for command_id in sorted(table.ids))
         rows += [
             ("<resume line> [prompt]", "continue that session"),
+            ("/model [set|clear] ...", "show, set or clear an engine's model"),
+            ("/reasoning [set|clear] ...", "show, set or clear its reasoning level"),
             ("/cancel, Ctrl+C", "cancel what is running"),
             ("/quit, Ctrl+D", "leave"),
         ]

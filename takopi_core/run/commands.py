@@ -40,6 +40,7 @@ from takopi_core.run.guard import (
 )
 from takopi_core.run.logs import get_logger
 from takopi_core.run.model import EngineId, ResumeToken
+from takopi_core.run.options import EngineRunOptions, apply_run_options
 from takopi_core.run.progress import ProgressTracker
 from takopi_core.run.runner import RunnerUnavailableError
 from takopi_core.run.transport import ChannelId, MessageRef, RenderedMessage, SendOptions, ThreadId
@@ -361,6 +362,8 @@ class CaptureTransport:
 
 
 OnThreadKnown: TypeAlias = Callable[[ResumeToken, anyio.Event], Awaitable[None]]
+#: The run options (model, reasoning) a chat wants for a run on the given engine.
+RunOptionsResolver: TypeAlias = Callable[[EngineId], EngineRunOptions | None]
 
 
 class PipelineExecutor:
@@ -384,6 +387,7 @@ class PipelineExecutor:
         on_thread_known: OnThreadKnown | None = None,
         default_context: RunContext | None = None,
         thread_id: ThreadId | None = None,
+        run_options_for: RunOptionsResolver | None = None,
     ) -> None:
         self._cfg = exec_cfg
         self._runtime = runtime
@@ -393,6 +397,7 @@ class PipelineExecutor:
         self._on_thread_known = on_thread_known
         self._default_context = default_context
         self._thread_id = thread_id
+        self._run_options_for = run_options_for
 
     async def send(
         self,
@@ -462,6 +467,7 @@ class PipelineExecutor:
             running_tasks=running_tasks,
             on_thread_known=self._on_thread_known,
             thread_id=self._thread_id,
+            run_options_for=self._run_options_for,
         )
 
 
@@ -479,6 +485,7 @@ async def run_message(
     on_thread_known: OnThreadKnown | None = None,
     progress_ref: MessageRef | None = None,
     thread_id: ThreadId | None = None,
+    run_options_for: RunOptionsResolver | None = None,
 ) -> None:
     """Run one resolved message through ``handle_message``, the way a transport should.
 
@@ -486,7 +493,8 @@ async def run_message(
     project's or the global default), refuses unavailable engines with an error reply, runs
     in the project's folder, and turns every failure into an ``error:`` reply. A
     ``progress_ref`` (e.g. a "queued" message) is reused by the run, or replaced by the
-    error reply.
+    error reply. ``run_options_for`` gives the chat's run options (model, reasoning) for
+    the engine the run lands on; the engine reads them with ``get_run_options()``.
     """
     engine = runtime.resolve_engine(engine_override=engine_override, context=context)
     reply = _Replier(cfg, channel_id=channel_id, message=message, thread_id=thread_id)
@@ -513,20 +521,22 @@ async def run_message(
     incoming = IncomingMessage(
         channel_id=channel_id, message_id=message.message_id, text=prompt, thread_id=thread_id
     )
+    options = run_options_for(resolved.engine) if run_options_for is not None else None
     token = set_run_base_dir(cwd)
     try:
-        await bridge.handle_message(
-            cfg,
-            runner=resolved.runner,
-            incoming=incoming,
-            resume_token=resume_token,
-            context=context,
-            context_line=runtime.format_context_line(context),
-            strip_resume_line=runtime.is_resume_line,
-            running_tasks=running_tasks,
-            on_thread_known=on_thread_known,
-            progress_ref=progress_ref,
-        )
+        with apply_run_options(options):
+            await bridge.handle_message(
+                cfg,
+                runner=resolved.runner,
+                incoming=incoming,
+                resume_token=resume_token,
+                context=context,
+                context_line=runtime.format_context_line(context),
+                strip_resume_line=runtime.is_resume_line,
+                running_tasks=running_tasks,
+                on_thread_known=on_thread_known,
+                progress_ref=progress_ref,
+            )
     except Exception as exc:
         _logger.exception("handle.failed", engine=resolved.engine)
         await reply.text(f"error:\n{str(exc) or type(exc).__name__}")

@@ -205,7 +205,7 @@ async def test_chat_builtins_commands_and_errors(runtime: TransportRuntime) -> N
     )
     assert "alpha answered: plain" in transcript
     assert "PLUGIN HELP RAN" not in transcript
-    assert set(BUILTIN_COMMANDS) == {"cancel", "help", "quit"}
+    assert set(BUILTIN_COMMANDS) == {"cancel", "help", "model", "quit", "reasoning"}
 
 
 async def test_quit_stops_reading(runtime: TransportRuntime) -> None:

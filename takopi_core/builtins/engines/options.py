@@ -1,41 +1,21 @@
-"""Per-run engine options (model, reasoning level) the built-in runners honour.
+"""Per-run engine options (model, reasoning level) as the built-in runners read them.
 
-Set around a run with :func:`run_options`; a runner reads them when it builds the CLI's
-arguments, and they win over the model from the engine's config table. This is the hook the
-``/model`` command (issue #12) sets; until then nothing in the pipeline sets it.
+The options live in ``takopi_core.run.options`` (upstream's ``get_run_options`` /
+``apply_run_options``); the host sets them around each run from the chat's ``/model`` and
+``/reasoning`` overrides. A runner reads them when it builds the CLI's arguments, and they
+win over the model from the engine's config table.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
-from dataclasses import dataclass
+from takopi_core.run.options import EngineRunOptions, apply_run_options, get_run_options
 
+#: The same context manager as ``apply_run_options`` (the name the engine tests use).
+run_options = apply_run_options
 
-@dataclass(frozen=True, slots=True)
-class EngineRunOptions:
-    """``model`` replaces the configured model; ``reasoning`` is the effort level."""
-
-    model: str | None = None
-    reasoning: str | None = None
-
-
-_CURRENT: ContextVar[EngineRunOptions | None] = ContextVar(
-    "takopi_engine_run_options", default=None
-)
+__all__ = ["EngineRunOptions", "apply_run_options", "current_run_options", "run_options"]
 
 
 def current_run_options() -> EngineRunOptions:
     """The options of the run being started (empty when none were set)."""
-    return _CURRENT.get() or EngineRunOptions()
-
-
-@contextmanager
-def run_options(options: EngineRunOptions | None) -> Iterator[None]:
-    """Use ``options`` for the runs started inside the ``with`` block."""
-    token = _CURRENT.set(options)
-    try:
-        yield
-    finally:
-        _CURRENT.reset(token)
+    return get_run_options() or EngineRunOptions()
