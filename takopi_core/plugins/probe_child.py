@@ -22,6 +22,7 @@ from importlib import metadata
 from typing import Any
 
 from takopi_core import _child
+from takopi_core.ids import UPSTREAM_ALIAS, normalize_dist_name
 from takopi_core.plugins.discovery import PluginEntry
 from takopi_core.plugins.probe_protocol import MAX_TRACEBACK_CHARS, encode_line
 
@@ -224,7 +225,12 @@ def _failure(entry: PluginEntry, exc: BaseException, started: float, message: st
 
 def explain(entry: PluginEntry, exc: BaseException) -> str:
     """The error text, plus why when it can be known from the distribution's metadata."""
+    from takopi_core.plugins.load_causes import syntax_cause, upstream_internal_cause
+
     message = str(exc) or type(exc).__name__
+    internal = upstream_internal_cause(exc)
+    if internal is not None:
+        return f"{message} ({internal})"
     if isinstance(exc, ModuleNotFoundError) and exc.name:
         reason = f"missing module {exc.name!r}"
         missing = missing_requirements(entry.distribution)
@@ -238,12 +244,11 @@ def explain(entry: PluginEntry, exc: BaseException) -> str:
         return f"{message} ({reason})"
     if isinstance(exc, SyntaxError):
         requires = _requires_python(entry.distribution)
-        running = ".".join(str(part) for part in sys.version_info[:3])
-        if requires and not python_matches(requires, sys.version_info[:3]):
-            return (
-                f"{message} (distribution {entry.distribution} requires Python {requires}; "
-                f"this is Python {running})"
-            )
+        if requires and python_matches(requires, sys.version_info[:3]):
+            requires = None  # declared and met: not the cause
+        cause = syntax_cause(exc, entry.distribution, requires)
+        if cause is not None:
+            return f"{message} ({cause})"
     return message
 
 
@@ -261,8 +266,8 @@ def missing_requirements(dist_name: str | None) -> list[str]:
         if "extra" in marker:
             continue
         name = _requirement_name(spec)
-        if not name:
-            continue
+        if not name or normalize_dist_name(name) == UPSTREAM_ALIAS:
+            continue  # upstream's distribution: this host's `takopi` face stands in for it
         try:
             metadata.distribution(name)
         except metadata.PackageNotFoundError:
