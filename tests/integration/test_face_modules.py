@@ -149,6 +149,14 @@ FACE_USES: dict[str, tuple[str, str]] = {
         'kind, _ = tool_kind_and_title("Write", {"file_path": "a.py"}, path_keys=("file_path",))\n'
         'assert kind == "file_change"',
     ),
+    "runners.run_options": (
+        "from takopi.runners.run_options import EngineRunOptions, apply_run_options,"
+        " get_run_options",
+        "assert get_run_options() is None\n"
+        'with apply_run_options(EngineRunOptions(model="k2")):\n'
+        '    assert get_run_options().model == "k2"\n'
+        "assert get_run_options() is None",
+    ),
     "utils.git": (
         "from takopi.utils.git import git_stdout, resolve_main_worktree_root",
         "plain = Path(tempfile.mkdtemp())\n"
