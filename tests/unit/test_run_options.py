@@ -15,6 +15,14 @@ from takopi_core.builtins.engines.claude import ClaudeRunner
 from takopi_core.builtins.engines.codex import CodexRunner
 from takopi_core.config.engines import ClaudeSettings, CodexSettings
 from takopi_core.config.settings import Settings
+from takopi_core.ids import (
+    CHAT_COMMANDS,
+    COMMAND,
+    ENGINE,
+    RESERVED_CHAT_COMMANDS,
+    RESERVED_COMMAND_IDS,
+    is_reserved,
+)
 from takopi_core.run.assembly import build_runtime_spec
 from takopi_core.run.options import (
     EngineRunOptions,
@@ -213,3 +221,14 @@ def test_snapshot_is_not_changed_by_later_commands(runtime: TransportRuntime) ->
     taken = overrides.snapshot()
     model(runtime, overrides, "clear")
     assert taken.get("codex") == GPT and overrides.get("codex") is None
+
+
+def test_the_commands_ids_are_reserved() -> None:
+    """No engine, project alias or command plugin can take /model or /reasoning; command
+    plugins are kept off all of upstream's chat commands, as upstream keeps them."""
+    for command_id in ("model", "reasoning"):
+        assert is_reserved(ENGINE, command_id)
+        assert is_reserved(COMMAND, command_id)
+        assert command_id in CHAT_COMMANDS
+    assert RESERVED_CHAT_COMMANDS <= RESERVED_COMMAND_IDS
+    assert is_reserved(COMMAND, "ctx") and is_reserved(COMMAND, "doctor")
