@@ -157,6 +157,69 @@ FACE_USES: dict[str, tuple[str, str]] = {
         '    assert get_run_options().model == "k2"\n'
         "assert get_run_options() is None",
     ),
+    "telegram.files": (
+        "from takopi.telegram.files import (ZipTooLargeError, deny_reason, format_bytes,"
+        " normalize_relative_path, parse_file_command, parse_file_prompt,"
+        " resolve_path_within_root, write_bytes_atomic, zip_directory)",
+        'assert parse_file_command("put docs/a.txt") == ("put", "docs/a.txt", None)\n'
+        'assert parse_file_command("rm a")[2].startswith("usage:")\n'
+        'assert parse_file_prompt("--force a b", allow_empty=False) == ("a b", True, None)\n'
+        'assert parse_file_prompt("--nope", allow_empty=True)[2] == "unknown flag: --nope"\n'
+        'assert normalize_relative_path("./src/x.py") == Path("src/x.py")\n'
+        'for bad in ("/etc/passwd", "~/x", "../up", ".git/config", " "):\n'
+        "    assert normalize_relative_path(bad) is None, bad\n"
+        'assert format_bytes(1536) == "1.5 kb" and format_bytes(3) == "3 b"\n'
+        'assert deny_reason(Path("secrets/.env"), ["**/.env"]) == "**/.env"\n'
+        "root = Path(tempfile.mkdtemp())\n"
+        'assert resolve_path_within_root(root, Path("a/../../out")) is None\n'
+        'write_bytes_atomic(root / "d" / "f.txt", b"x" * 4000)\n'
+        'write_bytes_atomic(root / "d" / ".env", b"TOKEN=1")\n'
+        'zipped = zip_directory(root, Path("d"), ["**/.env"])\n'
+        "names = zipfile.ZipFile(io.BytesIO(zipped)).namelist()\n"
+        'assert names == ["d/f.txt"], names\n'
+        "try:\n"
+        '    zip_directory(root, Path("d"), [], max_bytes=10)\n'
+        "except ZipTooLargeError:\n"
+        "    pass\n"
+        "else:\n"
+        '    raise AssertionError("no ZipTooLargeError")',
+    ),
+    "telegram.state_store": (
+        "from takopi.telegram.state_store import JsonStateStore",
+        "import anyio, msgspec\n"
+        "from takopi.api import get_logger\n"
+        "class _State(msgspec.Struct):\n"
+        "    version: int\n"
+        "    threads: dict[str, str] = msgspec.field(default_factory=dict)\n"
+        "class _Store(JsonStateStore[_State]):\n"
+        "    def __init__(self, path):\n"
+        "        super().__init__(path, version=1, state_type=_State,\n"
+        "            state_factory=lambda: _State(version=1),\n"
+        '            log_prefix="t", logger=get_logger("t"))\n'
+        "    async def put(self, key, value):\n"
+        "        async with self._lock:\n"
+        "            self._reload_locked_if_needed()\n"
+        "            self._state.threads[key] = value\n"
+        "            self._save_locked()\n"
+        "    async def get(self, key):\n"
+        "        async with self._lock:\n"
+        "            self._reload_locked_if_needed()\n"
+        "            return self._state.threads.get(key)\n"
+        'state_path = Path(tempfile.mkdtemp()) / "state.json"\n'
+        'anyio.run(_Store(state_path).put, "c:1", "resume-1")\n'
+        'assert anyio.run(_Store(state_path).get, "c:1") == "resume-1"\n'
+        'state_path.write_text(\'{"version": 2, "threads": {"c:1": "old"}}\')\n'
+        'assert anyio.run(_Store(state_path).get, "c:1") is None  # another version: fresh',
+    ),
+    "telegram.client": (
+        "from takopi.telegram.client import BotClient",
+        "class _Bot:\n"
+        "    def __getattr__(self, name):\n"
+        "        raise AttributeError(name)\n"
+        "bot: BotClient | None = None\n"
+        "assert not isinstance(_Bot(), BotClient)\n"
+        'assert "send_message" in dir(BotClient)',
+    ),
     "utils.git": (
         "from takopi.utils.git import git_stdout, resolve_main_worktree_root",
         "plain = Path(tempfile.mkdtemp())\n"
@@ -177,8 +240,10 @@ FACE_USES: dict[str, tuple[str, str]] = {
 PLUGIN_TEMPLATE = """
 from __future__ import annotations
 
+import io
 import subprocess
 import tempfile
+import zipfile
 from pathlib import Path
 
 import takopi.api
