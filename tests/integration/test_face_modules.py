@@ -355,3 +355,22 @@ def test_an_engine_written_against_face_modules_answers_through_takopi_run(
     assert done.returncode == 0, done.stderr
     assert "facey answered: hello" in done.stdout
     assert "`facey resume facey-" in done.stdout
+
+
+def test_the_wheel_ships_every_face_package() -> None:
+    """pyproject's package list includes the face's subpackages (takopi.runners, ...):
+    an installed takopi-tui lacking them fails exactly the plugins this face is for."""
+    import tomllib
+
+    from setuptools import find_packages
+    from support.paths import REPO_ROOT
+
+    config = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    include = config["tool"]["setuptools"]["packages"]["find"]["include"]
+    shipped = set(find_packages(str(REPO_ROOT), include=include))
+    face = {
+        ".".join(init.parent.relative_to(REPO_ROOT).parts)
+        for init in (REPO_ROOT / "takopi").rglob("__init__.py")
+    }
+    assert {"takopi.runners", "takopi.utils", "takopi.telegram"} <= face
+    assert face <= shipped, sorted(face - shipped)
