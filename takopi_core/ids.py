@@ -39,11 +39,12 @@ RESERVED_CHAT_COMMANDS: frozenset[str] = frozenset(
 )
 
 RESERVED_ENGINE_IDS: frozenset[str] = CHAT_COMMANDS | CLI_COMMANDS
-#: Upstream's: its CLI's subcommands and its chat commands (the plugin guide's `cancel`,
-#: `init`, `plugins` among them); engine ids and project aliases are added at runtime.
-RESERVED_COMMAND_IDS: frozenset[str] = (
-    frozenset({"config", "doctor", "init", "plugins"}) | RESERVED_CHAT_COMMANDS
-)
+#: The plugin guide's (the contract) ``cancel``, ``init``, ``plugins``, plus the other chat
+#: commands this host answers itself (``/model``, ``/reasoning``, reserved for the reason
+#: ``cancel`` is); engine ids and project aliases are added at runtime. Upstream reserves
+#: more (``ctx``, ``file``, ``new``...): commands we do not handle stay free for plugins, as
+#: the guide allows.
+RESERVED_COMMAND_IDS: frozenset[str] = frozenset({"init", "plugins"}) | CHAT_COMMANDS
 
 RESERVED_BY_KIND: dict[str, frozenset[str]] = {
     ENGINE: RESERVED_ENGINE_IDS,

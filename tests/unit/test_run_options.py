@@ -224,11 +224,14 @@ def test_snapshot_is_not_changed_by_later_commands(runtime: TransportRuntime) ->
 
 
 def test_the_commands_ids_are_reserved() -> None:
-    """No engine, project alias or command plugin can take /model or /reasoning; command
-    plugins are kept off all of upstream's chat commands, as upstream keeps them."""
+    """No engine, project alias or command plugin can take /model or /reasoning (chat
+    commands the host answers, like /cancel); upstream's other chat commands, which this host
+    does not handle, stay free for command plugins as the plugin guide allows."""
     for command_id in ("model", "reasoning"):
         assert is_reserved(ENGINE, command_id)
         assert is_reserved(COMMAND, command_id)
         assert command_id in CHAT_COMMANDS
-    assert RESERVED_CHAT_COMMANDS <= RESERVED_COMMAND_IDS
-    assert is_reserved(COMMAND, "ctx") and is_reserved(COMMAND, "doctor")
+    assert {"cancel", "init", "plugins"} <= RESERVED_COMMAND_IDS
+    assert {"init", "plugins"} == RESERVED_COMMAND_IDS - CHAT_COMMANDS
+    assert not is_reserved(COMMAND, "ctx") and not is_reserved(COMMAND, "doctor")
+    assert {"ctx", "file", "new"} <= RESERVED_CHAT_COMMANDS  # upstream's, for transports
