@@ -19,15 +19,13 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from takopi_core.builtins.engines.base import BuiltinEngineRunner, builtin_backend
 from takopi_core.builtins.engines.claude_stream import ENGINE, ClaudeStream
 from takopi_core.builtins.engines.options import current_run_options
-from takopi_core.builtins.engines.tools import run_base_dir
-from takopi_core.config.engines import BUILTIN_ENGINE_CLIS, ClaudeSettings, parse_engine_table
-from takopi_core.plugins.backends import EngineBackend, EngineConfig
-from takopi_core.run.jsonl import JsonlSubprocessRunner
+from takopi_core.config.engines import ClaudeSettings, parse_engine_table
+from takopi_core.plugins.backends import EngineConfig
 from takopi_core.run.logs import get_logger
 from takopi_core.run.model import ResumeToken, TakopiEvent
-from takopi_core.run.runner import ResumeTokenMixin
 
 _logger = get_logger(__name__)
 
@@ -35,10 +33,12 @@ RESUME_RE = re.compile(r"(?im)^\s*`?claude\s+(?:--resume|-r)\s+(?P<token>[^`\s]+
 THINKING_SETTINGS = '{"alwaysThinkingEnabled":true}'
 
 
-class ClaudeRunner(ResumeTokenMixin, JsonlSubprocessRunner):
+class ClaudeRunner(BuiltinEngineRunner):
     """Runs ``claude -p`` once per message."""
 
     engine = ENGINE
+    prompt_on_stdin = False
+    stream_class = ClaudeStream
     resume_re = RESUME_RE
     logger = _logger
 
@@ -73,32 +73,12 @@ class ClaudeRunner(ResumeTokenMixin, JsonlSubprocessRunner):
         # After `--` a prompt starting with "-" is not read as a flag.
         return [*args, "--", prompt]
 
-    def stdin_payload(self, prompt: str, resume: ResumeToken | None, *, state: Any) -> bytes | None:
-        return None
-
     def env(self, *, state: Any) -> dict[str, str] | None:
         if self.settings.use_api_billing:
             return None
         env = dict(os.environ)
         env.pop("ANTHROPIC_API_KEY", None)
         return env
-
-    def new_state(self, prompt: str, resume: ResumeToken | None) -> ClaudeStream:
-        return ClaudeStream(title=self.session_title, base=run_base_dir())
-
-    def invalid_json_events(self, *, raw: bytes, line: str, state: Any) -> list[TakopiEvent]:
-        self.get_logger().warning("claude.invalid_line", line=line[:200])
-        return []
-
-    def translate(
-        self,
-        data: Any,
-        *,
-        state: ClaudeStream,
-        resume: ResumeToken | None,
-        found_session: ResumeToken | None,
-    ) -> list[TakopiEvent]:
-        return state.feed(data, resume=resume, found_session=found_session)
 
     def process_error_events(
         self,
@@ -144,9 +124,4 @@ def build_runner(config: EngineConfig, config_path: Path) -> ClaudeRunner:
     return ClaudeRunner(settings, claude_cmd=shutil.which("claude") or "claude")
 
 
-BACKEND = EngineBackend(
-    id=ENGINE,
-    build_runner=build_runner,
-    cli_cmd=BUILTIN_ENGINE_CLIS[ENGINE].cli_cmd,
-    install_cmd=BUILTIN_ENGINE_CLIS[ENGINE].install_cmd,
-)
+BACKEND = builtin_backend(ENGINE, build_runner)

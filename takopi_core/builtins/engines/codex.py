@@ -15,25 +15,24 @@ import re
 from pathlib import Path
 from typing import Any
 
+from takopi_core.builtins.engines.base import BuiltinEngineRunner, builtin_backend
 from takopi_core.builtins.engines.codex_stream import ENGINE, CodexStream
 from takopi_core.builtins.engines.options import current_run_options
-from takopi_core.builtins.engines.tools import run_base_dir
-from takopi_core.config.engines import BUILTIN_ENGINE_CLIS, CodexSettings, parse_engine_table
-from takopi_core.plugins.backends import EngineBackend, EngineConfig
-from takopi_core.run.jsonl import JsonlSubprocessRunner
+from takopi_core.config.engines import CodexSettings, parse_engine_table
+from takopi_core.plugins.backends import EngineConfig
 from takopi_core.run.logs import get_logger
 from takopi_core.run.model import ResumeToken, TakopiEvent
-from takopi_core.run.runner import ResumeTokenMixin
 
 _logger = get_logger(__name__)
 
 RESUME_RE = re.compile(r"(?im)^\s*`?codex\s+resume\s+(?P<token>[^`\s]+)`?\s*$")
 
 
-class CodexRunner(ResumeTokenMixin, JsonlSubprocessRunner):
+class CodexRunner(BuiltinEngineRunner):
     """Runs ``codex exec`` once per message."""
 
     engine = ENGINE
+    stream_class = CodexStream
     resume_re = RESUME_RE
     logger = _logger
 
@@ -64,24 +63,6 @@ class CodexRunner(ResumeTokenMixin, JsonlSubprocessRunner):
 
     def pipes_error_message(self) -> str:
         return "codex exec failed to open subprocess pipes"
-
-    def new_state(self, prompt: str, resume: ResumeToken | None) -> CodexStream:
-        return CodexStream(title=self.session_title, base=run_base_dir())
-
-    def invalid_json_events(self, *, raw: bytes, line: str, state: Any) -> list[TakopiEvent]:
-        # Upstream drops undecodable lines with a log entry only; so do we.
-        self.get_logger().warning("codex.invalid_line", line=line[:200])
-        return []
-
-    def translate(
-        self,
-        data: Any,
-        *,
-        state: CodexStream,
-        resume: ResumeToken | None,
-        found_session: ResumeToken | None,
-    ) -> list[TakopiEvent]:
-        return state.feed(data, resume=resume, found_session=found_session)
 
     def process_error_events(
         self,
@@ -125,9 +106,4 @@ def build_runner(config: EngineConfig, config_path: Path) -> CodexRunner:
     return CodexRunner(settings)
 
 
-BACKEND = EngineBackend(
-    id=ENGINE,
-    build_runner=build_runner,
-    cli_cmd=BUILTIN_ENGINE_CLIS[ENGINE].cli_cmd,
-    install_cmd=BUILTIN_ENGINE_CLIS[ENGINE].install_cmd,
-)
+BACKEND = builtin_backend(ENGINE, build_runner)

@@ -15,15 +15,13 @@ import re
 from pathlib import Path
 from typing import Any
 
+from takopi_core.builtins.engines.base import BuiltinEngineRunner, builtin_backend
 from takopi_core.builtins.engines.opencode_stream import ENGINE, OpenCodeStream
 from takopi_core.builtins.engines.options import current_run_options
-from takopi_core.builtins.engines.tools import run_base_dir
-from takopi_core.config.engines import BUILTIN_ENGINE_CLIS, OpenCodeSettings, parse_engine_table
-from takopi_core.plugins.backends import EngineBackend, EngineConfig
-from takopi_core.run.jsonl import JsonlSubprocessRunner
+from takopi_core.config.engines import OpenCodeSettings, parse_engine_table
+from takopi_core.plugins.backends import EngineConfig
 from takopi_core.run.logs import get_logger
 from takopi_core.run.model import ResumeToken, TakopiEvent
-from takopi_core.run.runner import ResumeTokenMixin
 
 _logger = get_logger(__name__)
 
@@ -33,10 +31,12 @@ RESUME_RE = re.compile(
 _DIGITS = re.compile(r"[0-9]+")
 
 
-class OpenCodeRunner(ResumeTokenMixin, JsonlSubprocessRunner):
+class OpenCodeRunner(BuiltinEngineRunner):
     """Runs ``opencode run`` once per message."""
 
     engine = ENGINE
+    prompt_on_stdin = False
+    stream_class = OpenCodeStream
     resume_re = RESUME_RE
     logger = _logger
 
@@ -63,26 +63,6 @@ class OpenCodeRunner(ResumeTokenMixin, JsonlSubprocessRunner):
         if _DIGITS.fullmatch(prompt):
             prompt += "."
         return [*args, "--", prompt]
-
-    def stdin_payload(self, prompt: str, resume: ResumeToken | None, *, state: Any) -> bytes | None:
-        return None
-
-    def new_state(self, prompt: str, resume: ResumeToken | None) -> OpenCodeStream:
-        return OpenCodeStream(title=self.session_title, base=run_base_dir())
-
-    def invalid_json_events(self, *, raw: bytes, line: str, state: Any) -> list[TakopiEvent]:
-        self.get_logger().warning("opencode.invalid_line", line=line[:200])
-        return []
-
-    def translate(
-        self,
-        data: Any,
-        *,
-        state: OpenCodeStream,
-        resume: ResumeToken | None,
-        found_session: ResumeToken | None,
-    ) -> list[TakopiEvent]:
-        return state.feed(data, resume=resume, found_session=found_session)
 
     def process_error_events(
         self,
@@ -134,9 +114,4 @@ def build_runner(config: EngineConfig, config_path: Path) -> OpenCodeRunner:
     return OpenCodeRunner(settings)
 
 
-BACKEND = EngineBackend(
-    id=ENGINE,
-    build_runner=build_runner,
-    cli_cmd=BUILTIN_ENGINE_CLIS[ENGINE].cli_cmd,
-    install_cmd=BUILTIN_ENGINE_CLIS[ENGINE].install_cmd,
-)
+BACKEND = builtin_backend(ENGINE, build_runner)

@@ -21,15 +21,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from takopi_core.builtins.engines.base import BuiltinEngineRunner, builtin_backend
 from takopi_core.builtins.engines.options import current_run_options
 from takopi_core.builtins.engines.pi_stream import ENGINE, PiStream
 from takopi_core.builtins.engines.tools import run_base_dir
-from takopi_core.config.engines import BUILTIN_ENGINE_CLIS, PiSettings, parse_engine_table
-from takopi_core.plugins.backends import EngineBackend, EngineConfig
-from takopi_core.run.jsonl import JsonlSubprocessRunner
+from takopi_core.config.engines import PiSettings, parse_engine_table
+from takopi_core.plugins.backends import EngineConfig
 from takopi_core.run.logs import get_logger
 from takopi_core.run.model import ResumeToken, TakopiEvent
-from takopi_core.run.runner import ResumeTokenMixin
 
 _logger = get_logger(__name__)
 
@@ -44,10 +43,11 @@ def session_dir(run_dir: Path) -> Path:
     return base / "sessions" / f"--{flat}--"
 
 
-class PiRunner(ResumeTokenMixin, JsonlSubprocessRunner):
+class PiRunner(BuiltinEngineRunner):
     """Runs ``pi --print`` once per message."""
 
     engine = ENGINE
+    prompt_on_stdin = False
     resume_re = RESUME_RE
     logger = _logger
 
@@ -95,9 +95,6 @@ class PiRunner(ResumeTokenMixin, JsonlSubprocessRunner):
         args += ["--session", state.token.value]
         return [*args, f" {prompt}" if prompt.startswith("-") else prompt]
 
-    def stdin_payload(self, prompt: str, resume: ResumeToken | None, *, state: Any) -> bytes | None:
-        return None
-
     def env(self, *, state: Any) -> dict[str, str] | None:
         env = dict(os.environ)
         env.setdefault("NO_COLOR", "1")
@@ -121,20 +118,6 @@ class PiRunner(ResumeTokenMixin, JsonlSubprocessRunner):
         folder.mkdir(parents=True, exist_ok=True)
         stamp = datetime.now(UTC).isoformat().replace(":", "-").replace(".", "-")
         return folder / f"{stamp}_{uuid.uuid4().hex}.jsonl"
-
-    def invalid_json_events(self, *, raw: bytes, line: str, state: Any) -> list[TakopiEvent]:
-        self.get_logger().warning("pi.invalid_line", line=line[:200])
-        return []
-
-    def translate(
-        self,
-        data: Any,
-        *,
-        state: PiStream,
-        resume: ResumeToken | None,
-        found_session: ResumeToken | None,
-    ) -> list[TakopiEvent]:
-        return state.feed(data, resume=resume, found_session=found_session)
 
     def process_error_events(
         self,
@@ -179,9 +162,4 @@ def build_runner(config: EngineConfig, config_path: Path) -> PiRunner:
     return PiRunner(settings)
 
 
-BACKEND = EngineBackend(
-    id=ENGINE,
-    build_runner=build_runner,
-    cli_cmd=BUILTIN_ENGINE_CLIS[ENGINE].cli_cmd,
-    install_cmd=BUILTIN_ENGINE_CLIS[ENGINE].install_cmd,
-)
+BACKEND = builtin_backend(ENGINE, build_runner)
