@@ -38,7 +38,6 @@ def _run(*argv: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.mark.xfail(reason="mypy errors are being fixed while others land (issue 11)", strict=False)
 def test_mypy_is_clean() -> None:
     cache = REPO_ROOT / ".mypy_cache"
     proc = _run(sys.executable, "-m", "mypy", "--cache-dir", str(cache), timeout=600)
