@@ -163,8 +163,15 @@ class Settings:
         """A shallow copy of the ``[plugins.<plugin_id>]`` table; ``{}`` when absent."""
         return dict(self.plugins.get(plugin_id, {}))
 
-    def transport_config(self, transport_id: str) -> dict[str, Any]:
-        """A shallow copy of the ``[transports.<transport_id>]`` table; ``{}`` when absent."""
+    def transport_config(
+        self, transport_id: str, *, config_path: Path | None = None
+    ) -> dict[str, Any]:
+        """A shallow copy of the ``[transports.<transport_id>]`` table; ``{}`` when absent.
+
+        ``config_path`` is accepted because upstream's signature has it (transports pass it on
+        reload); the settings already know their file.
+        """
+        _ = config_path
         return dict(self.transports.get(transport_id, {}))
 
     @property

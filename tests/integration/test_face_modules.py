@@ -58,6 +58,12 @@ FACE_USES: dict[str, tuple[str, str]] = {
         "else:\n"
         '    raise AssertionError("a non-table passed ensure_table")',
     ),
+    "config_watch": (
+        "from takopi.config_watch import ConfigReload, watch_config as watch_config_changes",
+        "import inspect\n"
+        "assert inspect.iscoroutinefunction(watch_config_changes)\n"
+        'assert {"settings", "runtime_spec", "config_path"} <= set(ConfigReload.__slots__)',
+    ),
     "context": ("from takopi.context import RunContext", "same(RunContext)"),
     "directives": (
         "from takopi.directives import DirectiveError, parse_directives",
