@@ -35,6 +35,14 @@ FACE_USES: dict[str, tuple[str, str]] = {
         "same(SetupResult, TransportBackend)\n"
         'assert SetupResult(issues=[], config_path=Path("t.toml")).ok',
     ),
+    "chat_help": (
+        "from takopi.chat_help import ChatHelpOptions, format_chat_help",
+        "text = format_chat_help(ChatHelpOptions(transport='feishu', engine_ids=('kimi',),"
+        " project_aliases=('web',), default_engine='kimi', include_file=True,"
+        " include_topics=False, files_enabled=True))\n"
+        'assert "/kimi" in text and "/web" in text and "/file" in text, text\n'
+        'assert "/topic" not in text, text',
+    ),
     "commands": (
         "from takopi.commands import (CommandContext, CommandExecutor, CommandResult,"
         " RunMode, RunRequest, RunResult, get_command, list_command_ids)",
