@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -123,24 +124,39 @@ def test_editing_the_config_while_running_reloads_the_runtime(
     child = subprocess.Popen(
         [sys.executable, "-m", "takopi_core", "run", "--transport", "watcher"],
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
     )
+    err_lines: list[str] = []
+    skipped = threading.Event()
+
+    def read_stderr() -> None:
+        assert child.stderr is not None
+        for line in child.stderr:
+            err_lines.append(line)
+            if "config.reload.failed" in line:
+                skipped.set()
+
+    reader = threading.Thread(target=read_stderr, daemon=True)
+    reader.start()
     try:
         deadline = time.monotonic() + 30
         while not ready.exists():
-            assert child.poll() is None, child.communicate()
+            assert child.poll() is None, "".join(err_lines)
             assert time.monotonic() < deadline, "the transport never started"
             time.sleep(0.05)
         config_path.write_text("default_engine = [broken\n", encoding="utf-8")
-        time.sleep(0.6)  # several polls: the broken file is seen and skipped
+        # The good edit goes in only once the broken one was seen and skipped.
+        assert skipped.wait(30), "".join(err_lines)
         config_path.write_text(config("beta", 2, dists + ', "takopi-cmd-hello"'), encoding="utf-8")
-        _, stderr = child.communicate(timeout=40)
+        child.wait(timeout=40)
     finally:
         if child.poll() is None:
             child.kill()
-            child.communicate()
+            child.wait()
+        reader.join(timeout=10)
+    stderr = "".join(err_lines)
     assert child.returncode == 0, stderr
     records = [json.loads(line) for line in out.read_text().splitlines()]
     assert [r["event"] for r in records] == ["start", "reload"], records
