@@ -8,8 +8,9 @@ reads results from it in a thread worker. The default factory is the real
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from takopi_core.plugins.discovery import PluginEntry
 
@@ -27,7 +28,8 @@ class ProbeRun(Protocol):
     def cancel(self) -> None: ...
 
 
-class ProbeRequest(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class ProbeRequest:
     """What to check and how."""
 
     entries: Sequence[PluginEntry]
