@@ -135,11 +135,14 @@ def install_requirements(venv_python: Path, requirements: list[str]) -> dict[str
     return failed
 
 
-def load_report(venv: Path, home: Path) -> list[dict[str, object]]:
+def load_report(venv: Path, home: Path, timeout: float | None) -> list[dict[str, object]]:
     """The venv's `takopi plugins --load --json`, with a config home of its own."""
     env = dict(os.environ, HOME=str(home), TAKOPI_CONFIG=str(home / ".takopi" / "takopi.toml"))
     env.pop("PYTHONPATH", None)
-    done = run([str(venv / "bin" / "takopi"), "plugins", "--load", "--json"], env=env)
+    cmd = [str(venv / "bin" / "takopi"), "plugins", "--load", "--json"]
+    if timeout is not None:
+        cmd += ["--timeout", str(timeout)]
+    done = run(cmd, env=env)
     if not done.stdout.strip():
         raise SystemExit(f"takopi plugins --load --json printed nothing: {done.stderr}")
     return list(json.loads(done.stdout))
@@ -178,6 +181,9 @@ def main(argv: list[str] | None = None) -> int:
         "--wheels", type=Path, default=Path("/tmp/eco"), help="download cache (default /tmp/eco)"
     )
     parser.add_argument("--markdown", type=Path, help="also write the table to this file")
+    parser.add_argument(
+        "--timeout", type=float, help="seconds each plugin may take to import (default: the host's)"
+    )
     parser.add_argument("plugins", nargs="*", help=f"distributions (default: {len(PUBLISHED)})")
     args = parser.parse_args(argv)
 
@@ -219,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     face = check.stdout.strip()
 
     with tempfile.TemporaryDirectory() as home:
-        rows = load_report(venv, Path(home))
+        rows = load_report(venv, Path(home), args.timeout)
     lines = table(rows, missing, dep_failures)
     plugin_rows = [row for row in rows if not row.get("builtin")]
     loading = sum(1 for row in plugin_rows if row.get("status") == "ok")
