@@ -48,11 +48,12 @@ INTERNAL = engine_dist(
     requires=["takopi>=0.20"],
 )
 INTERNAL_NAME = engine_dist("internal_name", "from takopi.model import NoSuchThing\n")
+API_NAME = engine_dist("api_name", "from takopi.api import NotInTheApi\n")
 
 
 @pytest.fixture
 def rows(site: Path) -> dict[str, dict[str, object]]:
-    write_dists(site, ALIAS, GENERIC, DECLARED, INTERNAL, INTERNAL_NAME)
+    write_dists(site, ALIAS, GENERIC, DECLARED, INTERNAL, INTERNAL_NAME, API_NAME)
     done = run_takopi("plugins", "--load", "--json", site=site)
     return {str(row["id"]): row for row in json.loads(done.stdout)}
 
@@ -83,3 +84,9 @@ def test_an_upstream_internal_name_is_named(rows: dict) -> None:
     error = str(rows["internal_name"]["error"])
     assert "NoSuchThing" in error and "takopi.model" in error, error
     assert "upstream-internal" in error and "not provided by this host" in error, error
+
+
+def test_a_name_missing_from_the_stable_api_asks_for_a_newer_host(rows: dict) -> None:
+    error = str(rows["api_name"]["error"])
+    assert "takopi.api.NotInTheApi" in error and "needs a newer takopi-tui" in error, error
+    assert "upstream-internal" not in error, error
