@@ -45,12 +45,6 @@ _CANNOT_IMPORT = re.compile(r"cannot import name '(?P<name>[^']+)' from '(?P<mod
 _FACE = "takopi"
 
 
-def _api_version() -> int:
-    from takopi_core.api import TAKOPI_PLUGIN_API_VERSION
-
-    return TAKOPI_PLUGIN_API_VERSION
-
-
 def _running() -> str:
     return ".".join(str(part) for part in sys.version_info[:3])
 
@@ -117,8 +111,8 @@ def upstream_internal_cause(exc: BaseException) -> str | None:
     module, name = found
     if module == f"{_FACE}.api":
         return (
-            f"it imports {module}.{name}, which this host's takopi.api (plugin API version "
-            f"{_api_version()}) does not provide: the plugin needs a newer takopi-tui"
+            f"it imports {module}.{name}, which this host's takopi.api does not provide: "
+            f"the plugin needs a newer takopi-tui"
         )
     what = f"module {module}" if name is None else f"{module}.{name}"
     return (
