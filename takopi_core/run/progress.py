@@ -49,12 +49,13 @@ class _ActionRecord:
     ``ActionState`` is built only when a snapshot needs it (a flood of events costs no
     allocations beyond the events themselves)."""
 
-    __slots__ = ("action", "completed", "display_phase", "first_seen", "last_update", "ok",
-                 "phase", "state")  # fmt: skip
+    __slots__ = ("action", "completed", "display_phase", "first_seen", "index", "last_update",
+                 "ok", "phase", "state")  # fmt: skip
     # Set by ProgressTracker.note_event before the first frozen() call.
     action: Action
     completed: bool
     display_phase: str
+    index: int
     last_update: int
     ok: bool | None
     phase: str
@@ -87,6 +88,12 @@ class ProgressTracker:
         # Insertion order is first appearance, which is the order actions are shown in.
         self._actions: dict[str, _ActionRecord] = {}
         self._seq = 0
+        # The frozen states in that order, kept between snapshots: a snapshot refreshes only
+        # the actions changed since the last one, so a run with tens of thousands of actions
+        # does not rebuild every state on each render (that was quadratic in the run).
+        self._order: list[_ActionRecord] = []
+        self._states: list[ActionState] = []
+        self._changed: set[int] = set()
 
     def note_event(self, event: object) -> bool:
         """Fold ``event`` in; return whether the rendered view may have changed."""
@@ -104,6 +111,8 @@ class ProgressTracker:
             if record is None:
                 self.action_count += 1
                 record = self._actions[action_id] = _ActionRecord(self._seq)
+                record.index = len(self._order)
+                self._order.append(record)
                 is_update = phase == "updated"
             else:
                 is_update = phase == "updated" or (phase == "started" and not record.completed)
@@ -114,6 +123,7 @@ class ProgressTracker:
             record.completed = completed
             record.last_update = self._seq
             record.state = None
+            self._changed.add(record.index)
             return True
         if isinstance(event, StartedEvent):
             self.resume = event.resume
@@ -124,6 +134,16 @@ class ProgressTracker:
         """Remember ``resume`` unless it is None."""
         if resume is not None:
             self.resume = resume
+
+    def _frozen_actions(self) -> tuple[ActionState, ...]:
+        states, order = self._states, self._order
+        for index in sorted(self._changed):
+            if index == len(states):
+                states.append(order[index].frozen())
+            else:
+                states[index] = order[index].frozen()
+        self._changed.clear()
+        return tuple(states)
 
     def snapshot(
         self,
@@ -138,7 +158,7 @@ class ProgressTracker:
         return ProgressState(
             engine=self.engine,
             action_count=self.action_count,
-            actions=tuple(record.frozen() for record in self._actions.values()),
+            actions=self._frozen_actions(),
             resume=self.resume,
             resume_line=resume_line,
             context_line=context_line,

@@ -81,6 +81,31 @@ def test_tracker_records_started_resume_and_action_phases() -> None:
     assert (a.first_seen, a.last_update) == (1, 6)
 
 
+def test_snapshots_between_events_show_every_change_in_first_seen_order() -> None:
+    """Snapshots are refreshed incrementally: earlier snapshots stay as they were, a later one
+    shows an update to an old action and the actions added since, in first-seen order."""
+    tracker = ProgressTracker(engine="codex")
+    tracker.note_event(ev("a", "started"))
+    tracker.note_event(ev("b", "started"))
+    first = tracker.snapshot()
+    tracker.note_event(ev("a", "completed", ok=False))
+    tracker.note_event(ev("c", "started"))
+    second = tracker.snapshot()
+    third = tracker.snapshot()
+
+    assert [(s.action.id, s.phase) for s in first.actions] == [
+        ("a", "started"),
+        ("b", "started"),
+    ]
+    assert [(s.action.id, s.phase, s.ok) for s in second.actions] == [
+        ("a", "completed", False),
+        ("b", "started", None),
+        ("c", "started", None),
+    ]
+    assert third.actions == second.actions
+    assert first.actions[1] is second.actions[1]  # b did not change: the same frozen state
+
+
 def test_snapshot_formats_resume_only_with_a_formatter_and_token() -> None:
     tracker = ProgressTracker(engine="codex")
     assert tracker.snapshot(resume_formatter=fmt).resume_line is None
