@@ -18,6 +18,7 @@ from takopi_core.config.settings import Settings
 from takopi_core.errors import ConfigError
 from takopi_core.ids import CHAT_COMMANDS, ENGINE, FALLBACK_ENGINE
 from takopi_core.plugins.discovery import Discovery, PluginEntry, discover
+from takopi_core.run.backend_lookup import get_backends
 from takopi_core.run.gate import PluginGate
 from takopi_core.run.guard import (
     GuardedRunner,
@@ -353,15 +354,7 @@ def build_projects(
 
 def list_backends(*, allowlist: Iterable[str] | None = None) -> list[Any]:
     """Load every visible engine backend, skipping the ones that fail to load."""
-    found = discover(list(allowlist) if allowlist is not None else None, kinds=(ENGINE,))
-    backends = []
-    for entry in found.entries:
-        if entry.kind != ENGINE or not entry.enabled:
-            continue
-        try:
-            backends.append(load_plugin(ENGINE, entry.id, discovery=found))
-        except ConfigError:
-            continue
+    backends = list(get_backends(allowlist=allowlist).values())
     if not backends:
         raise ConfigError("No engine backends are available.")
     return backends
