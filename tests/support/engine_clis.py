@@ -85,6 +85,17 @@ def write_fake_cli(bin_dir: Path, engine: str) -> Path:
     return path
 
 
+def fake_cli_in(tmp_path: Path, monkeypatch: Any, engine: str) -> Path:
+    """A fake ``engine`` CLI in tmp/bin, the run dir tmp/work (the cwd); returns its argv log."""
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    log = tmp_path / "cli.log"
+    monkeypatch.setenv("FAKE_CLI_LOG", str(log))
+    write_fake_cli(tmp_path / "bin", engine)
+    return log
+
+
 def golden(engine: str, name: str) -> Path:
     return ENGINES_GOLDEN / engine / f"{name}.jsonl"
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from support.engine_clis import brief, collect, golden, read_log, write_fake_cli
+from support.engine_clis import brief, collect, fake_cli_in, golden, read_log
 
 from takopi_core.builtins.engines.claude import BACKEND, ClaudeRunner, build_runner
 from takopi_core.builtins.engines.options import EngineRunOptions, run_options
@@ -19,13 +19,7 @@ DENIED = "e41b0c77-0d2a-4f0e-9c3b-5a6d7e8f9012"
 
 @pytest.fixture
 def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    work = tmp_path / "work"
-    work.mkdir()
-    monkeypatch.chdir(work)
-    log = tmp_path / "cli.log"
-    monkeypatch.setenv("FAKE_CLI_LOG", str(log))
-    write_fake_cli(tmp_path / "bin", "claude")
-    return log
+    return fake_cli_in(tmp_path, monkeypatch, "claude")
 
 
 def runner_for(tmp_path: Path, config: dict | None = None) -> ClaudeRunner:

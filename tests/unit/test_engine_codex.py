@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from support.engine_clis import brief, collect, golden, read_log, write_fake_cli
+from support.engine_clis import brief, collect, fake_cli_in, golden, read_log
 
 from takopi_core.builtins.engines.codex import BACKEND, CodexRunner, build_runner
 from takopi_core.builtins.engines.codex_stream import CodexStream
@@ -20,13 +20,7 @@ THREAD = "5f0c2a9e-1b7d-4c3e-9a41-2d8e6f7b0c11"
 @pytest.fixture
 def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A fake `codex` in tmp/bin; the run dir is tmp/work; returns the argv log."""
-    work = tmp_path / "work"
-    work.mkdir()
-    monkeypatch.chdir(work)
-    log = tmp_path / "cli.log"
-    monkeypatch.setenv("FAKE_CLI_LOG", str(log))
-    write_fake_cli(tmp_path / "bin", "codex")
-    return log
+    return fake_cli_in(tmp_path, monkeypatch, "codex")
 
 
 def runner_for(tmp_path: Path, config: dict | None = None) -> CodexRunner:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.engine_clis import brief, collect, golden, read_log, write_fake_cli
+from support.engine_clis import brief, collect, fake_cli_in, golden, read_log
 
 from takopi_core.builtins.engines.opencode import BACKEND, OpenCodeRunner, build_runner
 from takopi_core.builtins.engines.options import EngineRunOptions, run_options
@@ -19,13 +19,7 @@ SESSION = "ses_494719016ffe85dkDMj0FPRbHK"
 
 @pytest.fixture
 def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    work = tmp_path / "work"
-    work.mkdir()
-    monkeypatch.chdir(work)
-    log = tmp_path / "cli.log"
-    monkeypatch.setenv("FAKE_CLI_LOG", str(log))
-    write_fake_cli(tmp_path / "bin", "opencode")
-    return log
+    return fake_cli_in(tmp_path, monkeypatch, "opencode")
 
 
 def runner_for(tmp_path: Path, config: dict | None = None) -> OpenCodeRunner:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from support.engine_clis import brief, collect, golden, read_log, write_fake_cli
+from support.engine_clis import brief, collect, fake_cli_in, golden, read_log
 
 from takopi_core.builtins.engines.options import EngineRunOptions, run_options
 from takopi_core.builtins.engines.pi import BACKEND, PiRunner, build_runner, session_dir
@@ -18,16 +18,10 @@ SHORT = "3f2a9c1e"
 
 @pytest.fixture
 def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    work = tmp_path / "work"
-    work.mkdir()
-    monkeypatch.chdir(work)
-    log = tmp_path / "cli.log"
-    monkeypatch.setenv("FAKE_CLI_LOG", str(log))
     monkeypatch.delenv("PI_CODING_AGENT_DIR", raising=False)
     monkeypatch.delenv("NO_COLOR", raising=False)
     monkeypatch.delenv("CI", raising=False)
-    write_fake_cli(tmp_path / "bin", "pi")
-    return log
+    return fake_cli_in(tmp_path, monkeypatch, "pi")
 
 
 def runner_for(tmp_path: Path, config: dict | None = None) -> PiRunner:
