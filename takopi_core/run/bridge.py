@@ -2,7 +2,8 @@
 
 It turns one incoming message into a run: strips resume lines from the prompt, posts a
 progress message, keeps it up to date as events arrive (coalescing edits), supports
-cancellation through ``RunningTasks``, and delivers the final answer.
+cancellation through ``RunningTasks``, and delivers the final answer. The progress edits
+are ``progress_edits``'s job, the final delivery ``delivery``'s.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any, Protocol, TypeAlias
 import anyio
 
 from takopi_core.run.context import RunContext
+from takopi_core.run.delivery import send_result_message
 from takopi_core.run.guard import is_plugin_escape
 from takopi_core.run.logs import bind_run_context, get_logger
 from takopi_core.run.model import (
@@ -28,12 +30,12 @@ from takopi_core.run.model import (
     TakopiEvent,
 )
 from takopi_core.run.progress import Presenter, ProgressTracker
+from takopi_core.run.progress_edits import ProgressEdits
 from takopi_core.run.runner import Runner
 from takopi_core.run.transport import (
     ChannelId,
     MessageId,
     MessageRef,
-    RenderedMessage,
     SendOptions,
     ThreadId,
     Transport,
@@ -134,122 +136,6 @@ def strip_resume_lines(text: str, is_resume_line: Callable[[str], bool]) -> str:
     """``text`` without its resume lines; ``continue`` when nothing else is left."""
     kept = [line for line in text.splitlines() if not is_resume_line(line)]
     return "\n".join(kept).strip() or "continue"
-
-
-# -- progress edits ----------------------------------------------------------------------------
-
-
-class ProgressEdits:
-    """Keeps the progress message in step with the run without ever queueing edits.
-
-    Each view-changing event bumps a counter and raises a one-slot signal (an event; if it
-    is already raised a render is due anyway, so nothing more happens). The editor renders
-    the newest state whenever the counter moved, skips unchanged renders, and edits with
-    ``wait=False`` so a slow transport coalesces on its side too. A flood of events thus
-    costs a handful of edits, and the state after the last event is always rendered.
-    """
-
-    def __init__(
-        self,
-        *,
-        transport: Transport,
-        presenter: Presenter,
-        tracker: ProgressTracker,
-        runner: Runner,
-        progress_ref: MessageRef,
-        context_line: str | None,
-        started_at: float,
-        clock: Callable[[], float],
-        last_rendered: RenderedMessage | None,
-    ) -> None:
-        self.transport = transport
-        self.presenter = presenter
-        self.tracker = tracker
-        self.runner = runner
-        self.progress_ref = progress_ref
-        self.context_line = context_line
-        self.started_at = started_at
-        self.clock = clock
-        self.last_rendered = last_rendered
-        self.event_seq = 0
-        self.rendered_seq = 0
-        self.edits_issued = 0
-        self._due = anyio.Event()
-
-    def on_event(self, event: TakopiEvent) -> None:
-        if not self.tracker.note_event(event):
-            return
-        self.event_seq += 1
-        due = self._due
-        if not due.is_set():
-            due.set()
-
-    async def run(self) -> None:
-        while True:
-            await self._due.wait()
-            self._due = anyio.Event()
-            if self.event_seq != self.rendered_seq:
-                await self._render()
-
-    async def _render(self) -> None:
-        self.rendered_seq = self.event_seq
-        state = self.tracker.snapshot(
-            resume_formatter=self.runner.format_resume, context_line=self.context_line
-        )
-        message = self.presenter.render_progress(
-            state, elapsed_s=self.clock() - self.started_at, label="working"
-        )
-        if message == self.last_rendered:
-            return
-        self.edits_issued += 1
-        try:
-            edited = await self.transport.edit(ref=self.progress_ref, message=message, wait=False)
-        except Exception as error:  # best effort: the next event tries again
-            logger.debug("progress.edit_failed", error=_describe(error))
-            return
-        if edited is not None:
-            self.last_rendered = message
-
-
-# -- result delivery ---------------------------------------------------------------------------
-
-
-async def send_result_message(
-    transport: Transport,
-    *,
-    channel_id: ChannelId,
-    message: RenderedMessage,
-    edit_ref: MessageRef | None,
-    replace_ref: MessageRef | None,
-    reply_to: MessageRef | None,
-    notify: bool,
-    thread_id: ThreadId | None,
-) -> MessageRef | None:
-    """Deliver a final message by editing ``edit_ref`` or, failing that, sending a new one
-    that replaces ``replace_ref`` (the transport deletes it). Returns the delivered ref."""
-    if message.extra.get("followups"):
-        extra = dict(message.extra)
-        extra.setdefault("followup_reply_to_message_id", reply_to.message_id if reply_to else None)
-        extra.setdefault("followup_thread_id", thread_id)
-        extra.setdefault("followup_notify", notify)
-        message = RenderedMessage(text=message.text, extra=extra)
-    if edit_ref is not None:
-        edited = await transport.edit(ref=edit_ref, message=message, wait=True)
-        if edited is not None:
-            return edited
-    sent = await transport.send(
-        channel_id=channel_id,
-        message=message,
-        options=SendOptions(
-            reply_to=reply_to, notify=notify, replace=replace_ref, thread_id=thread_id
-        ),
-    )
-    if sent is None:
-        return None
-    if replace_ref is None and edit_ref is not None and edit_ref != sent:
-        # Nobody asked the transport to remove the old message, so do it here.
-        await transport.delete(ref=edit_ref)
-    return sent
 
 
 # -- the pipeline ------------------------------------------------------------------------------

@@ -17,7 +17,6 @@ from takopi_core.run.bridge import ExecBridgeConfig, RunningTasks
 from takopi_core.run.command_types import RunRequest
 from takopi_core.run.commands import (
     CommandDispatcher,
-    PipelineExecutor,
     build_command_table,
     get_command,
     is_cancel_command,
@@ -25,6 +24,7 @@ from takopi_core.run.commands import (
     parse_slash_command,
     split_command_args,
 )
+from takopi_core.run.executor import PipelineExecutor
 from takopi_core.run.progress import MarkdownPresenter
 from takopi_core.run.runtime import TransportRuntime
 from takopi_core.run.transport import MessageRef
