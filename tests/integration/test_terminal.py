@@ -12,7 +12,8 @@ import pytest
 from support.distfactory import write_dists
 from support.run_dists import activated, command_dist, fake_engine, write_fake_cli
 
-from takopi_core.builtins.terminal import BACKEND, BUILTIN_COMMANDS, TerminalChat
+from takopi_core.builtins.terminal import BACKEND
+from takopi_core.builtins.terminal_chat import BUILTIN_COMMANDS, TerminalChat
 from takopi_core.builtins.terminal_io import (
     EndOfInput,
     LineEditor,
