@@ -1,7 +1,7 @@
 """`takopi doctor [--json] [--fix]`: check the config, the transport, engines, plugins and
 the instance lock, and say what to do about each problem.
 
-The checks live in :mod:`takopi_core.setup.doctor`; this module prints them. Exit status: 0 when no
+The checks run from :mod:`takopi_core.setup.doctor`; this module prints them. Exit status: 0 when no
 check is an error, 1 otherwise, 2 when the command itself is misused. Secrets found in the
 config are masked in every line unless ``--show-secrets`` is given.
 
@@ -15,7 +15,8 @@ import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
-    from takopi_core.setup.doctor import Check, DoctorReport
+    from takopi_core.setup.doctor import DoctorReport
+    from takopi_core.setup.doctor_check import Check
 
 _MARKS = {"ok": "ok", "warning": "warning", "error": "error"}
 _WIDTH = max(len(m) for m in _MARKS.values())

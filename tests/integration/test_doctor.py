@@ -24,7 +24,8 @@ from support.setup_plugins import (
 )
 
 from takopi_core.cli.doctor import _masked, print_report
-from takopi_core.setup.doctor import DoctorReport, run_doctor, unknown_keys
+from takopi_core.setup.doctor import DoctorReport, run_doctor
+from takopi_core.setup.doctor_config import unknown_keys
 
 HEALTHY = """\
 transport = "chatty"

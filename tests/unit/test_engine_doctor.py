@@ -12,7 +12,7 @@ from support.paths import run_takopi
 
 from takopi_core.config.settings import Settings
 from takopi_core.errors import ConfigError
-from takopi_core.setup.doctor import unknown_keys
+from takopi_core.setup.doctor_config import unknown_keys
 from takopi_core.setup.engine_cli import cli_version
 
 CONFIG = """\
