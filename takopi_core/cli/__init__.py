@@ -37,7 +37,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
         "check the config, transport, engines, plugins and lock; say what to fix",
     ),
     "run": ("takopi_core.cli.run", "start the bridge (the default when no command is given)"),
-    "init": ("takopi_core.cli.run", "register the current folder as a project"),
+    "init": ("takopi_core.cli.init", "register the current folder as a project"),
 }
 
 
