@@ -1,24 +1,28 @@
 """Transport setup, shared by `takopi setup` and the TUI's setup wizard.
 
-Both front ends walk the same six steps and call the same functions here:
+Both front ends walk the same six steps and call the same functions (here,
+in :mod:`takopi_core.setup.values` and :mod:`takopi_core.setup.plan`):
 
 1. choose a transport: :meth:`SetupSession.survey` lists every visible transport with its
    description, declared fields and setup status (``check_setup`` run in the probe);
 2. show its setup issues (:attr:`TransportChoice.issues`);
 3. collect settings: declared fields are parsed and checked locally
-   (:func:`takopi_core.plugins.fields.parse_text`, :func:`local_errors`), then by the field's
-   own validator in a child process (:meth:`SetupSession.validate`); a transport without
+   (:func:`takopi_core.plugins.fields.parse_text`,
+   :func:`takopi_core.setup.values.local_errors`), then by the field's own validator in a
+   child process (:meth:`SetupSession.validate`); a transport without
    declared fields runs its own ``interactive_setup`` instead (`takopi setup ID` does that);
 4. choose the default engine (:attr:`Survey.engines`, with install commands for missing CLIs);
-5. review the diff (:func:`plan_text`, :func:`plan_diff`, secrets masked);
-6. write through ConfigFile and check again (:meth:`SetupSession.check`).
+5. review the diff (:mod:`takopi_core.setup.plan`: ``plan_text``, ``plan_diff``, secrets masked);
+6. write through ConfigFile (``save_plan``) and check again (:meth:`SetupSession.check`).
+
+This module holds the session (config, children, time limits), what the probe found
+(transport and engine choices), and the plain-text issue lines.
 
 No plugin code runs in the caller's process: every plugin call goes through a child.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -28,12 +32,13 @@ from typing import Any
 
 from takopi_core._child import child_environment
 from takopi_core.config.file import ConfigFile
-from takopi_core.config.toml import display_path, enabled_list
+from takopi_core.config.toml import enabled_list
 from takopi_core.errors import ConfigError
 from takopi_core.ids import ENGINE, TRANSPORT
 from takopi_core.plugins.discovery import Discovery, PluginEntry, discover
-from takopi_core.plugins.fields import FieldSpec, FieldValueError, check_value, parse_text
-from takopi_core.plugins.probe import DEFAULT_TIMEOUT, LoadResult, Probe, setup_engine_for
+from takopi_core.plugins.fields import FieldSpec
+from takopi_core.plugins.probe import DEFAULT_TIMEOUT, LoadResult, Probe
+from takopi_core.plugins.setup_engine import setup_engine_for
 from takopi_core.secrets import Masker
 from takopi_core.setup.child import DEFAULT_VALIDATE_TIMEOUT, run_validators
 from takopi_core.text import safe_text
@@ -310,204 +315,6 @@ class SetupSession:
         cmd = result.cli_cmd if result is not None and result.cli_cmd else entry.id
         found = self.which(cmd) if result is not None and result.ok else None
         return EngineChoice(entry, result, installed=found is not None, path=found)
-
-
-# --- values ----------------------------------------------------------------------------------
-
-
-def transport_table(data: Mapping[str, Any], transport_id: str) -> dict[str, Any]:
-    """``[transports.<id>]`` from parsed config data (``{}`` when absent or not a table)."""
-    transports = data.get("transports")
-    if not isinstance(transports, dict):
-        return {}
-    table = transports.get(transport_id)
-    return table if isinstance(table, dict) else {}
-
-
-def current_values(
-    data: Mapping[str, Any], transport_id: str, specs: Sequence[FieldSpec]
-) -> dict[str, Any]:
-    """The values the config holds now for each declared field (absent fields are left out)."""
-    table = transport_table(data, transport_id)
-    values: dict[str, Any] = {}
-    for spec in specs:
-        current: Any = table
-        for part in spec.keys:
-            if not isinstance(current, dict) or part not in current:
-                break
-            current = current[part]
-        else:
-            values[spec.key] = current
-    return values
-
-
-def initial_values(
-    data: Mapping[str, Any], transport_id: str, specs: Sequence[FieldSpec]
-) -> dict[str, Any]:
-    """What each field starts with: the configured value, else its default, else None."""
-    current = current_values(data, transport_id, specs)
-    return {spec.key: current.get(spec.key, spec.default) for spec in specs}
-
-
-def local_errors(specs: Sequence[FieldSpec], values: Mapping[str, Any]) -> dict[str, str]:
-    """Required, type and choice problems of ``values``: ``{key: message}``."""
-    errors: dict[str, str] = {}
-    for spec in specs:
-        problem = check_value(spec, values.get(spec.key))
-        if problem:
-            errors[spec.key] = problem
-    return errors
-
-
-def is_configured(data: Mapping[str, Any], transport_id: str, specs: Sequence[FieldSpec]) -> bool:
-    """True when every required field has a valid value: configured, or its default."""
-    return not local_errors(specs, initial_values(data, transport_id, specs))
-
-
-def parse_assignments(
-    pairs: Sequence[str], specs: Sequence[FieldSpec]
-) -> tuple[dict[str, Any], list[str]]:
-    """``KEY=VALUE`` arguments (``--non-interactive``) as field values, and the problems."""
-    by_key = {spec.key: spec for spec in specs}
-    values: dict[str, Any] = {}
-    problems: list[str] = []
-    for pair in pairs:
-        key, sep, text = pair.partition("=")
-        key = key.strip()
-        if not sep or not key:
-            problems.append(f"{pair!r}: expected KEY=VALUE")
-            continue
-        spec = by_key.get(key)
-        if spec is None:
-            known = ", ".join(by_key) or "none"
-            problems.append(f"{key}: not a setup field of this transport (fields: {known})")
-            continue
-        try:
-            values[key] = parse_text(spec, text)
-        except FieldValueError as exc:
-            problems.append(f"{key}: {exc}")
-    return values, problems
-
-
-def secret_values(
-    specs: Sequence[FieldSpec], values: Mapping[str, Any], data: Mapping[str, Any] | None = None
-) -> list[str]:
-    """Every secret string in play: declared secret fields, and secret-named config keys."""
-    found = [str(values[s.key]) for s in specs if s.secret and values.get(s.key) not in (None, "")]
-    if data is not None:
-        found += config_secrets(data)
-    return found
-
-
-def config_secrets(data: Mapping[str, Any]) -> list[str]:
-    """String values under secret-named keys (``*token*``, ``*key*``...) anywhere in ``data``,
-    arrays and arrays of tables included."""
-    return Masker().secret_values(data)
-
-
-# --- the change: text, diff, save -------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class SetupPlan:
-    """What a setup writes.
-
-    ``values`` are the declared fields for ``[transports.<id>]`` (a None value removes the
-    key); ``make_default`` writes ``transport = "<id>"``; ``default_engine`` (when set) writes
-    ``default_engine``.
-    """
-
-    transport_id: str
-    values: Mapping[str, Any] = field(default_factory=dict)
-    specs: tuple[FieldSpec, ...] = ()
-    make_default: bool = False
-    default_engine: str | None = None
-
-    def secret_paths(self) -> list[tuple[str, ...]]:
-        return [("transports", self.transport_id, *s.keys) for s in self.specs if s.secret]
-
-
-def plan_text(config: ConfigFile, plan: SetupPlan) -> str:
-    """The config text after ``plan``; comments and layout elsewhere are kept.
-
-    Top-level keys are set before the transport's table is touched, so they stay with the
-    other top-level keys, above the first table.
-    """
-    editor = config.edit()
-
-    def put(keys: tuple[str, ...], value: Any) -> None:
-        found, old = editor.get(keys)
-        if not (found and old == value and type(old) is type(value)):
-            editor.set(keys, value)
-
-    if plan.make_default:
-        put(("transport",), plan.transport_id)
-    if plan.default_engine:
-        put(("default_engine",), plan.default_engine)
-    by_key = {spec.key: spec for spec in plan.specs}
-    for key, value in plan.values.items():
-        spec = by_key.get(key)
-        keys = ("transports", plan.transport_id, *(spec.keys if spec else key.split(".")))
-        if value is None:
-            editor.unset(keys)
-        else:
-            put(keys, value)
-    return editor.text()
-
-
-def plan_diff(
-    config: ConfigFile,
-    new_text: str,
-    *,
-    secret_paths: Sequence[tuple[str, ...]] = (),
-    show_secrets: bool = False,
-) -> str:
-    """The unified diff of ``new_text`` against the file.
-
-    Secret-named keys are masked by ConfigFile; ``secret_paths`` masks declared secret fields
-    whose key names do not say so (a ``webhook_url``, say). A changed secret reads
-    ``******** (new value)``.
-    """
-    masker = Masker(paths=tuple(tuple(p) for p in secret_paths))
-    return config.diff(new_text, show_secrets=show_secrets, masker=masker)
-
-
-def holds_secrets(plan: SetupPlan, new_text: str, path: Path) -> bool:
-    """True when ``new_text`` has a secret: a declared secret field, or a secret-named key."""
-    from takopi_core.config.edit import lookup_quietly
-    from takopi_core.config.toml import parse_toml_text
-
-    data = parse_toml_text(new_text, path)
-    for keys in plan.secret_paths():
-        found, value = lookup_quietly(data, keys)
-        if found and value not in (None, ""):
-            return True
-    return bool(config_secrets(data))
-
-
-def save_plan(config: ConfigFile, new_text: str, *, holds_secrets: bool) -> str | None:
-    """Write ``new_text`` through ConfigFile (checked, atomic, conflict-safe).
-
-    ConfigFile keeps an existing file's mode; when the new text holds secrets and the file
-    is readable by others, it is made private (group and other bits dropped). Returns a note
-    saying so, else None.
-    """
-    import stat
-
-    config.save(new_text)
-    if not holds_secrets:
-        return None
-    from takopi_core.config.atomic import real_target
-
-    target = real_target(config.path)
-    mode = stat.S_IMODE(os.stat(target).st_mode)
-    if not mode & 0o077:
-        return None
-    os.chmod(target, mode & ~0o077)
-    return (
-        f"{display_path(config.path)} holds secrets, so it is now readable only by you "
-        f"({mode & ~0o077:04o}, was {mode:04o})"
-    )
 
 
 def describe_issues(

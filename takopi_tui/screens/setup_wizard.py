@@ -13,29 +13,17 @@
 Every plugin call (check_setup, validators, the transport's own setup) happens in a child
 process, through :class:`takopi_core.setup.flow.SetupSession` and the hand-over seam. All
 text that comes from plugins or the config is shown as :class:`Content`, never as markup.
+The frame (layout, step switching, status line) is :mod:`.wizard_frame`; the messages are
+:mod:`.wizard_reports`; the change to takopi.toml is :mod:`.wizard_change`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from textual import on, work
-from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
-from textual.widgets import (
-    Button,
-    Checkbox,
-    ContentSwitcher,
-    Input,
-    OptionList,
-    Select,
-    Static,
-)
+from textual.widgets import Button, Checkbox, Input, OptionList, Select, Static
 from textual.worker import Worker, WorkerState
 
 from takopi_core.config.file import ConfigFile
@@ -43,20 +31,8 @@ from takopi_core.config.toml import display_path
 from takopi_core.errors import ConfigError
 from takopi_core.plugins.discovery import PluginEntry
 from takopi_core.plugins.fields import FieldSpec, mask
-from takopi_core.setup.child import ValidatorRunError
-from takopi_core.setup.flow import (
-    STEP_TITLES,
-    SetupPlan,
-    Survey,
-    TransportChoice,
-    config_secrets,
-    describe_issues,
-    holds_secrets,
-    initial_values,
-    plan_diff,
-    plan_text,
-    save_plan,
-)
+from takopi_core.setup.flow import Survey, TransportChoice
+from takopi_core.setup.values import config_secrets, current_values, initial_values
 
 from ..handover import (
     HandOver,
@@ -67,53 +43,26 @@ from ..handover import (
     own_setup_command,
     suspend_and_run,
 )
-from .dialogs import DIALOG_CSS, ConfirmDialog, diff_content
-from .wizard_steps import (
-    ChooseStep,
-    DefaultsStep,
-    IssuesStep,
-    ResultStep,
-    ReviewStep,
-    SettingsStep,
+from .dialogs import ConfirmDialog, diff_content
+from .wizard_change import PlannedChange, plan_change, write_change
+from .wizard_frame import WizardFrame
+from .wizard_reports import (
+    default_note,
+    issues_report,
+    own_setup_report,
+    result_report,
+    saved_head,
+    setup_ended,
+    worker_error,
 )
+from .wizard_steps import ChooseStep, DefaultsStep, SettingsStep
 
-STEPS = len(STEP_TITLES)
 #: The group of the wizard's workers (plugin calls in child processes).
 WORKERS = "wizard"
 
 
-@dataclass(frozen=True, slots=True)
-class WizardStep:
-    """One step: the widgets that get focus when it opens, and what Next does on it."""
-
-    focus: str
-    """A selector: the first shown, focusable match gets focus (else the Next button)."""
-    leave: str
-    """The name of the wizard's method Next calls: it checks the step and moves on."""
-
-
-#: The steps in order (their titles are takopi_core.setup.flow.STEP_TITLES).
-WIZARD_STEPS = (
-    WizardStep("#transport-list", "_leave_choose"),
-    WizardStep("#next", "_leave_issues"),
-    WizardStep(
-        "#fields Input, #fields Select, #fields Checkbox, #run-own-setup", "_leave_settings"
-    ),
-    WizardStep("#engine-list", "_leave_defaults"),
-    WizardStep("#next", "_write"),
-    WizardStep("#next", "_finish"),
-)
-assert len(WIZARD_STEPS) == STEPS
-
-
-class SetupWizard(ModalScreen[WizardOutcome | None]):
+class SetupWizard(WizardFrame):
     """Set up a transport in six steps (see the module docstring)."""
-
-    # Parsed when the wizard first opens rather than at start-up (absolute, like the app's).
-    CSS_PATH = [DIALOG_CSS, Path(__file__).with_name("setup_wizard.tcss")]
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel", tooltip="Close the wizard (asks first)"),
-    ]
 
     def __init__(
         self,
@@ -126,7 +75,6 @@ class SetupWizard(ModalScreen[WizardOutcome | None]):
         self.session = session
         self.preselect = transport_id
         self.hand_over = hand_over
-        self.step = 1
         self.survey: Survey | None = None
         self.choice: TransportChoice | None = None
         self.specs: tuple[FieldSpec, ...] = ()
@@ -142,30 +90,10 @@ class SetupWizard(ModalScreen[WizardOutcome | None]):
         self.config: ConfigFile | None = None
         self.saved = False
         self.final: TransportChoice | None = None
-        self.busy = False
-        self.plan: SetupPlan | None = None
+        self.change: PlannedChange | None = None
         self._result_head = ""
         self._secrets: list[str] = []
         self._built_for: str | None = None
-
-    # -- layout -------------------------------------------------------------------------
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="wizard", classes="dialog wizard-dialog") as box:
-            box.border_title = "Set up a transport"
-            yield Static("", id="wizard-step")
-            with ContentSwitcher(initial="step-1", id="wizard-steps"):
-                yield ChooseStep(id="step-1")
-                yield IssuesStep(id="step-2")
-                yield SettingsStep(id="step-3")
-                yield DefaultsStep(id="step-4")
-                yield ReviewStep(id="step-5")
-                yield ResultStep(id="step-6")
-            yield Static("", id="wizard-status")
-            with Horizontal(classes="buttons"):
-                yield Button(Content("Back"), id="back")
-                yield Button(Content("Next"), id="next", variant="primary")
-                yield Button(Content("Cancel"), id="cancel")
 
     def on_mount(self) -> None:
         self._show_step()
@@ -214,14 +142,7 @@ class SetupWizard(ModalScreen[WizardOutcome | None]):
             elif worker.name == "own-setup-check":
                 self._own_setup_checked(*result)
         elif event.state is WorkerState.ERROR:
-            error = worker.error
-            # Expected failures say what went wrong; anything else is the machinery
-            # breaking: named by its type, and the app carries on.
-            message = (
-                str(error)
-                if isinstance(error, ConfigError | ValidatorRunError)
-                else f"{type(error).__name__}: {error}"
-            )
+            message = worker_error(worker.error)
             if worker.name == "survey":
                 self._survey_failed(message)
             elif worker.name == "validate":
@@ -247,18 +168,6 @@ class SetupWizard(ModalScreen[WizardOutcome | None]):
             return {}
 
     # -- navigation ---------------------------------------------------------------------
-
-    @on(Button.Pressed, "#next")
-    def action_next(self) -> None:
-        if self.busy:
-            return
-        getattr(self, self._current_step.leave)()
-
-    @on(Button.Pressed, "#back")
-    def action_back(self) -> None:
-        if self.busy or self.step in (1, 6):
-            return
-        self._go(self.step - 1)
 
     @on(Button.Pressed, "#cancel")
     def _cancel_pressed(self) -> None:
@@ -304,65 +213,21 @@ class SetupWizard(ModalScreen[WizardOutcome | None]):
                 return True
         return False
 
-    @property
-    def _current_step(self) -> WizardStep:
-        return WIZARD_STEPS[self.step - 1]
-
     def _leave_issues(self) -> None:
         self._go(3)
 
     def _finish(self) -> None:
         self.dismiss(self._outcome())
 
-    def _go(self, step: int) -> None:
-        self.step = step
-        self._show_step()
-
-    def _show_step(self) -> None:
-        title = STEP_TITLES[self.step - 1]
-        self.query_one("#wizard-step", Static).update(
-            Content.assemble((f"Step {self.step} of {STEPS}", "bold"), f"  ·  {title}")
-        )
-        self.query_one(ContentSwitcher).current = f"step-{self.step}"
-        self._set_status("")
-        self._update_buttons()
-        self.call_after_refresh(self._focus_step)
-
-    def _focus_step(self) -> None:
-        # The switcher hides the widget that had focus: give it to this step's first one.
-        for widget in self.query(self._current_step.focus):
-            if widget.display and widget.focusable:
-                widget.focus()
-                return
-        self.query_one("#next", Button).focus()
-
-    def _update_buttons(self) -> None:
-        back = self.query_one("#back", Button)
-        back.disabled = self.busy or self.step in (1, 6)
-        nxt = self.query_one("#next", Button)
+    def _next_label(self) -> str:
         labels = {5: "Write" if self._has_change() else "Check", 6: "Done"}
-        nxt.label = Content(labels.get(self.step, "Next"))
-        nxt.disabled = self.busy or (self.step == 1 and not self._highlighted_transport())
-        self.query_one("#cancel", Button).label = Content("Close" if self.step == 6 else "Cancel")
+        return labels.get(self.step, "Next")
+
+    def _can_go_on(self) -> bool:
+        return self.step != 1 or self._highlighted_transport() is not None
 
     def _has_change(self) -> bool:
         return self.config is not None and self.new_text not in (None, self.config.text)
-
-    def _set_busy(self, busy: bool, status: str = "") -> None:
-        self.busy = busy
-        self._set_status(status)
-        self._update_buttons()
-
-    def _set_status(self, text: str, level: str = "") -> None:
-        status = self.query_one("#wizard-status", Static)
-        status.update(Content(text))
-        status.set_classes(f"-{level}" if level else "")
-        status.display = bool(text)
-
-    def _note(self, selector: str, text: str, level: str = "") -> None:
-        widget = self.query_one(selector, Static)
-        widget.update(Content(text))
-        widget.set_classes(f"-{level}" if level else "")
 
     # -- step 1: choose -------------------------------------------------------------------
 
@@ -394,8 +259,6 @@ class SetupWizard(ModalScreen[WizardOutcome | None]):
         data = self._config_data()
         self.specs = () if choice.fields_error else choice.fields
         self.initial = initial_values(data, choice.id, self.specs)
-        from takopi_core.setup.flow import current_values
-
         self.current = current_values(data, choice.id, self.specs)
         # Declared secrets need not have secret-sounding keys: mask their values too.
         self._secrets = config_secrets(data) + [
@@ -410,36 +273,18 @@ class SetupWizard(ModalScreen[WizardOutcome | None]):
         self._built_for = choice.id
         current = data.get("transport")
         box = self.query_one("#make-default", Checkbox)
-        is_default = current == choice.id
         box.label = Content(f"Make {choice.id} the default transport")
-        box.display = not is_default
+        box.display = current != choice.id
         with self.prevent(Checkbox.Changed):
             box.value = not isinstance(current, str)
-        note = (
-            f"{choice.id} is already the default transport."
-            if is_default
-            else f"Now the default: {current}."
-            if isinstance(current, str)
-            else "No default transport is set yet (takopi run uses terminal)."
-        )
-        self._note("#default-note", note)
+        self._note("#default-note", default_note(choice.id, current))
         self._build_engines()
 
     # -- step 2: issues -------------------------------------------------------------------
 
     def _show_issues(self) -> None:
-        choice = self.choice
-        assert choice is not None
-        lines = [f"{choice.id} ({choice.entry.dist_label}): {choice.status}", ""]
-        if choice.setup_ok is None:
-            lines.append("Its setup was not checked: no engine is installed to check it with.")
-        elif not choice.issues:
-            lines.append("No setup issues.")
-        lines += describe_issues(choice.issues, self._secrets)
-        if choice.fields_error:
-            lines += ["", f"Its declared settings cannot be used: {choice.fields_error}"]
-        level = "" if choice.setup_ok is not False else "warning"
-        self._note("#issues", "\n".join(lines), level)
+        assert self.choice is not None
+        self._note("#issues", *issues_report(self.choice, self._secrets))
 
     # -- step 3: settings -----------------------------------------------------------------
 
@@ -546,8 +391,9 @@ class SetupWizard(ModalScreen[WizardOutcome | None]):
             return
         self.own_setup_ran = True
         self.refresh()
-        outcome = "finished" if status == 0 else f"ended with status {status}"
-        self._note("#handover-result", f"Its setup {outcome}. Checking {choice.id} again…")
+        self._note(
+            "#handover-result", f"Its setup {setup_ended(status)}. Checking {choice.id} again…"
+        )
         self._set_busy(True, f"Checking {choice.id} again…")
         engine = self.survey.default_engine if self.survey else None
         self._own_setup_check_worker(choice.entry, engine, status)
@@ -576,20 +422,19 @@ class SetupWizard(ModalScreen[WizardOutcome | None]):
     def _leave_defaults(self) -> None:
         assert self.choice is not None and self.survey is not None
         try:
-            self.config = ConfigFile.load(self.session.config_path)
-            engine = self.engine if self.engine != self.survey.default_engine else None
-            self.plan = SetupPlan(
+            change = plan_change(
+                self.session.config_path,
                 self.choice.id,
                 values=self.values if self.specs else {},
                 specs=self.specs,
                 make_default=self._make_default_value(),
-                default_engine=engine,
+                default_engine=self.engine if self.engine != self.survey.default_engine else None,
             )
-            self.new_text = plan_text(self.config, self.plan)
-            diff = plan_diff(self.config, self.new_text, secret_paths=self.plan.secret_paths())
         except ConfigError as exc:
             self._set_status(f"Cannot prepare the change: {exc}", "error")
             return
+        self.change = change
+        self.config, self.new_text, diff = change.config, change.new_text, change.diff
         path = display_path(self.config.path)
         if diff:
             self._note("#diff-path", f"These changes will be written to {path}:")
@@ -606,13 +451,9 @@ class SetupWizard(ModalScreen[WizardOutcome | None]):
     def _write(self) -> None:
         assert self.choice is not None and self.config is not None
         if self._has_change():
-            assert self.new_text is not None and self.plan is not None
+            assert self.change is not None
             try:
-                note = save_plan(
-                    self.config,
-                    self.new_text,
-                    holds_secrets=holds_secrets(self.plan, self.new_text, self.config.path),
-                )
+                note = write_change(self.change)
             except ConfigError as exc:
                 self._set_status(
                     f"Not written: {exc}\nPress Back and Next to see the change against the "
@@ -621,9 +462,7 @@ class SetupWizard(ModalScreen[WizardOutcome | None]):
                 )
                 return
             self.saved = True
-            self._result_head = f"Saved {display_path(self.config.path)}." + (
-                f"\n{note}." if note else ""
-            )
+            self._result_head = saved_head(self.config.path, note)
         else:
             self._result_head = "Nothing to change in the config."
         self._go(6)
@@ -641,11 +480,7 @@ class SetupWizard(ModalScreen[WizardOutcome | None]):
         self._set_busy(False)
         self.choice = checked
         self._secrets = config_secrets(self._config_data())
-        outcome = "finished" if status == 0 else f"ended with status {status}"
-        lines = [f"Its setup {outcome}. {checked.id} is now: {checked.status}."]
-        lines += describe_issues(checked.issues, self._secrets)
-        level = "success" if checked.setup_ok else "warning"
-        self._note("#handover-result", "\n".join(lines), level)
+        self._note("#handover-result", *own_setup_report(checked, status, self._secrets))
         self._show_issues()
 
     def _checked(self, checked: TransportChoice) -> None:
@@ -653,21 +488,8 @@ class SetupWizard(ModalScreen[WizardOutcome | None]):
         self._focus_step()  # Done was disabled while checking, so focus went elsewhere
         self.final = checked
         self._secrets = config_secrets(self._config_data())
-        lines = [self._result_head, ""]
-        level = "success"
-        if checked.load_error:
-            lines.append(f"{checked.id} failed to load: {checked.load_error}")
-            level = "error"
-        elif checked.setup_ok is None:
-            lines.append(f"{checked.id}: not checked (no engine is installed to check it with).")
-            level = "warning"
-        elif checked.setup_ok:
-            lines.append(f"✓ {checked.id} is ready. Start it with `takopi run`.")
-        else:
-            lines.append(f"{checked.id} still needs setup:")
-            lines += describe_issues(checked.issues, self._typed_secrets())
-            level = "warning"
-        self._note("#result", mask("\n".join(lines), self._typed_secrets()), level)
+        text, level = result_report(self._result_head, checked, self._typed_secrets())
+        self._note("#result", text, level)
 
     def _outcome(self) -> WizardOutcome | None:
         if self.choice is None:

@@ -13,18 +13,14 @@ from support.setup_plugins import make_bin, write_setup_site
 
 from takopi_core.config.file import ConfigFile
 from takopi_core.plugins.fields import FieldSpec
-from takopi_core.setup.flow import (
-    SetupPlan,
-    SetupSession,
+from takopi_core.setup.flow import SetupSession, describe_issues, plain
+from takopi_core.setup.plan import SetupPlan, plan_diff, plan_text
+from takopi_core.setup.values import (
     current_values,
-    describe_issues,
     initial_values,
     is_configured,
     local_errors,
     parse_assignments,
-    plain,
-    plan_diff,
-    plan_text,
 )
 
 GOLDEN = GOLDEN_ROOT / "setup"
