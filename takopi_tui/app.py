@@ -21,7 +21,8 @@ from takopi_core.config.toml import resolve_config_path
 from .environment import Environment
 from .initial_read import InitialRead
 from .probing import ProbeFactory, real_probe
-from .screens.plugins import PluginsScreen, ScreenOptions
+from .screens.plugins import PluginsScreen
+from .screens.screen_options import ScreenOptions
 from .widgets.plugin_table import PluginTable
 
 if TYPE_CHECKING:

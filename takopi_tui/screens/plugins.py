@@ -1,4 +1,4 @@
-"""The plugins screen: the table, the detail and error panes, toggles, saving, live status.
+"""The plugins screen: the table, the detail and error panes, probing, live status.
 
 The screen keeps UI state only (the probe results received so far, the staged toggles, the
 filter) and asks ``takopi_core`` for everything else: discovery, the enabled-list planner,
@@ -8,52 +8,41 @@ error grouping, and ``ConfigFile`` for reading, diffing and saving the config.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
-from takopi_core.errors import ConfigConflictError, ConfigError
-from takopi_core.ids import normalize_dist_name
+from takopi_core.errors import ConfigError
 from takopi_core.plugins.discovery import Discovery, PluginEntry, discover
 from takopi_core.plugins.secret_fields import masker_from_results
 from takopi_core.secrets import Masker
 
-from ..environment import Environment, display_path
+from ..environment import display_path
 from ..initial_read import InitialRead
 from ..probe_runs import ProbeRuns
-from ..probing import ProbeFactory, ProbeRequest, ProbeRun
+from ..probing import ProbeRequest, ProbeRun
 from ..rows import PluginRow, RowFilter, Status, build_rows, count_rows
-from ..staging import (
-    EMPTY_LIST_NOTE,
-    ConfigView,
-    Staging,
-    StagingPlan,
-    config_view,
-    read_config_view,
-)
+from ..staging import ConfigView, Staging, StagingPlan, read_config_view
 from ..widgets.detail_pane import DetailPane, plain_text
 from ..widgets.error_pane import ErrorPane
 from ..widgets.key_bar import KeyBar
 from ..widgets.plugin_table import PluginTable
 from ..widgets.summary import SummaryLine, describe_summary
+from .plugins_filter import FilterActions
+from .plugins_staging import StagingActions
+from .screen_options import ScreenOptions
 
 if TYPE_CHECKING:
-    from textual.widgets import Input
-
     from takopi_core.plugins.probe import LoadResult
 
     from ..messages import PluginChecked, PluginChecking, ProbeCrashed, ProbeFinished
     from ..watch import SourceWatcher
-    from ..widgets.filter_bar import FilterBar
 
 KIND_KEYS = Binding.Group("Kind", compact=True)
 #: Actions whose availability depends on the row or the staged state (see check_action).
@@ -62,21 +51,11 @@ ALL_PROBES = "probe-all"
 ONE_PROBE = "probe-one"
 
 
-@dataclass(frozen=True, slots=True)
-class ScreenOptions:
-    """What the app hands the screen: where to look, how to probe, what to show."""
+class PluginsScreen(FilterActions, StagingActions):
+    """The main screen of `takopi tui`.
 
-    config_path: Path
-    search_path: Sequence[str] | None
-    probe_factory: ProbeFactory
-    timeout: float | None
-    environment: Environment
-    watch_interval: float | None
-    check_setup: bool = True
-
-
-class PluginsScreen(Screen[None]):
-    """The main screen of `takopi tui`."""
+    Toggling and saving live in ``StagingActions``, the row filter in ``FilterActions``.
+    """
 
     BINDINGS = [
         Binding(
@@ -421,57 +400,6 @@ class PluginsScreen(Screen[None]):
         banner.set_classes(f"-{level}" if text else "")
         banner.display = bool(text)
 
-    # -- filter ------------------------------------------------------------------------------
-
-    async def action_filter(self) -> None:
-        bar = self._filter_bar()
-        if bar is None:
-            from ..widgets.filter_bar import FilterBar
-
-            bar = FilterBar(id="filter")
-            # Awaited, so keys typed right after "/" wait for the bar and land in it.
-            await self.mount(bar, before=self.table)
-        bar.display = True
-        self.set_focus(bar)
-
-    def _filter_bar(self) -> FilterBar | None:
-        """The filter bar, once `/` has mounted it."""
-        bars = self.query("#filter")
-        if not bars:
-            return None
-        from ..widgets.filter_bar import FilterBar
-
-        return bars.first(FilterBar)
-
-    # Handlers by name rather than @on(Input...): importing Input is part of what the
-    # lazy mount saves.
-    def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id == "filter":
-            self._set_filter(text=event.value)
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        bar = event.input
-        if bar.id == "filter":
-            bar.display = bool(bar.value)
-            self.set_focus(self.table)
-
-    def on_filter_bar_cleared(self, _event: FilterBar.Cleared) -> None:
-        bar = self._filter_bar()
-        if bar is not None:
-            bar.display = False
-        self._set_filter(text="")
-        self.set_focus(self.table)
-
-    def action_kind(self, kind: str) -> None:
-        self._set_filter(kind=None if kind == "all" else kind)
-
-    def action_errors_only(self) -> None:
-        self._set_filter(errors_only=not self.row_filter.errors_only)
-
-    def _set_filter(self, **changes: Any) -> None:
-        self.row_filter = replace(self.row_filter, **changes)
-        self.schedule_refresh()
-
     # -- checking ----------------------------------------------------------------------------
 
     def action_check_all(self) -> None:
@@ -493,164 +421,6 @@ class PluginsScreen(Screen[None]):
             return
         self.app.copy_to_clipboard(plain_text(row, self.masker()))
         self.notify(f"Copied the details of {row.id}", markup=False)
-
-    # -- toggling and saving -------------------------------------------------------------------
-
-    # The space binding's "toggle" replaces DOMNode's toggle(attribute) action on this screen
-    # on purpose: the key map, the help and the tests name it "toggle".
-    def action_toggle(self) -> None:  # type: ignore[override]
-        row = self.current_row
-        if row is None:
-            return
-        if row.distribution is None:
-            self.notify(
-                f"{row.kind} {row.id} has no distribution name. [plugins] enabled lists "
-                "distributions, so this plugin cannot be enabled or disabled on its own.",
-                title="Cannot toggle",
-                severity="warning",
-                markup=False,
-            )
-            return
-        if self.config_error is not None:
-            self.notify(
-                self.config_error, title="Fix the config first", severity="error", markup=False
-            )
-            return
-        enable = not row.enabled_after
-        dist = normalize_dist_name(row.distribution)
-        siblings = sorted(
-            {
-                r.id
-                for r in self.rows
-                if r.distribution and normalize_dist_name(r.distribution) == dist
-            }
-        )
-        if len(siblings) > 1:
-            from .dialogs import ConfirmDialog
-
-            verb = "Enable" if enable else "Disable"
-            body = (
-                f"{row.distribution} provides {len(siblings)} plugins: {', '.join(siblings)}.\n"
-                f"[plugins] enabled lists distributions, so all of them are "
-                f"{'enabled' if enable else 'disabled'} together."
-            )
-            self.app.push_screen(
-                ConfirmDialog(f"{verb} {row.distribution}?", body, yes=verb, no="Cancel"),
-                callback=lambda yes: self._stage(row.distribution or "", enable) if yes else None,
-            )
-        else:
-            self._stage(row.distribution, enable)
-
-    def _stage(self, distribution: str, enable: bool) -> None:
-        candidate = self.staging.toggled(distribution, enable, self.discovery)
-        plan = candidate.plan(self.config, self.discovery)
-        if plan.refusal is not None:
-            self.notify(plan.refusal, title="Not staged", severity="error", markup=False)
-            return
-        first_change = not self.staging
-        self.staging, self.plan = candidate, plan if candidate else None
-        for warning in plan.warnings:
-            self.notify(warning, title="Warning", severity="warning", markup=False)
-        if first_change and EMPTY_LIST_NOTE in plan.notes:
-            self.notify(EMPTY_LIST_NOTE, title="Note", markup=False)
-        self.schedule_refresh()
-
-    def _replan(self, *, after_reload: bool) -> None:
-        """Fit the staged toggles to a freshly read config; say what changed under them."""
-        if not self.staging:
-            self.plan = None
-            return
-        moot = self.staging.moot(self.discovery)
-        if moot:
-            self.staging = self.staging.without(moot)
-            names = ", ".join(moot)
-            message = (
-                f"{display_path(self.options.config_path)} changed on disk and now already "
-                f"says what you staged for {names}; that staged change was dropped."
-            )
-            self.show_banner(message, "warning")
-            self.notify(message, title="Staged change dropped", severity="warning", markup=False)
-        if not self.staging:
-            self.plan = None
-            return
-        plan = self.staging.plan(self.config, self.discovery)
-        if plan.refusal is not None:
-            message = (
-                "takopi.toml changed on disk and your staged changes cannot be applied to it: "
-                f"{plan.refusal} They are kept; press u to drop them."
-            )
-            self.show_banner(message, "error")
-        elif after_reload:
-            n = len(self.staging)
-            self.notify(
-                f"Your {n} staged change{'s are' if n != 1 else ' is'} kept and will be "
-                "applied on top of the file as it is now (ctrl+s shows the diff).",
-                markup=False,
-            )
-        self.plan = plan
-
-    def action_undo(self) -> None:
-        n = len(self.staging)
-        if not n:
-            return
-        self.staging, self.plan = Staging(), None
-        self.show_banner("")
-        self.notify(f"Dropped {n} staged change{'s' if n != 1 else ''}", markup=False)
-        self.schedule_refresh()
-
-    def action_save(self) -> None:
-        if not self.staging:
-            self.notify("Nothing to save: no staged changes.", markup=False)
-            return
-        from takopi_core.config.file import ConfigFile
-
-        from .dialogs import DiffDialog
-
-        try:
-            config = ConfigFile.load(self.options.config_path)
-            plan = self.staging.plan(config_view(config), self.discovery)
-            if plan.refusal is not None:
-                raise ConfigError(plan.refusal)
-            new_text = config.with_enabled(plan.enabled)
-        except ConfigError as exc:
-            self.notify(str(exc), title="Cannot save", severity="error", markup=False)
-            return
-        self.app.push_screen(
-            DiffDialog(
-                display_path(config.path),
-                config.diff(new_text, masker=self.masker()),
-                [*plan.warnings, *(n for n in plan.notes if n == EMPTY_LIST_NOTE)],
-            ),
-            callback=lambda save: self._save(config, new_text) if save else None,
-        )
-
-    def _save(self, config: object, new_text: str) -> None:
-        from takopi_core.config.file import ConfigFile
-
-        assert isinstance(config, ConfigFile)
-        try:
-            config.save(new_text)
-        except ConfigConflictError as exc:
-            self.show_banner(
-                f"{exc}\nYour staged changes are kept: press ctrl+s to see the diff against the "
-                "file as it is now.",
-                "error",
-            )
-            self.notify(str(exc), title="Not saved", severity="error", markup=False)
-            self.reload()
-            self.check_all()
-            return
-        except ConfigError as exc:
-            self.notify(str(exc), title="Not saved", severity="error", markup=False)
-            return
-        self.staging, self.plan = Staging(), None
-        self.show_banner(f"Saved {display_path(config.path)}. Restart Takopi to apply.", "success")
-        self.reload()
-        self.check_all()
-
-    @property
-    def has_staged(self) -> bool:
-        return bool(self.staging)
 
     # -- which keys apply --------------------------------------------------------------------
 
