@@ -113,7 +113,8 @@ def run_path(args: argparse.Namespace) -> int:
 
 def run_show(args: argparse.Namespace) -> int:
     from takopi_core.config.file import ConfigFile
-    from takopi_core.config.toml import display_path, flatten, masked_literal
+    from takopi_core.config.keys import flatten, masked_literal
+    from takopi_core.config.toml import display_path
     from takopi_core.errors import ConfigError
 
     try:
@@ -151,7 +152,7 @@ def _warn_typed_problems(config: ConfigFile) -> None:
 
 def run_get(args: argparse.Namespace) -> int:
     from takopi_core.config.file import ConfigFile
-    from takopi_core.config.toml import lookup, masked_literal, parse_key
+    from takopi_core.config.keys import lookup, masked_literal, parse_key
     from takopi_core.errors import ConfigError
 
     try:
@@ -176,7 +177,7 @@ def run_get(args: argparse.Namespace) -> int:
 
 
 def run_set(args: argparse.Namespace) -> int:
-    from takopi_core.config.toml import masked_literal, parse_key, parse_value
+    from takopi_core.config.keys import masked_literal, parse_key, parse_value
     from takopi_core.errors import ConfigError
 
     try:
@@ -203,7 +204,7 @@ class _NotSet(Exception):
 
 
 def run_unset(args: argparse.Namespace) -> int:
-    from takopi_core.config.toml import lookup, parse_key
+    from takopi_core.config.keys import lookup, parse_key
     from takopi_core.errors import ConfigError
 
     try:

@@ -72,7 +72,8 @@ def run_disable(args: argparse.Namespace) -> int:
 def _apply(args: argparse.Namespace, changes: dict[str, bool] | Literal["all"]) -> int:
     from takopi_core.cli import EXIT_OK, EXIT_USAGE
     from takopi_core.config.file import ConfigFile
-    from takopi_core.config.toml import display_path, toml_literal
+    from takopi_core.config.keys import toml_literal
+    from takopi_core.config.toml import display_path
     from takopi_core.errors import ConfigError
     from takopi_core.plugins.enablement import EnablementError, plan_for_config
 

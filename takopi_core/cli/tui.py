@@ -129,8 +129,9 @@ def run_plain(config_path: Path, enabled: list[str], args: argparse.Namespace, r
     from takopi_core.config.toml import display_path, read_config_data
     from takopi_core.plugins import report
     from takopi_core.plugins.discovery import discover
-    from takopi_core.plugins.probe import config_default_engine, probe_visible, setup_engine_for
+    from takopi_core.plugins.probe import probe_visible
     from takopi_core.plugins.secret_fields import masker_from_results
+    from takopi_core.plugins.setup_engine import config_default_engine, setup_engine_for
     from takopi_core.text import safe_text
 
     discovery = discover(enabled)

@@ -18,14 +18,13 @@ import stat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from takopi_core.config.keys import parse_key, unified_diff
 from takopi_core.config.toml import (
     decode_config,
     display_path,
-    parse_key,
     parse_toml_text,
     read_config_bytes,
     resolve_config_path,
-    unified_diff,
 )
 from takopi_core.errors import ConfigConflictError, ConfigError
 from takopi_core.secrets import SECRET_WORDS, Masker

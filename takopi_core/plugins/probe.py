@@ -28,11 +28,9 @@ import threading
 import time
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any, Literal
 
 from takopi_core import _child
-from takopi_core.ids import FALLBACK_ENGINE
 from takopi_core.plugins.discovery import Discovery, PluginEntry
 from takopi_core.plugins.fields import FieldSpec, specs_from_json
 from takopi_core.plugins.probe_protocol import (
@@ -482,29 +480,3 @@ def probe_visible(
         workers=workers if workers is not None else default_workers(),
     )
     return {result.key: result for result in probe.results()}
-
-
-def setup_engine_for(
-    entries: Sequence[PluginEntry], default_engine: str | None
-) -> PluginEntry | None:
-    """The engine handed to transports' ``check_setup``: the one ``takopi run`` would start
-    with (see ``run.assembly.pick_default_engine``): the configured default, else ``codex``
-    (upstream's default, built in), else the first visible."""
-    engines = [e for e in entries if e.kind == "engine" and e.enabled]
-    for wanted in (default_engine, FALLBACK_ENGINE):
-        for entry in engines:
-            if entry.id == wanted:
-                return entry
-    return engines[0] if engines else None
-
-
-def config_default_engine(config_path: Path) -> str | None:
-    """``default_engine`` from the config, or None when absent or unreadable."""
-    from takopi_core.config.toml import read_config_data
-    from takopi_core.errors import ConfigError
-
-    try:
-        value = read_config_data(config_path).get("default_engine")
-    except ConfigError:
-        return None
-    return value if isinstance(value, str) else None

@@ -22,7 +22,8 @@ from typing import Any
 
 from takopi_core._child import child_environment
 from takopi_core.plugins.discovery import discover
-from takopi_core.plugins.probe import DEFAULT_TIMEOUT, LoadResult, Probe, setup_engine_for
+from takopi_core.plugins.probe import DEFAULT_TIMEOUT, LoadResult, Probe
+from takopi_core.plugins.setup_engine import setup_engine_for
 from takopi_core.setup.doctor_check import ERROR, WARNING, Check, DoctorState
 from takopi_core.setup.doctor_config import (
     check_config,

@@ -215,7 +215,7 @@ class PluginsScreen(FilterActions, StagingActions):
             return
         setup_engine = None
         if self.options.check_setup:
-            from takopi_core.plugins.probe import setup_engine_for
+            from takopi_core.plugins.setup_engine import setup_engine_for
 
             setup_engine = setup_engine_for(self.discovery.entries, self.config.default_engine)
         request = ProbeRequest(

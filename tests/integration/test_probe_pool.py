@@ -14,7 +14,8 @@ from support.paths import run_takopi
 from support.plugin_zoo import ZOO
 
 from takopi_core.plugins.discovery import discover
-from takopi_core.plugins.probe import Probe, default_workers, setup_engine_for
+from takopi_core.plugins.probe import Probe, default_workers
+from takopi_core.plugins.setup_engine import setup_engine_for
 
 HANG = next(d for d in ZOO if d.name == "zoo-hang")
 OTHERS = [d for d in ZOO if d.name in ("zoo-good", "zoo-raises", "zoo-transport", "zoo-command")]

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from takopi_core.config.file import ConfigFile
-from takopi_core.config.toml import parse_key, parse_value, resolve_config_path, toml_literal
+from takopi_core.config.keys import parse_key, parse_value, toml_literal
+from takopi_core.config.toml import resolve_config_path
 from takopi_core.errors import ConfigConflictError, ConfigError
 from takopi_core.secrets import MASK
 

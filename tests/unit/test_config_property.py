@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from support.config_support import ACME, MULTI, SLACK, write_plugin_site
 
 from takopi_core.config.file import ConfigFile
+from takopi_core.config.keys import lookup
 from takopi_core.config.settings import Settings
-from takopi_core.config.toml import lookup
 from takopi_core.plugins.discovery import discover
 from takopi_core.plugins.enablement import plan_enabled
 
