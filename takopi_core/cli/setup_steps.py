@@ -43,9 +43,9 @@ class CliSetup:
         self.term.say(f"step {number} of {len(STEP_TITLES)}: {title}")
 
     def masked(self, text: str) -> str:
-        from takopi_core.plugins.fields import mask
+        from takopi_core.secrets import mask_text
 
-        return text if self.args.show_secrets else mask(text, self.secrets)
+        return text if self.args.show_secrets else mask_text(text, self.secrets)
 
     # -- the flow -----------------------------------------------------------------------
 

@@ -303,18 +303,6 @@ def format_value(spec: FieldSpec, value: object, *, show_secrets: bool = True) -
     return str(value)
 
 
-def mask(text: str, secrets: Iterable[str]) -> str:
-    """``text`` with every occurrence of each secret replaced by the mask.
-
-    For text that may quote a secret back (an error message from a validator or a
-    transport), so a token typed in never reaches the screen or a log unless asked.
-    Very short values are left alone: masking "1" would garble every number.
-    """
-    from takopi_core.secrets import mask_text
-
-    return mask_text(text, secrets)
-
-
 def describe_fields(backend: object) -> dict[str, Any]:
     """The probe's report on a transport's declared fields (JSON-ready).
 

@@ -321,13 +321,13 @@ def describe_issues(
     issues: Iterable[tuple[str, Sequence[str]]], secrets: Iterable[str] = ()
 ) -> list[str]:
     """Setup issues as plain lines: ``- title`` then its indented detail lines."""
-    from takopi_core.plugins.fields import mask
+    from takopi_core.secrets import mask_text
 
     hidden = list(secrets)
     lines: list[str] = []
     for title, detail in issues:
-        lines.append(safe_text(f"- {mask(plain(title).strip(), hidden)}"))
-        lines.extend(safe_text(f"    {mask(plain(line).strip(), hidden)}") for line in detail)
+        lines.append(safe_text(f"- {mask_text(plain(title).strip(), hidden)}"))
+        lines.extend(safe_text(f"    {mask_text(plain(line).strip(), hidden)}") for line in detail)
     return lines
 
 

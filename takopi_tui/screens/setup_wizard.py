@@ -30,7 +30,8 @@ from takopi_core.config.file import ConfigFile
 from takopi_core.config.toml import display_path
 from takopi_core.errors import ConfigError
 from takopi_core.plugins.discovery import PluginEntry
-from takopi_core.plugins.fields import FieldSpec, mask
+from takopi_core.plugins.fields import FieldSpec
+from takopi_core.secrets import mask_text
 from takopi_core.setup.flow import Survey, TransportChoice
 from takopi_core.setup.values import config_secrets, current_values, initial_values
 
@@ -350,7 +351,8 @@ class SetupWizard(WizardFrame):
         self._set_busy(False)
         if problem is not None:
             self._set_status(
-                mask(f"The values could not be checked: {problem}", self._typed_secrets()), "error"
+                mask_text(f"The values could not be checked: {problem}", self._typed_secrets()),
+                "error",
             )
             return
         self.rejected = {key: (values.get(key), message) for key, message in failures.items()}
@@ -441,7 +443,7 @@ class SetupWizard(WizardFrame):
         else:
             self._note("#diff-path", f"Nothing to change in {path}.")
         self.query_one("#wizard-diff", Static).update(
-            diff_content(mask(diff, self._typed_secrets()))
+            diff_content(mask_text(diff, self._typed_secrets()))
         )
         self.query_one("#wizard-diff-scroll").display = bool(diff)
         self._go(5)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from takopi_core.config.toml import display_path
 from takopi_core.errors import ConfigError
-from takopi_core.plugins.fields import mask
+from takopi_core.secrets import mask_text
 from takopi_core.setup.child import ValidatorRunError
 from takopi_core.setup.flow import TransportChoice, describe_issues
 
@@ -83,4 +83,4 @@ def result_report(head: str, checked: TransportChoice, secrets: list[str]) -> tu
         lines.append(f"{checked.id} still needs setup:")
         lines += describe_issues(checked.issues, secrets)
         level = "warning"
-    return mask("\n".join(lines), secrets), level
+    return mask_text("\n".join(lines), secrets), level

@@ -16,7 +16,8 @@ from textual.content import Content
 from textual.widgets import Button, Checkbox, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
-from takopi_core.plugins.fields import FieldSpec, FieldValueError, check_value, format_value, mask
+from takopi_core.plugins.fields import FieldSpec, FieldValueError, check_value, format_value
+from takopi_core.secrets import mask_text
 from takopi_core.setup.flow import EngineChoice, Survey, TransportChoice
 
 
@@ -173,7 +174,7 @@ class SettingsStep(VerticalScroll):
                 continue
             error = widgets.first(Static)
             if message:
-                error.update(Content(mask(f"{spec.label} {message}", secrets)))
+                error.update(Content(mask_text(f"{spec.label} {message}", secrets)))
             else:
                 error.update("")
             error.display = bool(message)

@@ -18,11 +18,11 @@ from takopi_core.plugins.fields import (
     declared_fields,
     describe_fields,
     format_value,
-    mask,
     parse_text,
     to_spec,
 )
 from takopi_core.plugins.probe import probe_all
+from takopi_core.secrets import mask_text
 from takopi_core.setup.child import ValidatorRunError, call_validator, run_validators
 
 
@@ -173,7 +173,7 @@ def test_check_value_and_format() -> None:
 
 def test_mask_hides_every_secret_but_not_short_values() -> None:
     text = "token ok-123456 and ok-123456x, chat 1"
-    assert mask(text, ["ok-123456", "1"]) == "token ******** and ********x, chat 1"
+    assert mask_text(text, ["ok-123456", "1"]) == "token ******** and ********x, chat 1"
 
 
 # --- the probe reports declared fields --------------------------------------------------------
