@@ -150,25 +150,33 @@ for _name in _os.listdir("."):
         pass
 """,
     # A helper that sleeps on after the import.
+    # The import waits until the helper has recorded its pid (a pipe), so the test knows it
+    # started before the probe ends the checker.
     "fork_helper": _RECORD_PID
     + """
+_ready_r, _ready_w = _os.pipe()
 if _os.fork() == 0:
     _record_pid()
+    _os.write(_ready_w, b"x")
     import time as _time
     _time.sleep(300)
     _os._exit(0)
+_os.read(_ready_r, 1)
 """,
     # A daemon: double fork and a new session, out of every process group of the probe.
     "setsid_daemon": _RECORD_PID
     + """
+_ready_r, _ready_w = _os.pipe()
 if _os.fork() == 0:
     _os.setsid()
     if _os.fork() == 0:
         _record_pid()
+        _os.write(_ready_w, b"x")
         import time as _time
         _time.sleep(300)
     _os._exit(0)
 _os.wait()
+_os.read(_ready_r, 1)
 """,
     # Kill the process that runs the probe.
     "kill_parent": """
