@@ -27,6 +27,10 @@ class Dist:
     requires: list[str] = field(default_factory=list)
     requires_python: str | None = None
     summary: str | None = None
+    #: More metadata lines, written as they are after Requires-Dist (``("License", "MIT")``).
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    #: The README: the message body after the headers (Metadata-Version 2.1 style).
+    description: str | None = None
 
 
 def write_dist(site: Path, dist: Dist) -> Path:
@@ -44,7 +48,9 @@ def write_dist(site: Path, dist: Dist) -> Path:
     if dist.requires_python:
         lines.append(f"Requires-Python: {dist.requires_python}")
     lines.extend(f"Requires-Dist: {req}" for req in dist.requires)
-    (info / "METADATA").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    lines.extend(f"{key}: {value}" for key, value in dist.headers)
+    body = "" if dist.description is None else "\n" + dist.description
+    (info / "METADATA").write_text("\n".join(lines) + "\n" + body, encoding="utf-8")
     ep_lines: list[str] = []
     for group, eps in dist.entry_points.items():
         ep_lines.append(f"[{group}]")
