@@ -96,6 +96,7 @@ class PluginsScreen(FilterActions, StagingActions):
         self._bindings_pending = False
         # The first probe run starts once the rows from metadata are on screen.
         self._first_probe: str = "before paint"  # -> "scheduled" -> "started"
+        self._painted = False  # the first Populated came: the watcher starts then
 
     # -- layout ---------------------------------------------------------------------------
 
@@ -331,8 +332,12 @@ class PluginsScreen(FilterActions, StagingActions):
         return self.runs.results_for(entry.key for entry in self.discovery.visible())
 
     def on_plugin_table_populated(self, _message: PluginTable.Populated) -> None:
-        if self._first_probe == "before paint":
-            self._first_probe = "scheduled"
+        # Keyed on the first paint alone, not on the first probe run: an `l` pressed before
+        # this marks that run "started", and must not take the watcher's start with it.
+        if not self._painted:
+            self._painted = True
+            if self._first_probe == "before paint":
+                self._first_probe = "scheduled"
             # Queued on the app behind this message, which bubbles on to the app once this
             # handler returns: whoever waits for the first paint hears of it before the
             # start-up work below holds the loop.
