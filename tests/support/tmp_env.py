@@ -1,0 +1,172 @@
+"""A throwaway Python environment to install into, and real wheels to install.
+
+Install, update and remove act on "the environment being inspected" (``--python PATH``).
+Tests must never install into the project's own ``.venv``, so they make a fresh venv:
+
+- :func:`make_env` runs ``python -m venv --without-pip DIR`` (50 ms instead of the 6 s
+  ``ensurepip`` takes), copies this venv's pip into it (so ``DIR/bin/python -m pip`` is that
+  environment's own pip and installs there), and writes ``_takopi_host.pth``, which adds
+  this project's ``.venv`` site-packages *after* the env's own (``site.addsitedir``, so the
+  editable install's finder runs too): ``DIR/bin/python -m takopi_core ...`` then works,
+  with tomlkit, textual and the built-ins' entry points, while everything pip installs
+  lands in ``DIR`` only.
+- :func:`build_wheel` writes a real wheel (zip, ``WHEEL``, ``METADATA``,
+  ``entry_points.txt``, ``RECORD`` with sha256 hashes, per the wheel spec) for a small
+  plugin distribution; pip installs it from the file (``--no-index``).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import shutil
+import subprocess
+import sys
+import sysconfig
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+#: This project's own environment's site-packages (where its dependencies are installed).
+HOST_SITE = Path(sysconfig.get_paths()["purelib"])
+
+
+@dataclass(frozen=True)
+class TmpEnv:
+    """A fresh venv: its folder, interpreter and site-packages."""
+
+    root: Path
+    python: Path
+    site_packages: Path
+
+    def run(
+        self,
+        *args: str,
+        timeout: float = 60,
+        env: dict[str, str] | None = None,
+        input: str | None = None,
+    ) -> subprocess.CompletedProcess[str]:
+        """``DIR/bin/python ARGS``, text output captured."""
+        return subprocess.run(
+            [str(self.python), *args],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+            env=env,
+            input=input,
+        )
+
+    def pip_install(self, *targets: str | Path) -> subprocess.CompletedProcess[str]:
+        """Install local wheels with no index and no dependencies (what tests need)."""
+        return self.run("-m", "pip", "install", "--no-deps", "--no-index", *map(str, targets))
+
+    def has_distribution(self, name: str) -> bool:
+        """Whether a ``NAME-*.dist-info`` folder is in the env's own site-packages."""
+        stem = name.replace("-", "_").lower()
+        return any(
+            info.name.lower().startswith(stem + "-")
+            for info in self.site_packages.glob("*.dist-info")
+        )
+
+
+def make_env(root: Path, *, uv_marker: bool = False) -> TmpEnv:
+    """A venv at ``root`` that has pip and sees takopi_core (see the module docstring).
+
+    ``uv_marker`` writes ``uv = 0.0.0`` into its pyvenv.cfg, as uv does for its venvs.
+    """
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", str(root)], check=True, timeout=60
+    )
+    python = root / "bin" / "python"
+    site_packages = Path(
+        subprocess.run(
+            [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=30,
+        ).stdout.strip()
+    )
+    for item in HOST_SITE.iterdir():
+        if item.name == "pip" or (item.name.startswith("pip-") and item.suffix == ".dist-info"):
+            shutil.copytree(item, site_packages / item.name)
+    (site_packages / "_takopi_host.pth").write_text(
+        f"import site; site.addsitedir({str(HOST_SITE)!r})\n", encoding="utf-8"
+    )
+    if uv_marker:
+        with (root / "pyvenv.cfg").open("a", encoding="utf-8") as config:
+            config.write("uv = 0.0.0\n")
+    return TmpEnv(root, python, site_packages)
+
+
+@dataclass
+class WheelSpec:
+    """A plugin distribution to pack as a wheel: name, version, entry points and modules."""
+
+    name: str
+    version: str = "1.0.0"
+    #: group -> {entry-point name: "module:attr"}
+    entry_points: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: path inside the wheel (``pkg/__init__.py``) -> text
+    files: dict[str, str] = field(default_factory=dict)
+    summary: str = "A test plugin"
+    requires: list[str] = field(default_factory=list)
+
+
+def build_wheel(out_dir: Path, spec: WheelSpec) -> Path:
+    """Write ``spec`` as ``NAME-VERSION-py3-none-any.whl`` into ``out_dir``; its path."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = spec.name.replace("-", "_")
+    info = f"{stem}-{spec.version}.dist-info"
+    metadata = [
+        "Metadata-Version: 2.1",
+        f"Name: {spec.name}",
+        f"Version: {spec.version}",
+        f"Summary: {spec.summary}",
+        *(f"Requires-Dist: {req}" for req in spec.requires),
+    ]
+    entry_lines: list[str] = []
+    for group, points in spec.entry_points.items():
+        entry_lines.append(f"[{group}]")
+        entry_lines.extend(f"{name} = {value}" for name, value in points.items())
+        entry_lines.append("")
+    contents: dict[str, bytes] = {path: text.encode() for path, text in spec.files.items()}
+    contents[f"{info}/METADATA"] = ("\n".join(metadata) + "\n").encode()
+    contents[f"{info}/WHEEL"] = (
+        b"Wheel-Version: 1.0\nGenerator: tests.support.tmp_env\nRoot-Is-Purelib: true\n"
+        b"Tag: py3-none-any\n"
+    )
+    contents[f"{info}/entry_points.txt"] = "\n".join(entry_lines).encode()
+    record = [f"{path},sha256={_digest(data)},{len(data)}" for path, data in contents.items()]
+    record.append(f"{info}/RECORD,,")
+    contents[f"{info}/RECORD"] = ("\n".join(record) + "\n").encode()
+    wheel = out_dir / f"{stem}-{spec.version}-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path, data in contents.items():
+            archive.writestr(path, data)
+    return wheel
+
+
+def _digest(data: bytes) -> str:
+    return base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+
+
+def engine_wheel(out_dir: Path, name: str, engine_id: str, version: str = "1.0.0") -> Path:
+    """A wheel of a distribution with one engine plugin that loads and validates."""
+    module = name.replace("-", "_")
+    source = (
+        "from takopi.api import EngineBackend\n\n"
+        "def _build_runner(engine_config, config_path):\n"
+        "    raise RuntimeError('a test engine: never run')\n\n"
+        f"BACKEND = EngineBackend(id={engine_id!r}, build_runner=_build_runner, cli_cmd='sh')\n"
+    )
+    return build_wheel(
+        out_dir,
+        WheelSpec(
+            name=name,
+            version=version,
+            entry_points={"takopi.engine_backends": {engine_id: f"{module}:BACKEND"}},
+            files={f"{module}/__init__.py": source},
+        ),
+    )
