@@ -23,6 +23,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+import ecosystem_engines  # beside this script: run as `python scripts/ecosystem.py`
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 #: The plugins published for upstream Takopi (distribution names on the package index).
@@ -235,6 +237,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(summary)
     print("\n".join(lines))
+    engines = ecosystem_engines.run_checks(venv)
+    engine_lines = ecosystem_engines.table(engines) if engines else []
+    if engine_lines:
+        print()
+        print("\n".join(engine_lines))
     if args.markdown is not None:
         text = "\n".join(
             [
@@ -247,10 +254,23 @@ def main(argv: list[str] | None = None) -> int:
                 "",
                 *lines,
                 "",
+                *(
+                    [
+                        "## The published engines answer through `takopi run --transport terminal`",
+                        "",
+                        "Each against a fake CLI on PATH (`scripts/ecosystem_engines.py`): a "
+                        "prompt, `/model set`, then the resume line pasted back.",
+                        "",
+                        *engine_lines,
+                        "",
+                    ]
+                    if engine_lines
+                    else []
+                ),
             ]
         )
         args.markdown.write_text(text, encoding="utf-8")
-    return 0
+    return 0 if all(result.ok for result in engines) else 1
 
 
 if __name__ == "__main__":
