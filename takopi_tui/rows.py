@@ -77,6 +77,8 @@ class PluginRow:
     problem: DiscoveryError | None = None
     cli_missing: str | None = None
     """An engine whose CLI is not on PATH: its install command ("" when unknown)."""
+    latest: str | None = None
+    """A newer version of the distribution on the package index (None: none known)."""
 
     @property
     def entry_key(self) -> EntryKey:

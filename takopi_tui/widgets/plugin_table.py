@@ -68,6 +68,14 @@ def status_cell(row: PluginRow) -> Text:
     return Text(label, style=style)
 
 
+def version_cell(row: PluginRow, style: str) -> Text:
+    """The Version cell: the installed version, and "↑ X" when the index has a newer one."""
+    cell = Text(cell_text(row.version or ""), style=style)
+    if row.latest is not None:
+        cell.append(f" ↑ {cell_text(row.latest)}", style="bold yellow")
+    return cell
+
+
 def row_cells(row: PluginRow) -> tuple[Text, ...]:
     """The seven cells of ``row``, in column order."""
     dim = "dim" if not row.enabled and not row.staged else ""
@@ -84,7 +92,7 @@ def row_cells(row: PluginRow) -> tuple[Text, ...]:
         Text(row.kind, style=dim),
         Text(cell_text(row.id), style=dim or "bold"),
         dist,
-        Text(cell_text(row.version or ""), style=dim),
+        version_cell(row, dim),
         status_cell(row),
         Text(f"{row.load_ms:.0f}" if row.load_ms is not None else "", style=dim, justify="right"),
     )
