@@ -39,14 +39,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.set_defaults(handler=run_plugins)
     from takopi_core.cli import enable as cli_enable
+    from takopi_core.cli import plugins_info
 
     actions = parser.add_subparsers(
         dest="plugins_action",
-        metavar="[enable|disable]",
+        metavar="[enable|disable|info]",
         title="actions (optional: without one, plugins are listed)",
         prog="takopi plugins",
     )
     cli_enable.register(actions)
+    plugins_info.register(actions)
 
 
 def load_inventory(config_option: str | None) -> tuple[Path, list[str]]:
