@@ -39,16 +39,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.set_defaults(handler=run_plugins)
     from takopi_core.cli import enable as cli_enable
-    from takopi_core.cli import plugins_info
+    from takopi_core.cli import plugins_catalogue, plugins_info, plugins_manage
 
     actions = parser.add_subparsers(
         dest="plugins_action",
-        metavar="[enable|disable|info]",
+        metavar="[enable|disable|info|install|update|remove|catalogue]",
         title="actions (optional: without one, plugins are listed)",
         prog="takopi plugins",
     )
     cli_enable.register(actions)
     plugins_info.register(actions)
+    plugins_manage.register(actions)
+    plugins_catalogue.register(actions)
 
 
 def load_inventory(config_option: str | None) -> tuple[Path, list[str]]:

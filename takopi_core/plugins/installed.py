@@ -99,3 +99,23 @@ def installed_plugin_details(
 def installed_plugins(python: str = sys.executable) -> dict[str, str]:
     """Plugin distributions installed for ``python`` (except takopi-tui): name -> version."""
     return {name: plugin.version for name, plugin in installed_plugin_details(python).items()}
+
+
+def interpreter_version(python: str = sys.executable) -> str | None:
+    """``python``'s version (``"3.11.7"``), or None when it cannot be run."""
+    if python == sys.executable:
+        return sys.version.split()[0]
+    try:
+        done = subprocess.run(
+            [python, "-c", "import platform; print(platform.python_version())"],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=INSTALLED_TIMEOUT,
+            check=False,
+            cwd=os.path.abspath(os.sep),
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    version = done.stdout.strip()
+    return version if done.returncode == 0 and version else None

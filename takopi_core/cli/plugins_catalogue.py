@@ -1,0 +1,102 @@
+"""`takopi plugins catalogue [QUERY]`: search the published Takopi plugins that ship with us.
+
+Registered under the ``plugins`` subcommand by cli/plugins.py. Each match shows its kinds and
+ids, the Python it needs (and whether the inspected interpreter has it), whether it is
+installed there, its summary and homepage, and the install command. Standard library only at
+top level.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def register(actions: argparse._SubParsersAction) -> None:
+    """Add ``catalogue`` (alias ``search``) to the ``plugins`` subcommand."""
+    parser = actions.add_parser(
+        "catalogue",
+        aliases=["search"],
+        help="search the catalogue of published plugins",
+        description="Search the published Takopi plugins (a catalogue shipped with "
+        "takopi-tui) by name, kind, id or summary. Every word of QUERY must match.",
+    )
+    parser.add_argument("query", nargs="*", metavar="QUERY", help="words to look for")
+    parser.add_argument(
+        "--python",
+        metavar="PATH",
+        default=None,
+        help="mark what is installed for this interpreter (default: the one running takopi)",
+    )
+    parser.add_argument("--json", action="store_true", help="print a JSON array")
+    parser.set_defaults(handler=run_catalogue)
+
+
+def run_catalogue(args: argparse.Namespace) -> int:
+    from takopi_core.cli import EXIT_OK, EXIT_PROBLEMS
+    from takopi_core.cli.plugins_manage import _python
+    from takopi_core.ids import normalize_dist_name
+    from takopi_core.plugins.catalogue import search
+    from takopi_core.plugins.installed import (
+        InstalledError,
+        installed_plugins,
+        interpreter_version,
+    )
+
+    python = _python(args)
+    query = " ".join(args.query)
+    entries = search(query)
+    try:
+        installed = {normalize_dist_name(k): v for k, v in installed_plugins(python).items()}
+    except InstalledError as exc:
+        print(f"warning: {exc}", file=sys.stderr)
+        installed = {}
+    version = interpreter_version(python)
+    if args.json:
+        import json
+
+        items = [
+            {
+                "name": entry.name,
+                "published": entry.published,
+                "plugins": {kind: list(ids) for kind, ids in entry.plugins.items()},
+                "summary": entry.summary,
+                "requires_python": entry.requires_python,
+                "python_ok": entry.supports_python(version) if version else None,
+                "homepage": entry.homepage,
+                "installed": installed.get(normalize_dist_name(entry.name)),
+            }
+            for entry in entries
+        ]
+        json.dump(items, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return EXIT_OK if entries else EXIT_PROBLEMS
+    if not entries:
+        print(f"no published plugin matches {query!r}; `takopi plugins catalogue` lists all")
+        return EXIT_PROBLEMS
+    for entry in entries:
+        plugins = ", ".join(
+            f"{kind} {'/'.join(ids)}" if ids else kind
+            for kind, ids in sorted(entry.plugins.items())
+        )
+        marks = []
+        have = installed.get(normalize_dist_name(entry.name))
+        if have:
+            marks.append(f"installed {have}")
+        if not entry.published:
+            marks.append("not on the package index")
+        print(
+            f"{entry.name}  [{plugins or 'kind unknown'}]"
+            + (f"  ({', '.join(marks)})" if marks else "")
+        )
+        print(f"    {entry.summary}")
+        if entry.requires_python:
+            fits = entry.supports_python(version) if version else None
+            note = "" if fits is None else ("" if fits else f": this is Python {version}")
+            print(f"    needs Python {entry.requires_python}{note}")
+        if entry.homepage:
+            print(f"    {entry.homepage}")
+    published = [e for e in entries if e.published]
+    if published:
+        print(f"\nInstall one: takopi plugins install {published[0].name}")
+    return EXIT_OK
