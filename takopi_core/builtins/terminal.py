@@ -101,7 +101,12 @@ class TerminalBackend:
         final_notify: bool,
         default_engine_override: str | None,
     ) -> None:
-        chat = TerminalChat(runtime, final_notify=final_notify)
+        chat = TerminalChat(
+            runtime,
+            final_notify=final_notify,
+            config_path=config_path,
+            default_engine_override=default_engine_override,
+        )
         chat.presenter.formatter.max_actions = max_actions_setting(transport_config, config_path)
         # Not anyio.run: a command plugin that ignores cancellation must not keep the
         # session from ending (see run_host_loop).

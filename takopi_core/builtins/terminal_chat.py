@@ -38,6 +38,7 @@ from takopi_core.run.commands import (
     is_cancel_command,
     parse_slash_command,
 )
+from takopi_core.run.config_watch import ConfigReload, watch_config
 from takopi_core.run.context import RunContext
 from takopi_core.run.directives import DirectiveError
 from takopi_core.run.executor import PipelineExecutor, run_message
@@ -58,6 +59,7 @@ from takopi_core.run.progress import MarkdownPresenter, ProgressState, ProgressT
 from takopi_core.run.runtime import TransportRuntime
 from takopi_core.run.scheduler import ThreadJob, ThreadScheduler
 from takopi_core.run.transport import MessageId, MessageRef, RenderedMessage, SendOptions
+from takopi_core.text import safe_text
 
 #: Chat commands the terminal handles itself; command plugins with these ids are shadowed.
 BUILTIN_COMMANDS: tuple[str, ...] = ("cancel", "help", MODEL_COMMAND, "quit", REASONING_COMMAND)
@@ -78,8 +80,13 @@ class TerminalChat:
         final_notify: bool,
         stdin: TextIO | None = None,
         stdout: TextIO | None = None,
+        config_path: Path | None = None,
+        default_engine_override: str | None = None,
     ) -> None:
         self.runtime = runtime
+        #: Watched for edits when the config says ``watch_config = true`` (None: never).
+        self.config_path = config_path
+        self.default_engine_override = default_engine_override
         self._stdin = stdin or sys.stdin
         self._stdout = stdout or sys.stdout
         self.interactive = _is_tty(self._stdin) and _is_tty(self._stdout)
@@ -110,6 +117,8 @@ class TerminalChat:
             try:
                 async with anyio.create_task_group() as outer:
                     outer.start_soon(self._watch_interrupts)
+                    if self.runtime.watch_config and self.config_path is not None:
+                        outer.start_soon(self._watch_config, self.config_path)
                     async with anyio.create_task_group() as turns:
                         self._scheduler = ThreadScheduler(task_group=turns, run_job=self._run_job)
                         self._input_scope = anyio.CancelScope()
@@ -125,6 +134,19 @@ class TerminalChat:
             finally:
                 await self.transport.close()
                 self.screen.close()
+
+    async def _watch_config(self, config_path: Path) -> None:
+        """``watch_config = true``: apply each good edit of takopi.toml, and say so."""
+
+        async def reloaded(reload: ConfigReload) -> None:
+            self.transport.notice(f"config reloaded: {safe_text(str(reload.config_path))}")
+
+        await watch_config(
+            config_path=config_path,
+            runtime=self.runtime,
+            default_engine_override=self.default_engine_override,
+            on_reload=reloaded,
+        )
 
     @contextlib.contextmanager
     def _terminal_mode(self) -> Iterator[None]:
