@@ -222,7 +222,8 @@ def main(argv: list[str] | None = None) -> int:
     requirements = sorted({req for reqs in json.loads(probe.stdout).values() for req in reqs})
     dep_failures = install_requirements(venv_python, requirements)
     check = run(
-        [str(venv_python), "-c", "import importlib.util as u; print(u.find_spec('takopi').origin)"]
+        [str(venv_python), "-c", "import importlib.util as u; print(u.find_spec('takopi').origin)"],
+        cwd=tempfile.gettempdir(),  # `-c` puts the cwd first on sys.path: not this checkout
     )
     face = check.stdout.strip()
 
