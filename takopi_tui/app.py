@@ -22,7 +22,7 @@ from .environment import Environment
 from .initial_read import InitialRead
 from .probing import ProbeFactory, real_probe
 from .screens.plugins import PluginsScreen
-from .screens.screen_options import ScreenOptions
+from .screens.screen_options import LatestVersions, ScreenOptions, real_latest_versions
 from .widgets.plugin_table import PluginTable
 
 if TYPE_CHECKING:
@@ -61,6 +61,7 @@ class TakopiApp(App[None]):
         check_setup: bool = True,
         setup_service: Callable[[], SetupService] | None = None,
         hand_over: HandOver | None = None,
+        check_updates: bool | LatestVersions = False,
     ) -> None:
         """
         Args:
@@ -76,6 +77,9 @@ class TakopiApp(App[None]):
                 this config and search path, running plugin code in child processes).
             hand_over: how the wizard hands the terminal to a transport's own setup
                 (default: suspend the app and run it in the terminal).
+            check_updates: ask the package index for newer versions of the installed plugin
+                distributions (True: ``pip index versions``; or a function doing the asking).
+                Off by default: `takopi tui` turns it on; tests and screenshots stay offline.
         """
         super().__init__()
         self.options = ScreenOptions(
@@ -86,6 +90,9 @@ class TakopiApp(App[None]):
             environment=environment or Environment.current(),
             watch_interval=watch_interval,
             check_setup=check_setup,
+            latest_versions=(
+                real_latest_versions if check_updates is True else check_updates or None
+            ),
         )
         self._setup_service = setup_service
         self._hand_over = hand_over

@@ -31,13 +31,13 @@ def installed_distributions(discovery: Discovery) -> dict[str, str]:
     Broken entries count too: their distribution is installed, and may be updated or removed.
     """
     found: dict[str, str] = {}
-    for item in (*discovery.entries, *discovery.errors):
-        name = item.distribution
-        if not name or _is_own(name):
-            continue
-        version = getattr(item, "version", None) or ""
-        if name not in found or (version and not found[name]):
-            found[name] = version
+    for entry in discovery.entries:
+        name = entry.distribution
+        if name and not _is_own(name) and not found.get(name):
+            found[name] = entry.version or ""
+    for error in discovery.errors:  # discovery errors carry no version
+        if error.distribution and not _is_own(error.distribution):
+            found.setdefault(error.distribution, "")
     return found
 
 
@@ -78,7 +78,9 @@ def with_update_marks(rows: Sequence[PluginRow], newer: Mapping[str, str]) -> li
     return marked
 
 
-def newer_versions(installed: Mapping[str, str], latest: Mapping[str, str | None]) -> dict[str, str]:
+def newer_versions(
+    installed: Mapping[str, str], latest: Mapping[str, str | None]
+) -> dict[str, str]:
     """Distribution -> the newer version the index has, for those with an update only."""
     from takopi_core.plugins.install import updates_available
 

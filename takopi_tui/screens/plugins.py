@@ -35,6 +35,7 @@ from ..widgets.key_bar import KeyBar
 from ..widgets.plugin_table import PluginTable
 from ..widgets.summary import SummaryLine, describe_summary
 from .plugins_filter import FilterActions
+from .plugins_manage import MANAGE_ACTIONS, MANAGE_BINDINGS, ManageActions
 from .plugins_staging import StagingActions
 from .screen_options import ScreenOptions
 
@@ -46,12 +47,12 @@ if TYPE_CHECKING:
 
 KIND_KEYS = Binding.Group("Kind", compact=True)
 #: Actions whose availability depends on the row or the staged state (see check_action).
-_ROW_ACTIONS = ("save", "undo", "toggle", "check_selected", "copy_details")
+_ROW_ACTIONS = ("save", "undo", "toggle", "check_selected", "copy_details", "remove")
 ALL_PROBES = "probe-all"
 ONE_PROBE = "probe-one"
 
 
-class PluginsScreen(FilterActions, StagingActions):
+class PluginsScreen(FilterActions, StagingActions, ManageActions):
     """The main screen of `takopi tui`.
 
     Toggling and saving live in ``StagingActions``, the row filter in ``FilterActions``.
@@ -74,6 +75,7 @@ class PluginsScreen(FilterActions, StagingActions):
         Binding("4", "kind('command')", "Commands", group=KIND_KEYS),
         Binding("e", "errors_only", "Errors", tooltip="Show only plugins with errors"),
         Binding("c", "copy_details", "Copy", show=False, tooltip="Copy the details of this plugin"),
+        *MANAGE_BINDINGS,  # i install, U update, x remove (plugins_manage.py)
         Binding("question_mark", "app.help", "Help", tooltip="Keys and what the marks mean"),
         Binding("escape", "focus_table", "Back to the table", show=False),
     ]
@@ -304,6 +306,7 @@ class PluginsScreen(FilterActions, StagingActions):
             self.runs.checking,
             allowlist_after=self.discovery.allowlist if self.plan is None else allowlist_after,
         )
+        self.rows = self.mark_updates(self.rows)
         shown = [row for row in self.rows if self.row_filter.accepts(row)]
         table = self.table
         table.show_rows(shown)
@@ -443,4 +446,6 @@ class PluginsScreen(FilterActions, StagingActions):
             return row is not None and row.enabled and row.status is not Status.BROKEN
         if action == "copy_details":
             return self.current_row is not None
+        if action in MANAGE_ACTIONS:
+            return self.check_manage(action)
         return True
