@@ -103,7 +103,8 @@ def _run_textual(config_path: Path, timeout: float | None) -> str | None:
     try:
         from takopi_tui.app import TakopiApp
 
-        options: dict[str, Any] = {"config_path": config_path}
+        # Update marks: the package index is asked in the background (no network, no mark).
+        options: dict[str, Any] = {"config_path": config_path, "check_updates": True}
         if timeout is not None:
             options["timeout"] = timeout
         app = TakopiApp(**options)
