@@ -15,6 +15,11 @@ from collections.abc import Callable, Sequence
 
 from takopi_core import __version__
 
+# typing costs `takopi --help` (which never loads it) a few milliseconds: for mypy only.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import NoReturn
+
 # Exit statuses shared by every subcommand: the one place they are defined.
 EXIT_OK = 0
 EXIT_PROBLEMS = 1  # the command ran and found errors (plugin load errors, failed checks)
@@ -84,13 +89,54 @@ def _terminal_columns() -> int:
 
 
 class ArgumentParser(argparse.ArgumentParser):
-    """The parser class for `takopi` and every subcommand (set through parser_class)."""
+    """The parser class for `takopi` and every subcommand (set through parser_class).
+
+    A mistyped option or choice (`--lod`, `disble`) gets a "did you mean" line, as Python
+    3.14's ``suggest_on_error`` gives; that is not there on 3.11-3.13.
+    """
+
+    #: Every option string of every parser built in this process: an unrecognised option is
+    #: reported by the top parser, but the option it meant belongs to a subcommand's.
+    known_options: set[str] = set()
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         kwargs.setdefault("formatter_class", _HelpFormatter)
         # argparse's parameters, passed through; spelling their types would need Any, and
         # importing typing costs `takopi --help` (which never loads it) a few milliseconds.
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+    def add_argument(self, *args: object, **kwargs: object) -> argparse.Action:
+        action = super().add_argument(*args, **kwargs)  # type: ignore[arg-type]
+        ArgumentParser.known_options.update(action.option_strings)
+        return action
+
+    def error(self, message: str) -> NoReturn:
+        hint = _suggestion(message)
+        super().error(message + hint if hint else message)
+
+
+def _suggestion(message: str) -> str:
+    """A " (did you mean ...?)" for argparse's unknown-choice and unknown-option errors."""
+    import difflib
+    import re
+
+    choice = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+    if choice is not None:
+        options = re.findall(r"'([^']*)'", choice.group(2))
+        close = difflib.get_close_matches(choice.group(1), options, n=1)
+        return f"\ndid you mean '{close[0]}'?" if close else ""
+    unknown = re.search(r"unrecognized arguments: (.*)", message)
+    if unknown is None:
+        return ""
+    hints = []
+    for word in unknown.group(1).split():
+        flag = word.split("=", 1)[0]
+        if not flag.startswith("-"):
+            continue
+        close = difflib.get_close_matches(flag, sorted(ArgumentParser.known_options), n=1)
+        if close:
+            hints.append(f"did you mean '{close[0]}' for '{flag}'?")
+    return "".join(f"\n{hint}" for hint in hints)
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
@@ -184,11 +230,23 @@ def _is_installed_engine(word: str) -> bool:
     return any(entry.id == word for entry in discover(kinds=("engine",)).entries)
 
 
+#: Second-level commands a user may type first (`takopi disable x`): what they meant.
+_NESTED_COMMANDS = {
+    word: f"{parent} {word}"
+    for parent, words in (
+        ("plugins", ("enable", "disable", "info", "install", "update", "remove", "catalogue")),
+        ("config", ("path", "show", "list", "get", "set", "unset")),
+    )
+    for word in words
+}
+
+
 def _unknown_command(word: str) -> None:
     import difflib
 
-    close = difflib.get_close_matches(word, list(SUBCOMMANDS), n=1)
-    hint = f" Did you mean `takopi {close[0]}`?" if close else ""
+    words = {name: name for name in SUBCOMMANDS} | _NESTED_COMMANDS
+    close = difflib.get_close_matches(word, list(words), n=1)
+    hint = f" Did you mean `takopi {words[close[0]]}`?" if close else ""
     print(
         f"takopi: {word!r} is neither a command nor an installed engine.{hint}\n"
         "Run `takopi --help` for the commands and `takopi plugins` for the engines.",
