@@ -59,14 +59,19 @@ class PluginEntry(_PluginEntryBase):
         return self.distribution or "unknown"
 
 
-_DiscoveryErrorBase = namedtuple("_DiscoveryErrorBase", "kind id value distribution message reason")
+_DiscoveryErrorBase = namedtuple(
+    "_DiscoveryErrorBase",
+    "kind id value distribution message reason version location",
+    defaults=(None, None),
+)
 
 
 class DiscoveryError(_DiscoveryErrorBase):
     """An entry point skipped at discovery.
 
     ``reason`` is one of ``invalid-id``, ``reserved-id``, ``duplicate-id``,
-    ``no-distribution``; ``message`` is what users read.
+    ``no-distribution``; ``message`` is what users read; ``version`` and ``location`` (the
+    ``.dist-info`` folder) are the distribution's, as for :class:`PluginEntry`.
     """
 
     __slots__ = ()
@@ -302,4 +307,6 @@ def _error(entry: PluginEntry, reason: str, message: str) -> DiscoveryError:
         distribution=entry.distribution,
         message=message,
         reason=reason,
+        version=entry.version,
+        location=entry.location,
     )

@@ -45,13 +45,39 @@ def validate_backend(entry: PluginEntry, obj: Any) -> None:
     if not isinstance(obj, expected):
         missing = _missing_members(entry.kind, obj)
         detail = f" (missing {', '.join(missing)})" if missing else ""
-        raise TypeError(f"{entry.value} is not a{_article(expected.__name__)}{detail}")
+        raise TypeError(
+            f"{entry.value} is not a{_article(expected.__name__)}{detail}: "
+            f"it is {describe_object(obj)}"
+        )
     if entry.kind == "command" and not _is_async_callable(obj.handle):
         raise TypeError(f"{entry.value} is not a CommandBackend (handle must be async)")
     if obj.id != entry.id:
         raise ValueError(
             f"{entry.value} {entry.kind} id {obj.id!r} does not match entrypoint {entry.id!r}"
         )
+
+
+#: How much of an object's repr an error quotes.
+_REPR_WIDTH = 80
+
+
+def describe_object(obj: Any) -> str:
+    """What an entry point resolved to, for an error: ``int 42``, ``the class m.Backend``,
+    ``None``; the repr cut to 80 characters, its control characters escaped."""
+    from takopi_core.text import safe_text
+
+    if obj is None:
+        return "None"
+    if isinstance(obj, type):
+        return f"the class {safe_text(f'{obj.__module__}.{obj.__qualname__}')[:_REPR_WIDTH]}"
+    try:
+        shown = repr(obj)
+    except Exception:  # a plugin's __repr__ may raise: the type still says enough
+        shown = "(its repr failed)"
+    shown = safe_text(shown)
+    if len(shown) > _REPR_WIDTH:
+        shown = shown[: _REPR_WIDTH - 1] + "…"
+    return f"{safe_text(type(obj).__qualname__)} {shown}"
 
 
 _MEMBERS = {

@@ -66,6 +66,8 @@ class LoadResult:
     status: str  # "ok" | "failed"
     error_type: str | None = None
     message: str | None = None
+    #: What to do about the failure, as commands to copy (see takopi_core.plugins.fixes).
+    fix: str | None = None
     traceback: str | None = None
     load_ms: float | None = None
     description: str | None = None
@@ -108,6 +110,7 @@ def _result(entry: PluginEntry, fields: Mapping[str, Any]) -> LoadResult:
         status=fields.get("status", "failed"),
         error_type=fields.get("error_type"),
         message=fields.get("message"),
+        fix=fields.get("fix"),
         traceback=fields.get("traceback"),
         load_ms=fields.get("load_ms"),
         description=fields.get("description"),

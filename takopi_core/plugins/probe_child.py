@@ -22,8 +22,8 @@ from importlib import metadata
 from typing import Any
 
 from takopi_core import _child
-from takopi_core.ids import UPSTREAM_ALIAS, normalize_dist_name
 from takopi_core.plugins.discovery import PluginEntry
+from takopi_core.plugins.fixes import plugin_fault_fix
 from takopi_core.plugins.probe_protocol import MAX_TRACEBACK_CHARS, encode_line
 
 CHANNEL_FD = 3
@@ -166,6 +166,7 @@ def check_entry(
 
     started = time.perf_counter()
     phase = "importing"
+    obj: Any = _NOTHING
     try:
         obj = resolve_entry_point(entry).load()
         phase = "validating"
@@ -174,10 +175,11 @@ def check_entry(
         validate_backend(entry, obj)
     except SystemExit as exc:
         _note_engine(engines, entry, None)
-        return _failure(entry, exc, started, _exit_message(exc, phase))
+        fix = plugin_fault_fix(entry.id, entry.distribution)
+        return _failure(exc, started, _exit_message(exc, phase), fix)
     except BaseException as exc:  # a plugin may raise anything, KeyboardInterrupt included
         _note_engine(engines, entry, None)
-        return _failure(entry, exc, started, explain(entry, exc))
+        return _failure(exc, started, *explain_with_fix(entry, exc, obj))
     _note_engine(engines, entry, obj)
     load_ms = (time.perf_counter() - started) * 1000
     result: dict[str, Any] = {"status": "ok", "load_ms": round(load_ms, 3)}
@@ -213,27 +215,51 @@ def _exit_message(exc: SystemExit, phase: str) -> str:
     return f"exited the interpreter while {phase}: {code}"
 
 
-def _failure(entry: PluginEntry, exc: BaseException, started: float, message: str) -> dict:
+#: ``obj`` before the entry point resolved to anything.
+_NOTHING: Any = object()
+
+
+def _failure(exc: BaseException, started: float, message: str, fix: str | None) -> dict:
+    from takopi_core.plugins.plugin_traceback import plugin_traceback
+
     return {
         "status": "failed",
         "error_type": type(exc).__name__,
         "message": message,
-        "traceback": "".join(traceback.format_exception(exc)),
+        "fix": fix,
+        "traceback": plugin_traceback(exc),
         "load_ms": round((time.perf_counter() - started) * 1000, 3),
     }
 
 
-def explain(entry: PluginEntry, exc: BaseException) -> str:
-    """The error text, plus why when it can be known from the distribution's metadata."""
-    from takopi_core.plugins.load_causes import syntax_cause, upstream_internal_cause
+def explain_with_fix(
+    entry: PluginEntry, exc: BaseException, obj: Any = _NOTHING
+) -> tuple[str, str]:
+    """``(message, fix)`` for a failed load: the error text with its cause when the
+    distribution's metadata tells it, and what to do (see :mod:`takopi_core.plugins.fixes`).
+
+    ``obj`` is what the entry point resolved to, when it did (a validation error).
+    """
+    from takopi_core.plugins import fixes
+    from takopi_core.plugins.load_causes import (
+        newer_syntax,
+        syntax_cause,
+        upstream_internal_cause,
+        upstream_internal_module,
+    )
 
     message = str(exc) or type(exc).__name__
+    python = sys.executable  # the inspected interpreter: the probe runs it
     internal = upstream_internal_cause(exc)
-    if internal is not None:
-        return f"{message} ({internal})"
+    found = upstream_internal_module(exc)
+    if internal is not None and found is not None:
+        module, name = found
+        fix = fixes.upstream_internal_fix(module, name, entry.id, entry.distribution, python)
+        return f"{message} ({internal})", fix
     if isinstance(exc, ModuleNotFoundError) and exc.name:
         reason = f"missing module {exc.name!r}"
-        missing = missing_requirements(entry.distribution)
+        missing = fixes.missing_requirements(entry.distribution)
+        outdated = fixes.outdated_requirement(exc.name, entry.distribution)
         if missing:
             reason += (
                 f"; distribution {entry.distribution} requires "
@@ -241,45 +267,30 @@ def explain(entry: PluginEntry, exc: BaseException) -> str:
                 + (", which is" if len(missing) == 1 else ", which are")
                 + " not installed"
             )
-        return f"{message} ({reason})"
+        elif outdated is not None:
+            spec, installed = outdated
+            reason += (
+                f"; distribution {entry.distribution} requires {spec!r}, and {installed} is "
+                "installed"
+            )
+        fix = fixes.missing_module_fix(exc.name, entry.value, entry.distribution, python)
+        return f"{message} ({reason})", fix
     if isinstance(exc, SyntaxError):
         requires = _requires_python(entry.distribution)
         if requires and python_matches(requires, sys.version_info[:3]):
             requires = None  # declared and met: not the cause
         cause = syntax_cause(exc, entry.distribution, requires)
         if cause is not None:
-            return f"{message} ({cause})"
-    return message
-
-
-def missing_requirements(dist_name: str | None) -> list[str]:
-    """Requirements declared by ``dist_name`` (outside extras) with no installed distribution."""
-    if not dist_name:
-        return []
-    try:
-        requires = metadata.distribution(dist_name).requires or []
-    except metadata.PackageNotFoundError:
-        return []
-    missing = []
-    for requirement in requires:
-        spec, _, marker = requirement.partition(";")
-        if "extra" in marker:
-            continue
-        name = _requirement_name(spec)
-        if not name or normalize_dist_name(name) == UPSTREAM_ALIAS:
-            continue  # upstream's distribution: this host's `takopi` face stands in for it
-        try:
-            metadata.distribution(name)
-        except metadata.PackageNotFoundError:
-            missing.append(spec.strip())
-    return missing
-
-
-def _requirement_name(spec: str) -> str:
-    name = spec.strip()
-    for stop in "[(<>=!~ @":
-        name = name.split(stop, 1)[0]
-    return name.strip()
+            syntax = newer_syntax(exc)
+            newer = fixes.newer_python_fix(
+                syntax[0] if syntax else None, requires, entry.distribution
+            )
+            return f"{message} ({cause})", newer or fixes.plugin_fault_fix(
+                entry.id, entry.distribution
+            )
+    if obj is not _NOTHING and isinstance(exc, TypeError):
+        return message, fixes.wrong_object_fix(isinstance(obj, type), entry.id, entry.distribution)
+    return message, fixes.plugin_fault_fix(entry.id, entry.distribution)
 
 
 def _requires_python(dist_name: str | None) -> str | None:

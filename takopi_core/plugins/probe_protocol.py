@@ -32,6 +32,7 @@ _TEXT_FIELDS = (
     "error_type",
     "message",
     "traceback",
+    "fix",
     "description",
     "cli_cmd",
     "install_cmd",

@@ -11,7 +11,12 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from takopi_core.ids import KINDS
-from takopi_core.plugins.discovery import Discovery, PluginEntry
+from takopi_core.plugins.discovery import (
+    Discovery,
+    DiscoveryError,
+    PluginEntry,
+    is_distribution_enabled,
+)
 
 if TYPE_CHECKING:  # the probe module is heavier; listing without --load never needs it
     from takopi_core.plugins.probe import LoadResult
@@ -25,15 +30,18 @@ SECTION_TITLES = {
 
 _ErrorRecordBase = namedtuple(
     "_ErrorRecordBase",
-    "kind id distribution message traceback source",
-    defaults=(None, "load"),
+    "kind id distribution message traceback source fix enabled",
+    defaults=(None, "load", None, True),
 )
 
 
 class ErrorRecord(_ErrorRecordBase):
     """One problem with one plugin, from discovery or from loading it.
 
-    ``source`` is ``discovery`` or ``load``; ``traceback`` is set for load errors.
+    ``source`` is ``discovery`` or ``load``; ``traceback`` is set for load errors; ``fix``
+    says what to do (see :mod:`takopi_core.plugins.fixes`); ``enabled`` is False for a
+    plugin its distribution's absence from ``[plugins] enabled`` hides: its error is shown,
+    marked, and is not a failure.
     """
 
     __slots__ = ()
@@ -44,7 +52,8 @@ class ErrorRecord(_ErrorRecordBase):
 
     def line(self) -> str:
         """``engine broken (dist): message`` as `takopi plugins` prints it."""
-        return f"{self.kind} {self.id} ({self.dist_label}): {self.message}"
+        marker = " disabled" if not self.enabled else ""
+        return f"{self.kind} {self.id} ({self.dist_label}{marker}): {self.message}"
 
 
 def _kind_order(kind: str) -> int:
@@ -53,17 +62,52 @@ def _kind_order(kind: str) -> int:
 
 def collect_errors(discovery: Discovery, results: Iterable[LoadResult] = ()) -> list[ErrorRecord]:
     """Every discovery and load error, grouped by kind, then distribution, then id."""
-    records = [
-        ErrorRecord(e.kind, e.id, e.distribution, e.message, None, "discovery")
-        for e in discovery.errors
-    ]
+    records = [discovery_record(e, discovery.allowlist) for e in discovery.errors]
     records += [
-        ErrorRecord(r.kind, r.id, r.distribution, r.message or "failed", r.traceback, "load")
+        ErrorRecord(
+            r.kind,
+            r.id,
+            r.distribution,
+            r.message or "failed",
+            r.traceback,
+            "load",
+            r.fix or _load_fix(r),
+            is_distribution_enabled(r.distribution, discovery.allowlist),
+        )
         for r in results
         if not r.ok
     ]
     records.sort(key=lambda r: (_kind_order(r.kind), r.dist_label.lower(), r.id))
     return records
+
+
+def discovery_record(error: DiscoveryError, allowlist: frozenset[str] | None) -> ErrorRecord:
+    """The record of an entry point discovery skipped, with what to do about it."""
+    from takopi_core.plugins.fixes import discovery_fix
+
+    enabled = is_distribution_enabled(error.distribution, allowlist)
+    fix = discovery_fix(
+        error.reason,
+        error.id,
+        error.distribution,
+        enabled=enabled,
+        location=error.location,
+    )
+    return ErrorRecord(
+        error.kind, error.id, error.distribution, error.message, None, "discovery", fix, enabled
+    )
+
+
+def _load_fix(result: LoadResult) -> str:
+    """A failure the checker did not explain (the probe ended it: a hang, a crash)."""
+    from takopi_core.plugins.fixes import plugin_fault_fix
+
+    return plugin_fault_fix(result.id, result.distribution)
+
+
+def failures(records: Iterable[ErrorRecord]) -> list[ErrorRecord]:
+    """The records that count as failures: those of enabled plugins."""
+    return [record for record in records if record.enabled]
 
 
 def group_errors(records: Iterable[ErrorRecord]) -> list[tuple[str, str, list[ErrorRecord]]]:
@@ -139,6 +183,8 @@ def render_listing(
         lines.append("errors:")
         for record in errors:
             lines.append(f"  {record.line()}")
+            if record.fix:
+                lines.append(f"      fix: {record.fix}")
             if verbose and record.traceback:
                 lines.extend(f"      {tb}" for tb in record.traceback.rstrip().splitlines())
     return "\n".join(lines) + "\n"
@@ -181,6 +227,9 @@ def listing_json(
                 "cli_missing": cli_missing(entry, result) is not None,
                 "status": entry_status(entry, result, loaded=loaded),
                 "error": result.message if result is not None and not result.ok else None,
+                "fix": (result.fix or _load_fix(result))
+                if result is not None and not result.ok
+                else None,
                 "error_type": result.error_type if result is not None else None,
                 "traceback": result.traceback if result is not None else None,
                 "load_ms": result.load_ms if result is not None else None,
@@ -188,6 +237,7 @@ def listing_json(
             }
         )
     for error in discovery.errors:
+        record = discovery_record(error, discovery.allowlist)
         items.append(
             {
                 "kind": error.kind,
@@ -195,11 +245,12 @@ def listing_json(
                 "value": error.value,
                 "distribution": error.distribution,
                 "version": None,
-                "enabled": False,
+                "enabled": record.enabled,
                 "builtin": False,
                 "cli_missing": False,
                 "status": "error",
                 "error": error.message,
+                "fix": record.fix,
                 "error_type": error.reason,
                 "traceback": None,
                 "load_ms": None,
@@ -212,5 +263,6 @@ def listing_json(
 def has_errors(
     discovery: Discovery, results: Mapping[Any, LoadResult] | Iterable[LoadResult] = ()
 ) -> bool:
+    """Whether an enabled plugin failed (a disabled plugin's error is no failure)."""
     values = results.values() if isinstance(results, Mapping) else results
-    return bool(discovery.errors) or any(not r.ok for r in values)
+    return bool(failures(collect_errors(discovery, values)))

@@ -22,7 +22,10 @@ def check_transport(state: DoctorState) -> Check:
     if entry is None:
         for problem in state.discovery.errors:
             if problem.kind == TRANSPORT and problem.id == transport_id:
-                return Check(name, ERROR, problem.message, action="fix or reinstall its plugin")
+                from takopi_core.plugins.report import discovery_record
+
+                fix = discovery_record(problem, state.discovery.allowlist).fix
+                return Check(name, ERROR, problem.message, action=fix)
         available = sorted(e.id for e in state.discovery.visible() if e.kind == TRANSPORT)
         return Check(
             name,
@@ -42,11 +45,14 @@ def check_transport(state: DoctorState) -> Check:
     result = state.results.get(entry.key)
     if result is None or not result.ok:
         message = result.message if result is not None else "not checked"
+        fix = result.fix if result is not None else None
         return Check(
             name,
             ERROR,
             f"{transport_id} ({label}) failed to load: {message}",
-            action="takopi plugins --load -v shows the traceback",
+            action=f"{fix} (takopi plugins --load -v shows the traceback)"
+            if fix
+            else "takopi plugins --load -v shows the traceback",
         )
     if result.setup_ok is None:
         return Check(
@@ -155,18 +161,31 @@ def _check_engine(
 
 
 def check_plugins(state: DoctorState) -> Check:
-    from takopi_core.plugins.report import collect_errors
+    """Every plugin error, each with what to do; those of disabled plugins are listed but
+    leave the check ok (they change nothing)."""
+    from takopi_core.plugins.report import collect_errors, failures
 
     assert state.discovery is not None
     records = collect_errors(state.discovery, state.results.values())
+    failing = failures(records)
     total = len(state.discovery.visible())
-    if not records:
-        return Check("plugins", OK, f"all {total} visible plugins load")
+    details: list[str] = []
+    for record in [*failing, *(r for r in records if not r.enabled)]:
+        details.append(record.line())
+        if record.fix:
+            details.append(f"  fix: {record.fix}")
+    if not failing:
+        summary = f"all {total} visible plugins load"
+        if records:
+            summary += f" ({counted(len(records), 'error')} of disabled plugins, not counted)"
+        return Check("plugins", OK, summary, tuple(details))
+    summary = counted(len(failing), "plugin error")
+    if len(records) > len(failing):
+        summary += f" (and {len(records) - len(failing)} of disabled plugins)"
     return Check(
         "plugins",
         ERROR,
-        f"{len(records)} plugin error{'s' if len(records) != 1 else ''}",
-        tuple(record.line() for record in records),
-        "takopi plugins --load -v shows tracebacks; fix, upgrade or disable the plugin "
-        "(takopi plugins disable DIST)",
+        summary,
+        tuple(details),
+        "run the fix under each error; takopi plugins --load -v shows tracebacks",
     )
