@@ -1,0 +1,117 @@
+"""Running a planned command: real child processes, output as it comes, cancel, exit status."""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from takopi_core.plugins.install import InstallError, PipCommand, stream
+
+
+def _command(script: str) -> PipCommand:
+    return PipCommand("install", ("demo",), (sys.executable, "-c", script), "pip")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie waiting for its parent is gone for our purposes
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            return stat.read().rpartition(b")")[2].split()[0] != b"Z"
+    except OSError:
+        return False
+
+
+def test_lines_come_merged_in_order_with_the_exit_status() -> None:
+    script = (
+        "import sys\n"
+        "print('Collecting demo', flush=True)\n"
+        "print('WARNING: a warning', file=sys.stderr, flush=True)\n"
+        "sys.stdout.write('Downloading 10%\\rDownloading 100%\\n'); sys.stdout.flush()\n"
+        "print('ERROR: \\x1b]52;c;aGk=\\x07 failed', flush=True)\n"
+        "sys.exit(3)\n"
+    )
+    running = stream(_command(script))
+    lines = list(running)
+    assert lines == [
+        "Collecting demo",
+        "WARNING: a warning",
+        "Downloading 10%",
+        "Downloading 100%",
+        "ERROR: \\x1b]52;c;aGk=\\x07 failed",  # control characters escaped, not passed on
+    ]
+    result = running.result
+    assert result.returncode == 3 and not result.ok and not result.cancelled
+    assert result.lines == tuple(lines)
+
+
+def test_the_first_line_arrives_before_the_child_ends(tmp_path: Path) -> None:
+    gate = tmp_path / "gate"
+    script = (
+        "import os, time\n"
+        "print('first', flush=True)\n"
+        f"while not os.path.exists({str(gate)!r}): time.sleep(0.01)\n"
+        "print('second', flush=True)\n"
+    )
+    with stream(_command(script)) as running:
+        assert next(running) == "first"  # would block forever if output were collected
+        assert not running.done
+        gate.touch()
+        assert list(running) == ["second"]
+    assert running.result.ok
+
+
+def test_result_before_the_end_is_an_error() -> None:
+    with stream(_command("print('x')")) as running:
+        with pytest.raises(RuntimeError, match="still running"):
+            _ = running.result
+        running.wait()
+        assert running.result.lines == ("x",)
+
+
+def test_cancel_from_another_thread_ends_the_child_and_its_helpers(tmp_path: Path) -> None:
+    helper_pid = tmp_path / "helper.pid"
+    script = (
+        "import subprocess, sys, time\n"
+        "helper = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
+        f"open({str(helper_pid)!r}, 'w').write(str(helper.pid))\n"
+        "print('started', flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    running = stream(_command(script))
+    assert next(running) == "started"
+    helper = int(helper_pid.read_text())
+    threading.Timer(0.05, running.cancel).start()
+    assert list(running) == []  # iteration ends once the group is killed
+    result = running.result
+    assert result.cancelled and not result.ok and result.returncode < 0
+    deadline = time.monotonic() + 5
+    while _alive(helper) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not _alive(helper)
+
+
+def test_leaving_the_with_block_early_kills_the_child() -> None:
+    with stream(_command("import time\nprint('go', flush=True)\ntime.sleep(60)")) as running:
+        assert next(running) == "go"
+        pid = running.pid
+    assert running.result.cancelled
+    assert not _alive(pid)
+
+
+def test_a_missing_program_is_an_install_error(tmp_path: Path) -> None:
+    missing = str(tmp_path / "no-such-python")
+    with pytest.raises(InstallError, match=r"cannot run .*no-such-python"):
+        stream(PipCommand("install", ("x",), (missing, "-m", "pip"), "pip"))
+
+
+def test_the_child_never_waits_for_input() -> None:
+    running = stream(_command("import sys\nprint(repr(sys.stdin.read()))"))
+    assert list(running) == ["''"]
