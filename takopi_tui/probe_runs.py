@@ -8,7 +8,9 @@ from a replaced or cancelled run is stale and ignored.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+import math
+import time
+from collections.abc import Callable, Collection, Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -17,6 +19,10 @@ if TYPE_CHECKING:
     from .probing import ProbeRun
     from .rows import EntryKey
 
+#: A plugin checked for longer than this (seconds) shows how long so far (a hang is seen as
+#: one, ticking towards its timeout, while quick plugins are not cluttered with numbers).
+SHOW_ELAPSED_AFTER = 1.0
+
 
 class ProbeRuns:
     """Probe runs in progress and what they found so far."""
@@ -24,8 +30,9 @@ class ProbeRuns:
     def __init__(self) -> None:
         self.results: dict[EntryKey, LoadResult] = {}
         """The latest result of every plugin checked (kept across runs)."""
-        self.checking: set[EntryKey] = set()
-        """Plugins a live run is loading right now."""
+        self.checking: dict[EntryKey, float] = {}
+        """Plugins a live run is loading right now, and when each began (:attr:`clock`)."""
+        self.clock: Callable[[], float] = time.monotonic
         self._counter = 0
         self._groups: dict[int, str] = {}  # live run -> its group
         self._keys: dict[int, set[EntryKey]] = {}  # live run -> the plugins it checks
@@ -73,14 +80,14 @@ class ProbeRuns:
         """The run began loading ``key``; False (and nothing changes) when the run is stale."""
         if not self.is_live(run):
             return False
-        self.checking.add(key)
+        self.checking[key] = self.clock()
         return True
 
     def plugin_checked(self, run: int, result: LoadResult) -> bool:
         """The run reported ``result``; False (and nothing changes) when the run is stale."""
         if not self.is_live(run):
             return False
-        self.checking.discard(result.key)
+        self.checking.pop(result.key, None)
         self.results[result.key] = result
         return True
 
@@ -99,6 +106,18 @@ class ProbeRuns:
         wanted = set(keys)
         return [result for key, result in self.results.items() if key in wanted]
 
+    def elapsed(self) -> dict[EntryKey, float]:
+        """Seconds each plugin has been checked so far (rounded down to tenths, so a row
+        changes ten times a second at most), for those checked longer than
+        :data:`SHOW_ELAPSED_AFTER`."""
+        now = self.clock()
+        return {
+            key: math.floor((now - began) * 10) / 10
+            for key, began in self.checking.items()
+            if now - began >= SHOW_ELAPSED_AFTER
+        }
+
     def _forget(self, run: int) -> None:
         self._groups.pop(run, None)
-        self.checking -= self._keys.pop(run, set())
+        for key in self._keys.pop(run, set()):
+            self.checking.pop(key, None)

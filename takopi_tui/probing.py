@@ -63,4 +63,5 @@ def real_probe(request: ProbeRequest) -> ProbeRun:
         setup_engine=request.setup_engine,
         env=child_environment(request.config_path, request.search_path),
         workers=default_workers(),  # a hanging plugin holds one row, not the whole table
+        timeout_hint="takopi tui --timeout {seconds}",
     )

@@ -77,6 +77,8 @@ class PluginRow:
     problem: DiscoveryError | None = None
     cli_missing: str | None = None
     """An engine whose CLI is not on PATH: its install command ("" when unknown)."""
+    checking_for: float | None = None
+    """Loading: seconds checked so far, once that is long enough to show (else None)."""
     latest: str | None = None
     """A newer version of the distribution on the package index (None: none known)."""
 
@@ -142,10 +144,11 @@ def build_rows(
     """Rows for every listed entry and every discovery error, sorted by kind, id, distribution.
 
     ``allowlist_after`` is the normalised enabled list the staged edits would write (``None``
-    for "everything"); leave it ``UNCHANGED`` when nothing is staged.
+    for "everything"); leave it ``UNCHANGED`` when nothing is staged. ``elapsed``: how long
+    the plugins being loaded have been so far (see ``ProbeRuns.elapsed``).
     """
     after = discovery.allowlist if isinstance(allowlist_after, Unchanged) else allowlist_after
-    rows = [_entry_row(e, results, loading, after) for e in discovery.entries]
+    rows = [_entry_row(e, results, loading, after, elapsed or {}) for e in discovery.entries]
     rows += [_problem_row(p, discovery.allowlist, after) for p in discovery.errors]
     rows.sort(key=lambda r: (_kind_order(r.kind), r.id, r.dist_label.lower(), r.value))
     return rows
@@ -156,6 +159,7 @@ def _kind_order(kind: str) -> int:
 
 
 def _entry_row(
+    elapsed: Mapping[EntryKey, float] | None = None,
     entry: PluginEntry,
     results: Mapping[EntryKey, LoadResult],
     loading: Collection[EntryKey],
@@ -178,6 +182,7 @@ def _entry_row(
         distribution=entry.distribution,
         version=entry.version,
         location=entry.location,
+    elapsed: Mapping[EntryKey, float],
         builtin=entry.builtin,
         enabled=entry.enabled,
         enabled_after=is_distribution_enabled(entry.distribution, after),
@@ -202,6 +207,7 @@ def _problem_row(
         distribution=problem.distribution,
         version=None,
         location=None,
+        checking_for=elapsed.get(entry.key) if status is Status.LOADING else None,
         builtin=is_builtin_distribution(problem.distribution),
         enabled=is_distribution_enabled(problem.distribution, allowlist),
         enabled_after=is_distribution_enabled(problem.distribution, after),

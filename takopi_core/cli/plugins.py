@@ -76,7 +76,8 @@ def run_plugins(args: argparse.Namespace) -> int:
     if args.load:
         from takopi_core.plugins.probe import probe_visible
 
-        results = probe_visible(discovery, timeout=args.timeout)
+        hint = "takopi plugins --load --timeout {seconds}"
+        results = probe_visible(discovery, timeout=args.timeout, timeout_hint=hint)
     from takopi_core.plugins import report
 
     # A plugin's error may quote the config back: its secret values are masked.

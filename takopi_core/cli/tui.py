@@ -137,7 +137,12 @@ def run_plain(config_path: Path, enabled: list[str], args: argparse.Namespace, r
 
     discovery = discover(enabled)
     setup_engine = setup_engine_for(discovery.entries, config_default_engine(config_path))
-    results = probe_visible(discovery, timeout=args.timeout, setup_engine=setup_engine)
+    results = probe_visible(
+        discovery,
+        timeout=args.timeout,
+        setup_engine=setup_engine,
+        timeout_hint="takopi tui --timeout {seconds}",
+    )
     out = io.StringIO()
     out.write(f"takopi tui (plain view: {reason})\n")
     out.write(f"config: {display_path(config_path)}\n")

@@ -42,7 +42,7 @@ from takopi_core.plugins.probe_protocol import (
     encode_line,
     failed,
     memory_limit_from_env,
-    seconds_text,
+    timeout_message,
 )
 
 DEFAULT_TIMEOUT = 10.0
@@ -133,7 +133,9 @@ class Probe:
     ``workers`` checkers run at once (results then come in the order they finish);
     ``memory_limit`` caps each checker's address space (bytes, None for no cap; the default
     is 2 GiB, or ``$TAKOPI_PROBE_MEMORY_MB`` MiB when set);
-    ``output_limit`` is how much a checker may print before it is stopped.
+    ``output_limit`` is how much a checker may print before it is stopped;
+    ``timeout_hint`` is the command that allows a plugin longer, with ``{seconds}`` for the
+    limit (``takopi doctor --timeout {seconds}``): a plugin that times out is told it.
     """
 
     def __init__(
@@ -147,9 +149,11 @@ class Probe:
         workers: int = 1,
         memory_limit: int | Literal["default"] | None = "default",
         output_limit: int = DEFAULT_OUTPUT_LIMIT,
+        timeout_hint: str | None = None,
     ) -> None:
         self.entries = list(entries)
         self.timeout = timeout
+        self.timeout_hint = timeout_hint
         self.setup_engine = setup_engine
         self.env = dict(env) if env is not None else None
         self.python = python or sys.executable
@@ -209,6 +213,7 @@ class Probe:
         return {
             "entries": [self.entries[i]._asdict() for i in indices],
             "timeout": self.timeout,
+            "timeout_hint": self.timeout_hint,
             "workers": workers,
             "memory_limit": self.memory_limit,
             "output_limit": self.output_limit,
@@ -363,7 +368,7 @@ class _HostReader:
         if late:  # the server itself stopped answering
             for local in late:
                 phase = self.running[local][1]
-                message = f"timed out after {seconds_text(self.probe.timeout)} s while {phase}"
+                message = timeout_message(self.probe.timeout, phase, self.probe.timeout_hint)
                 yield self.done(local, failed("TimeoutError", message))
             return True
         return False
@@ -470,10 +475,12 @@ def probe_visible(
     setup_engine: PluginEntry | None = None,
     env: Mapping[str, str] | None = None,
     workers: int | None = None,
+    timeout_hint: str | None = None,
 ) -> dict[tuple[str, str, str | None], LoadResult]:
     """Validate every enabled plugin of ``discovery``; results keyed by entry key.
 
-    Checks run in a pool of ``workers`` checkers (default :func:`default_workers`).
+    Checks run in a pool of ``workers`` checkers (default :func:`default_workers`);
+    ``timeout_hint`` as for :class:`Probe`.
     """
     probe = Probe(
         discovery.visible(),
@@ -481,5 +488,6 @@ def probe_visible(
         setup_engine=setup_engine,
         env=env,
         workers=workers if workers is not None else default_workers(),
+        timeout_hint=timeout_hint,
     )
     return {result.key: result for result in probe.results()}

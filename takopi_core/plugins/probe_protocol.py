@@ -14,6 +14,7 @@ otherwise. A violation is the fault of the plugin whose channel carried it.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -182,3 +183,22 @@ def size_text(size: int) -> str:
 
 def seconds_text(value: float) -> str:
     return f"{value:g}"
+
+
+def timeout_message(timeout: float, phase: str, hint: str | None = None) -> str:
+    """How a plugin that ran past the time limit is reported.
+
+    ``hint`` is the command that allows it longer, with ``{seconds}`` where the new limit
+    goes (``takopi doctor --timeout {seconds}``); the limit suggested is
+    :func:`suggested_timeout`.
+    """
+    message = f"timed out after {seconds_text(timeout)} s while {phase}"
+    if hint:
+        command = hint.replace("{seconds}", seconds_text(suggested_timeout(timeout)))
+        message += f" (if it is only slow, give it longer: {command})"
+    return message
+
+
+def suggested_timeout(timeout: float) -> float:
+    """A limit worth trying after ``timeout`` ran out: twice it, and at least 30 s."""
+    return float(max(30, math.ceil(2 * timeout)))

@@ -52,8 +52,8 @@ from takopi_core.plugins.probe_protocol import (
     decode_line,
     encode_line,
     failed,
-    seconds_text,
     size_text,
+    timeout_message,
 )
 
 _READ_CHUNK = 65536
@@ -88,6 +88,8 @@ class Server:
         self.channel = channel
         self.entries = [PluginEntry(**raw) for raw in job["entries"]]
         self.timeout = float(job.get("timeout") or 10.0)
+        hint = job.get("timeout_hint")
+        self.timeout_hint = hint if isinstance(hint, str) else None
         self.workers = max(1, int(job.get("workers") or 1))
         limit = job.get("memory_limit", DEFAULT_MEMORY_LIMIT)
         self.memory_limit = int(limit) if limit else None
@@ -268,7 +270,7 @@ class Server:
             if pid:
                 checker.status = os.waitstatus_to_exitcode(status)
         if checker.status is None and now >= checker.deadline and checker.fault is None:
-            message = f"timed out after {seconds_text(self.timeout)} s while {checker.phase}"
+            message = timeout_message(self.timeout, checker.phase, self.timeout_hint)
             checker.fault = failed("TimeoutError", message)
             self._stop(checker)
         if checker.status is not None:

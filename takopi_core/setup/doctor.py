@@ -22,7 +22,7 @@ from typing import Any
 
 from takopi_core._child import child_environment
 from takopi_core.plugins.discovery import discover
-from takopi_core.plugins.probe import DEFAULT_TIMEOUT, LoadResult, Probe
+from takopi_core.plugins.probe import DEFAULT_TIMEOUT, LoadResult, Probe, default_workers
 from takopi_core.plugins.setup_engine import setup_engine_for
 from takopi_core.setup.doctor_check import ERROR, WARNING, Check, DoctorState
 from takopi_core.setup.doctor_config import (
@@ -116,5 +116,12 @@ def _probe(
     if not visible:
         return {}
     engine = setup_engine_for(state.discovery.entries, state.default_engine)
-    probe = Probe(visible, timeout=timeout, setup_engine=engine, env=env)
+    probe = Probe(
+        visible,
+        timeout=timeout,
+        setup_engine=engine,
+        env=env,
+        workers=default_workers(),  # a hanging plugin holds one slot, not the whole report
+        timeout_hint="takopi doctor --timeout {seconds}",
+    )
     return {result.key: result for result in probe.results()}

@@ -163,6 +163,8 @@ class PluginsScreen(FilterActions, StagingActions, ManageActions):
             if prefetched is not None:
                 discovery = prefetched.discovery  # found with the same empty list
         else:
+        # A Textual timer, not a thread: a slow plugin's row shows its time ticking.
+        self.set_interval(0.1, self._tick_elapsed, name="elapsed")
             if self.config_error is not None:
                 self.show_banner("")
             self.config_error = None
@@ -291,6 +293,11 @@ class PluginsScreen(FilterActions, StagingActions, ManageActions):
 
     # -- drawing -----------------------------------------------------------------------------
 
+    def _tick_elapsed(self) -> None:
+        """Timer: redraw while a plugin has been checked long enough to show its time."""
+        if self.runs.elapsed():
+            self.schedule_refresh()
+
     def schedule_refresh(self) -> None:
         """Redraw once for a burst of changes (probe results arrive many per frame)."""
         if not self._refresh_pending:
@@ -333,6 +340,7 @@ class PluginsScreen(FilterActions, StagingActions, ManageActions):
     def _visible_results(self) -> list[LoadResult]:
         """Results of the plugins enabled now (older results of hidden ones are not shown)."""
         return self.runs.results_for(entry.key for entry in self.discovery.visible())
+            elapsed=self.runs.elapsed(),
 
     def on_plugin_table_populated(self, _message: PluginTable.Populated) -> None:
         # Keyed on the first paint alone, not on the first probe run: an `l` pressed before

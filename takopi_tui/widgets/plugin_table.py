@@ -63,6 +63,8 @@ def status_cell(row: PluginRow) -> Text:
     label, style = STATUS_GLYPHS[row.status]
     if row.status is Status.BROKEN:
         label = label.format(reason=cell_text(row.broken_reason))
+    elif row.status is Status.LOADING and row.checking_for is not None:
+        label += f" {elapsed_text(row.checking_for)}"
     elif row.status is Status.OK and row.result is not None and row.result.setup_ok is False:
         return Text("✓ ok, needs setup", style="yellow")
     return Text(label, style=style)
@@ -74,6 +76,11 @@ def version_cell(row: PluginRow, style: str) -> Text:
     if row.latest is not None:
         cell.append(f" ↑ {cell_text(row.latest)}", style="bold yellow")
     return cell
+
+
+def elapsed_text(seconds: float) -> str:
+    """``3.2 s``; whole seconds from 100 s on (the Status column stays 17 wide)."""
+    return f"{seconds:.1f} s" if seconds < 100 else f"{seconds:.0f} s"
 
 
 def row_cells(row: PluginRow) -> tuple[Text, ...]:

@@ -87,6 +87,8 @@ def test_snapshot_mixed_states(demo_site: Path, demo_config: Path, snap_compare)
 
     async def run_before(pilot: Pilot) -> None:
         screen = app.plugins_screen
+        frozen = screen.runs.clock()
+        screen.runs.clock = lambda: frozen  # the loading row shows no elapsed time
         await wait_for(pilot, lambda: bool(screen.runs.checking), what="telegram loading")
         await wait_for(pilot, lambda: any(r.status is Status.LOADING for r in screen.rows))
         pilot.app.clear_notifications()
