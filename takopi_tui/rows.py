@@ -118,6 +118,24 @@ class PluginRow:
             return self.result.message or "failed"
         return None
 
+    @property
+    def fix(self) -> str | None:
+        """What to do about this row's error, as commands (None without an error)."""
+        from takopi_core.plugins import fixes
+
+        problem = self.problem
+        if problem is not None:
+            return fixes.discovery_fix(
+                problem.reason,
+                problem.id,
+                problem.distribution,
+                enabled=self.enabled,
+                location=problem.location,
+            )
+        if self.result is not None and not self.result.ok:
+            return self.result.fix or fixes.plugin_fault_fix(self.id, self.distribution)
+        return None
+
     def search_text(self) -> str:
         """What the `/` filter matches against (lowercased)."""
         parts = [self.kind, self.id, self.dist_label, self.value, self.status.value]
@@ -140,6 +158,7 @@ def build_rows(
     results: Mapping[EntryKey, LoadResult],
     loading: Collection[EntryKey] = (),
     allowlist_after: frozenset[str] | Unchanged | None = UNCHANGED,
+    elapsed: Mapping[EntryKey, float] | None = None,
 ) -> list[PluginRow]:
     """Rows for every listed entry and every discovery error, sorted by kind, id, distribution.
 
@@ -159,11 +178,11 @@ def _kind_order(kind: str) -> int:
 
 
 def _entry_row(
-    elapsed: Mapping[EntryKey, float] | None = None,
     entry: PluginEntry,
     results: Mapping[EntryKey, LoadResult],
     loading: Collection[EntryKey],
     after: frozenset[str] | None,
+    elapsed: Mapping[EntryKey, float],
 ) -> PluginRow:
     result = results.get(entry.key) if entry.enabled else None
     if not entry.enabled:
@@ -182,13 +201,13 @@ def _entry_row(
         distribution=entry.distribution,
         version=entry.version,
         location=entry.location,
-    elapsed: Mapping[EntryKey, float],
         builtin=entry.builtin,
         enabled=entry.enabled,
         enabled_after=is_distribution_enabled(entry.distribution, after),
         status=status,
         result=result,
         cli_missing=cli_missing(entry, result) if entry.enabled else None,
+        checking_for=elapsed.get(entry.key) if status is Status.LOADING else None,
     )
 
 
@@ -205,9 +224,8 @@ def _problem_row(
         id=problem.id,
         value=problem.value,
         distribution=problem.distribution,
-        version=None,
-        location=None,
-        checking_for=elapsed.get(entry.key) if status is Status.LOADING else None,
+        version=problem.version,
+        location=problem.location,
         builtin=is_builtin_distribution(problem.distribution),
         enabled=is_distribution_enabled(problem.distribution, allowlist),
         enabled_after=is_distribution_enabled(problem.distribution, after),
@@ -266,7 +284,8 @@ def count_rows(rows: Iterable[PluginRow]) -> Counts:
     checkable = [r for r in rows if r.enabled and r.status is not Status.BROKEN]
     return Counts(
         plugins=len(rows),
-        failed=sum(1 for r in rows if r.has_error),
+        # A disabled plugin's error is shown but is no failure: it changes nothing.
+        failed=sum(1 for r in rows if r.has_error and r.enabled),
         disabled=sum(1 for r in rows if not r.enabled),
         staged_distributions=len(staged),
         checked=sum(1 for r in checkable if r.status in (Status.OK, Status.FAILED)),

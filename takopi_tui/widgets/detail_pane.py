@@ -100,6 +100,8 @@ def describe(row: PluginRow | None, masker: Masker | None = None) -> Content:
         parts.append(
             _field("Error", Content.assemble((heading, "bold $error"), _shown(error, masker)))
         )
+        if row.fix:
+            parts.append(_field("Fix", _shown(row.fix, masker)))
     if result is not None and result.traceback:
         traceback = _shown(result.traceback.rstrip(), masker)
         parts.append(Content.assemble("\n", ("Traceback", _LABEL), "\n", traceback))

@@ -46,6 +46,8 @@ def describe_errors(records: Sequence[ErrorRecord], masker: Masker | None = None
         parts.append(Content.assemble((shown(f"{kind} · {dist}"), "bold $accent"), "\n"))
         for record in items:
             origin = "discovery" if record.source == "discovery" else "load"
+            if not record.enabled:
+                origin += ", disabled: not counted as a failure"
             last_line = _exception_line(record.traceback)
             parts.append(
                 Content.assemble(
@@ -58,6 +60,8 @@ def describe_errors(records: Sequence[ErrorRecord], masker: Masker | None = None
             )
             if last_line and last_line.partition(": ")[2] not in record.message:
                 parts.append(Content.assemble(("    " + shown(last_line), "$text-muted"), "\n"))
+            if record.fix:
+                parts.append(Content.assemble(("    fix: ", "bold"), shown(record.fix), "\n"))
     return Content("").join(parts).rstrip()
 
 
