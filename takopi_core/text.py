@@ -33,6 +33,12 @@ def safe_text(text: object) -> str:
     return _CONTROL.sub(_escape, value.replace("\r\n", "\n"))
 
 
+def plural(count: int, noun: str, plural_form: str | None = None) -> str:
+    """``"1 plugin"``, ``"3 plugins"``: the count with the noun agreeing with it."""
+    word = noun if count == 1 else (plural_form or noun + "s")
+    return f"{count} {word}"
+
+
 def has_control(text: str) -> bool:
     """Whether :func:`safe_text` would change ``text``."""
     return _CONTROL.search(text) is not None
