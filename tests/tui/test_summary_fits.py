@@ -29,7 +29,7 @@ async def test_the_summary_takes_one_line_at_any_width(
         await settle(pilot)
         line = app.screen.query_one(SummaryLine)
         assert line.size.height == 1
-        text = line.content.plain  # type: ignore[union-attr]
+        text = line.content.plain
         assert len(text) <= line.content_region.width
         assert "plugins" in text and "failed" in text
         assert "3.11.7" in text  # the version always shows
@@ -42,11 +42,11 @@ async def test_narrowing_the_window_picks_a_shorter_form(demo_site: Path) -> Non
     async with app.run_test(size=(200, 40)) as pilot:
         await settle(pilot)
         line = app.screen.query_one(SummaryLine)
-        wide = line.content.plain  # type: ignore[union-attr]
+        wide = line.content.plain
         await pilot.resize_terminal(80, 24)
         await pilot.pause()
         await pilot.pause()
-        narrow = line.content.plain  # type: ignore[union-attr]
+        narrow = line.content.plain
         assert narrow != wide and len(narrow) <= 78
         assert line.size.height == 1
 
