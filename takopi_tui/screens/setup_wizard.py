@@ -13,8 +13,9 @@
 Every plugin call (check_setup, validators, the transport's own setup) happens in a child
 process, through :class:`takopi_core.setup.flow.SetupSession` and the hand-over seam. All
 text that comes from plugins or the config is shown as :class:`Content`, never as markup.
-The frame (layout, step switching, status line) is :mod:`.wizard_frame`; the messages are
-:mod:`.wizard_reports`; the change to takopi.toml is :mod:`.wizard_change`.
+The frame (layout, step switching, status line) is :mod:`.wizard_frame`; step 3's form is
+:mod:`.wizard_settings`; the messages are :mod:`.wizard_reports`; the change to takopi.toml
+is :mod:`.wizard_change`.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any
 
 from textual import on, work
 from textual.content import Content
-from textual.widgets import Button, Checkbox, Input, OptionList, Select, Static
+from textual.widgets import Button, Checkbox, OptionList, Static
 from textual.worker import Worker, WorkerState
 
 from takopi_core.config.file import ConfigFile
@@ -46,7 +47,6 @@ from ..handover import (
 )
 from .dialogs import ConfirmDialog, diff_content
 from .wizard_change import PlannedChange, plan_change, write_change
-from .wizard_frame import WizardFrame
 from .wizard_reports import (
     default_note,
     issues_report,
@@ -56,13 +56,11 @@ from .wizard_reports import (
     setup_ended,
     worker_error,
 )
-from .wizard_steps import ChooseStep, DefaultsStep, SettingsStep
-
-#: The group of the wizard's workers (plugin calls in child processes).
-WORKERS = "wizard"
+from .wizard_settings import WORKERS, SettingsForm
+from .wizard_steps import ChooseStep, DefaultsStep
 
 
-class SetupWizard(WizardFrame):
+class SetupWizard(SettingsForm):
     """Set up a transport in six steps (see the module docstring)."""
 
     def __init__(
@@ -109,12 +107,6 @@ class SetupWizard(WizardFrame):
     @work(thread=True, exit_on_error=False, group=WORKERS, name="survey")
     def _survey_worker(self) -> Survey:
         return self.session.survey()
-
-    @work(thread=True, exit_on_error=False, group=WORKERS, name="validate")
-    def _validate_worker(
-        self, entry: PluginEntry, values: dict[str, Any], keys: list[str]
-    ) -> tuple[dict[str, Any], dict[str, str]]:
-        return values, self.session.validate(entry, values, keys)
 
     @work(thread=True, exit_on_error=False, group=WORKERS, name="check")
     def _check_worker(self, entry: PluginEntry, engine: str | None) -> TransportChoice:
@@ -287,86 +279,7 @@ class SetupWizard(WizardFrame):
         assert self.choice is not None
         self._note("#issues", *issues_report(self.choice, self._secrets))
 
-    # -- step 3: settings -----------------------------------------------------------------
-
-    @property
-    def _settings(self) -> SettingsStep:
-        return self.query_one(SettingsStep)
-
-    def _build_fields(self) -> None:
-        assert self.choice is not None
-        self._settings.build(self.choice.id, self.specs, self.initial, self.current)
-
-    def _read_fields(self) -> tuple[dict[str, Any], dict[str, str]]:
-        """The form's values and the local problems: ``({key: value}, {key: message})``."""
-        return self._settings.read()
-
-    def _show_field_errors(self, errors: dict[str, str]) -> None:
-        self._settings.show_errors(errors, self._typed_secrets())
-
-    def _typed_secrets(self) -> list[str]:
-        values, _ = self._read_fields() if self.specs else ({}, {})
-        typed = [str(values[s.key]) for s in self.specs if s.secret and values.get(s.key)]
-        return [*self._secrets, *typed]
-
-    @on(Input.Changed, "#fields Input")
-    @on(Select.Changed, "#fields Select")
-    @on(Checkbox.Changed, "#fields Checkbox")
-    def _field_changed(self) -> None:
-        # Inline: the local checks, for fields that have something in them or showed an
-        # error already (an empty form is not a wall of red on the first key). What the
-        # transport rejected stays marked until that field changes.
-        values, errors = self._read_fields()
-        shown = {k: v for k, v in errors.items() if k in self.field_errors or v != "is required"}
-        for key, (rejected_value, message) in self.rejected.items():
-            if key not in shown and values.get(key) == rejected_value:
-                shown[key] = message
-        self.field_errors = shown
-        self._show_field_errors(shown)
-
-    def _leave_settings(self) -> None:
-        if not self.specs:
-            self._go(4)
-            return
-        values, errors = self._read_fields()
-        self.field_errors = errors
-        self._show_field_errors(errors)
-        if errors:
-            self._set_status("Fix the marked fields first.", "error")
-            self._focus_first_error()
-            return
-        checked = [s.key for s in self.specs if s.has_validator and values.get(s.key) is not None]
-        if not checked:
-            self.values = values
-            self._go(4)
-            return
-        assert self.choice is not None
-        self._set_busy(True, f"Asking {self.choice.id} to check the values…")
-        entry = self.choice.entry
-        self._validate_worker(entry, values, checked)
-
-    def _validated(
-        self, values: dict[str, Any], failures: dict[str, str], problem: str | None
-    ) -> None:
-        self._set_busy(False)
-        if problem is not None:
-            self._set_status(
-                mask_text(f"The values could not be checked: {problem}", self._typed_secrets()),
-                "error",
-            )
-            return
-        self.rejected = {key: (values.get(key), message) for key, message in failures.items()}
-        if failures:
-            self.field_errors = failures
-            self._show_field_errors(failures)
-            self._set_status("The transport rejected some values.", "error")
-            self._focus_first_error()
-            return
-        self.values = values
-        self._go(4)
-
-    def _focus_first_error(self) -> None:
-        self._settings.focus_first(self.field_errors)
+    # -- step 3: settings (the form is wizard_settings.SettingsForm) --------------------
 
     @on(Button.Pressed, "#run-own-setup")
     def _run_own_setup(self, event: Button.Pressed) -> None:
@@ -489,8 +402,11 @@ class SetupWizard(WizardFrame):
         self._set_busy(False)
         self._focus_step()  # Done was disabled while checking, so focus went elsewhere
         self.final = checked
-        self._secrets = config_secrets(self._config_data())
-        text, level = result_report(self._result_head, checked, self._typed_secrets())
+        data = self._config_data()
+        self._secrets = config_secrets(data)
+        text, level = result_report(
+            self._result_head, checked, self._typed_secrets(), data.get("transport")
+        )
         self._note("#result", text, level)
 
     def _outcome(self) -> WizardOutcome | None:

@@ -101,9 +101,18 @@ class WizardFrame(ModalScreen[WizardOutcome | None]):
 
     @on(Button.Pressed, "#back")
     def action_back(self) -> None:
-        if self.busy or self.step in (1, 6):
+        if self.busy or self.step == 6:
+            return
+        if self.step == 1:
+            # Back from the first step goes back to where the wizard was opened from, like
+            # Cancel (which asks first when something was entered): never a dead button.
+            self.action_cancel()
             return
         self._go(self.step - 1)
+
+    def action_cancel(self) -> None:
+        """Close the wizard (the wizard asks first when something was entered)."""
+        self.dismiss(None)
 
     @property
     def _current_step(self) -> WizardStep:
@@ -133,7 +142,8 @@ class WizardFrame(ModalScreen[WizardOutcome | None]):
 
     def _update_buttons(self) -> None:
         back = self.query_one("#back", Button)
-        back.disabled = self.busy or self.step in (1, 6)
+        back.disabled = self.busy or self.step == 6
+        back.tooltip = "Leave the wizard" if self.step == 1 else "The previous step"
         nxt = self.query_one("#next", Button)
         nxt.label = Content(self._next_label())
         nxt.disabled = self.busy or not self._can_go_on()

@@ -126,8 +126,9 @@ class SettingsStep(VerticalScroll):
         fields.display = True
         note(
             settings_note,
-            f"Settings for [transports.{transport_id}]. Values are checked as you type; "
-            "Next also asks the transport to check them.",
+            f"Settings for [transports.{transport_id}]. A value of the wrong type, not "
+            f"among the choices or missing is marked as you type; Next also asks "
+            f"{transport_id} to check the values.",
         )
         fields.mount_all(
             [field_widget(index, spec, initial, current) for index, spec in enumerate(specs)]
