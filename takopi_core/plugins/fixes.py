@@ -221,6 +221,18 @@ def plugin_fault_fix(plugin_id: str, distribution: str | None) -> str:
     )
 
 
+def timeout_fix(message: str, plugin_id: str, distribution: str | None) -> str:
+    """For a plugin the probe stopped at its time limit: the longer limit the probe's
+    message suggests (``give it longer: CMD``), and what to do if it really hangs."""
+    _, found, rest = message.partition("give it longer: ")
+    longer = rest.removesuffix(")").strip() if found else ""
+    slow = f"if it is only slow, give it longer: {longer}; " if longer else ""
+    return (
+        f"{slow}if it hangs, report it to the author of {distribution or plugin_id}; "
+        f"meanwhile hide it: {disable(distribution, plugin_id)}"
+    )
+
+
 # --- discovery errors (in the host) -----------------------------------------------------------
 
 

@@ -100,9 +100,11 @@ def discovery_record(error: DiscoveryError, allowlist: frozenset[str] | None) ->
 
 def _load_fix(result: LoadResult) -> str:
     """A failure the checker did not explain (the probe ended it: a hang, a crash)."""
-    from takopi_core.plugins.fixes import plugin_fault_fix
+    from takopi_core.plugins import fixes
 
-    return plugin_fault_fix(result.id, result.distribution)
+    if result.error_type == "TimeoutError":
+        return fixes.timeout_fix(result.message or "", result.id, result.distribution)
+    return fixes.plugin_fault_fix(result.id, result.distribution)
 
 
 def failures(records: Iterable[ErrorRecord]) -> list[ErrorRecord]:

@@ -235,3 +235,15 @@ def test_missing_part_of_an_outdated_distribution_says_which_version_is_installe
         "distribution takopi-engine-outdated requires 'fx-present-dist>=2', and "
         "fx-present-dist 1.0 is installed"
     ) in error, error
+
+
+def test_a_plugin_that_times_out_gets_the_longer_limit_and_disable(site: Path) -> None:
+    write_dists(site, engine_dist("sleepy", "import time\ntime.sleep(60)\n"))
+    done = run_takopi("plugins", "--load", "--json", "--timeout", "1", site=site)
+    row = next(r for r in json.loads(done.stdout) if r["id"] == "sleepy")
+    assert row["error_type"] == "TimeoutError", row
+    assert row["fix"] == (
+        "if it is only slow, give it longer: takopi plugins --load --timeout 30; if it hangs, "
+        "report it to the author of takopi-engine-sleepy; meanwhile hide it: "
+        "takopi plugins disable takopi-engine-sleepy"
+    )
