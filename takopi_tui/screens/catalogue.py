@@ -97,8 +97,8 @@ class CatalogueScreen(ModalScreen["Choice | None"]):
             )
             table.add_column("Name", key="name")
             table.add_column("Kind", key="kind")
-            table.add_column("Installed", key="installed")
             table.add_column("Python", key="python")
+            table.add_column("Installed", key="installed")
             table.add_column("Summary", key="summary")
             yield table
             yield Static(id="catalogue-detail")
@@ -131,7 +131,7 @@ class CatalogueScreen(ModalScreen["Choice | None"]):
                 Text(""),
                 Text(""),
                 Text(""),
-                Text("install what you typed (a name, requirement or wheel path)", "italic"),
+                Text("installs what you typed (a name, requirement or wheel path)", "italic"),
                 key=TYPED,
             )
             self.shown.append(TYPED)
@@ -141,19 +141,21 @@ class CatalogueScreen(ModalScreen["Choice | None"]):
 
     def _cells(self, row: CatalogueRow) -> tuple[Text, ...]:
         entry = row.entry
-        if row.installed is None:
+        if not entry.published:
+            installed = Text("not on index", style="dim")
+        elif row.installed is None:
             installed = Text("")
         else:
             installed = Text(f"✓ {_one_line(row.installed)}".rstrip(), style="green")
-        python = Text(_one_line(entry.requires_python or "any"))
+        python = Text(_one_line(entry.requires_python or ""))
         if row.python_ok is False:
             python.stylize("bold red")
             python.append(" ✗", style="bold red")
         return (
             Text(_one_line(entry.name), style="bold"),
             Text(_one_line(", ".join(entry.kinds))),
-            installed,
             python,
+            installed,
             Text(_one_line(entry.summary or "")),
         )
 
@@ -196,7 +198,12 @@ class CatalogueScreen(ModalScreen["Choice | None"]):
                     "$text-error",
                 ),
             ]
-        if row.installed is not None:
+        if not entry.published:
+            parts += [
+                "\n",
+                ("Not on the package index: install it from its source.", "$text-warning"),
+            ]
+        elif row.installed is not None:
             parts += ["\n", ("Installed here: enter updates it.", "$text-success")]
         detail.update(Content.assemble(*parts))
 

@@ -202,7 +202,7 @@ class ManageActions(Screen[None]):
                 and normalize_dist_name(r.distribution) == normalize_dist_name(dist)
             }
         )
-        notes = [f"{dist} provides: {', '.join(siblings)}; they all go."] if siblings else []
+        notes = [f"Its plugins go with it: {', '.join(siblings)}."] if siblings else []
         listed = self.discovery.allowlist
         if listed is not None and normalize_dist_name(dist) in listed:
             notes.append("[plugins] enabled keeps listing it until you disable it (harmless).")
