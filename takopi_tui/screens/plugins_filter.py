@@ -69,6 +69,19 @@ class FilterActions(Screen[None]):
         self._set_filter(text="")
         self.set_focus(self.table)
 
+    def action_clear_filter(self) -> None:
+        """Escape with a filter applied: every row again, the filter bar emptied and hidden."""
+        bar = self._filter_bar()
+        if bar is not None:
+            from textual.widgets import Input
+
+            with bar.prevent(Input.Changed):
+                bar.value = ""
+            bar.display = False
+        self._set_filter(text="", kind=None, errors_only=False)
+        self.set_focus(self.table)
+        self.notify("Filter cleared: showing every plugin.", markup=False)
+
     def action_kind(self, kind: str) -> None:
         self._set_filter(kind=None if kind == "all" else kind)
 

@@ -149,6 +149,9 @@ class StagingActions(Screen[None]):
         self.notify(f"Dropped {n} staged change{'s' if n != 1 else ''}", markup=False)
         self.schedule_refresh()
 
+    def action_nothing_to_save(self) -> None:
+        self.notify("Nothing to save: no staged changes.", markup=False)
+
     def action_save(self) -> None:
         if not self.staging:
             self.notify("Nothing to save: no staged changes.", markup=False)
