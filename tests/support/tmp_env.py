@@ -4,11 +4,12 @@ Install, update and remove act on "the environment being inspected" (``--python 
 Tests must never install into the project's own ``.venv``, so they make a fresh venv:
 
 - :func:`make_env` runs ``python -m venv --without-pip DIR`` (50 ms instead of the 6 s
-  ``ensurepip`` takes), copies this venv's pip into it (so ``DIR/bin/python -m pip`` is that
-  environment's own pip and installs there), and writes ``_takopi_host.pth``, which adds
-  this project's ``.venv`` site-packages *after* the env's own (``site.addsitedir``, so the
-  editable install's finder runs too): ``DIR/bin/python -m takopi_core ...`` then works,
-  with tomlkit, textual and the built-ins' entry points, while everything pip installs
+  ``ensurepip`` takes), links this venv's pip into it (so ``DIR/bin/python -m pip`` runs
+  from that environment's site-packages and installs there), and writes
+  ``_takopi_host.pth``, which adds this project's ``.venv`` site-packages *after* the
+  env's own (``site.addsitedir``, so the editable install's finder runs too):
+  ``DIR/bin/python -m takopi_core ...`` then works, with tomlkit, textual and the
+  built-ins' entry points, while everything pip installs
   lands in ``DIR`` only.
 - :func:`build_wheel` writes a real wheel (zip, ``WHEEL``, ``METADATA``,
   ``entry_points.txt``, ``RECORD`` with sha256 hashes, per the wheel spec) for a small
@@ -19,7 +20,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import shutil
 import subprocess
 import sys
 import sysconfig
@@ -90,7 +90,9 @@ def make_env(root: Path, *, uv_marker: bool = False) -> TmpEnv:
     )
     for item in HOST_SITE.iterdir():
         if item.name == "pip" or (item.name.startswith("pip-") and item.suffix == ".dist-info"):
-            shutil.copytree(item, site_packages / item.name)
+            # A link, not a copy: pip runs from the env's own site-packages (so it installs
+            # there) without copying its ~1,000 files for every env.
+            (site_packages / item.name).symlink_to(item, target_is_directory=True)
     (site_packages / "_takopi_host.pth").write_text(
         f"import site; site.addsitedir({str(HOST_SITE)!r})\n", encoding="utf-8"
     )

@@ -1,0 +1,215 @@
+"""`takopi plugins install|update|remove|catalogue` against a real, fresh venv.
+
+Each test gets its own venv (support.tmp_env.make_env, ~0.3 s) as the environment being
+inspected (``--python``), and a folder of real wheels that pip uses as its only package
+index (``PIP_NO_INDEX`` + ``PIP_FIND_LINKS``, config files off), so installing by name and
+``pip index versions`` work offline. Nothing is ever installed into the project's .venv.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from support.cli import InProcessCli
+from support.pty_session import PtySession
+from support.tmp_env import TmpEnv, WheelSpec, build_wheel, engine_wheel, make_env
+
+DEMO = "takopi-engine-demo"
+
+
+@pytest.fixture(scope="module")
+def wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("wheels")
+    engine_wheel(folder, DEMO, "demo", "1.0.0")
+    engine_wheel(folder, DEMO, "demo", "2.0.0")
+    build_wheel(
+        folder,
+        WheelSpec(
+            name="takopi-broken",
+            entry_points={"takopi.command_backends": {"broken": "takopi_broken:BACKEND"}},
+            files={"takopi_broken/__init__.py": "import takopi_missing_dependency\n"},
+        ),
+    )
+    return folder
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> TmpEnv:
+    return make_env(tmp_path / "venv")
+
+
+@pytest.fixture
+def pip_env(wheels: Path) -> dict[str, str]:
+    """pip settings for the commands' children: the wheel folder is the whole index."""
+    return {"PIP_CONFIG_FILE": os.devnull, "PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(wheels)}
+
+
+def _enabled_list(config_path: Path, names: list[str]) -> None:
+    config_path.parent.mkdir(parents=True, exist_ok=True)
+    listed = ", ".join(f'"{name}"' for name in names)
+    config_path.write_text(f"[plugins]\nenabled = [{listed}]  # kept\n", encoding="utf-8")
+
+
+def test_without_a_terminal_or_yes_it_refuses_and_runs_nothing(
+    takopi: InProcessCli, env: TmpEnv, pip_env: dict[str, str]
+) -> None:
+    proc = takopi("plugins", "install", "--python", str(env.python), DEMO, env=pip_env)
+    assert proc.returncode == 2
+    assert f"$ {env.python} -m pip install {DEMO}\n" in proc.stdout
+    assert "stdin is not a terminal. Add --yes to run it." in proc.stderr
+    assert not env.has_distribution(DEMO)
+
+
+def test_install_by_name_checks_the_plugin_and_offers_to_enable_it(
+    takopi: InProcessCli, env: TmpEnv, pip_env: dict[str, str], config_path: Path
+) -> None:
+    _enabled_list(config_path, ["takopi"])
+    before = config_path.read_text()
+    proc = takopi("plugins", "install", "--python", str(env.python), "--yes", DEMO, env=pip_env)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "  Successfully installed takopi-engine-demo-2.0.0" in out  # pip's own line
+    assert f"installed: {DEMO} 2.0.0\n" in out
+    assert f"  engine demo ({DEMO}): ok, not enabled\n" in out
+    assert f"Enable it: takopi plugins enable {DEMO}\n" in out
+    assert env.has_distribution(DEMO)
+    assert config_path.read_text() == before  # offered, not done
+
+
+def test_yes_enable_adds_it_to_the_enabled_list(
+    takopi: InProcessCli, env: TmpEnv, pip_env: dict[str, str], config_path: Path
+) -> None:
+    _enabled_list(config_path, ["takopi"])
+    proc = takopi(
+        "plugins", "install", "--python", str(env.python), "--yes", "--enable", DEMO, env=pip_env
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "Enable it:" not in proc.stdout
+    assert config_path.read_text() == f'[plugins]\nenabled = ["takopi", "{DEMO}"]  # kept\n'
+    listing = env.run("-m", "takopi_core", "plugins", env={**os.environ})
+    assert f"demo ({DEMO})" in listing.stdout and "disabled" not in listing.stdout
+
+
+def test_without_an_enabled_list_nothing_is_offered(
+    takopi: InProcessCli, env: TmpEnv, pip_env: dict[str, str]
+) -> None:
+    proc = takopi("plugins", "install", "--python", str(env.python), "-y", DEMO, env=pip_env)
+    assert proc.returncode == 0, proc.stderr
+    assert f"  engine demo ({DEMO}): ok\n" in proc.stdout
+    assert "takopi plugins enable" not in proc.stdout and "does not list" not in proc.stdout
+
+
+def test_a_plugin_that_fails_its_check_is_reported_with_exit_1(
+    takopi: InProcessCli, env: TmpEnv, pip_env: dict[str, str], wheels: Path
+) -> None:
+    wheel = next(wheels.glob("takopi_broken-*.whl"))
+    proc = takopi("plugins", "install", "--python", str(env.python), "-y", str(wheel), env=pip_env)
+    assert proc.returncode == 1
+    assert "installed: takopi-broken 1.0.0\n" in proc.stdout
+    assert "  command broken (takopi-broken): error: " in proc.stdout
+    assert "takopi_missing_dependency" in proc.stdout
+
+
+def test_pip_failing_is_exit_1_and_a_catalogue_plugin_needing_newer_python_is_warned(
+    takopi: InProcessCli, env: TmpEnv, pip_env: dict[str, str]
+) -> None:
+    proc = takopi(
+        "plugins", "install", "--python", str(env.python), "-y", "takopi-ralph", env=pip_env
+    )
+    assert proc.returncode == 1
+    assert "warning: takopi-ralph declares Requires-Python >=3.14" in proc.stdout
+    assert "No matching distribution found for takopi-ralph" in proc.stdout
+    assert "error: pip exited with status 1; nothing was checked" in proc.stderr
+
+
+def test_update_without_names_marks_and_upgrades_the_outdated(
+    takopi: InProcessCli, env: TmpEnv, pip_env: dict[str, str], wheels: Path
+) -> None:
+    assert env.pip_install(next(wheels.glob("takopi_engine_demo-1.0.0-*.whl"))).returncode == 0
+    proc = takopi("plugins", "update", "--python", str(env.python), "--yes", env=pip_env)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert f"* {DEMO}  1.0.0 -> 2.0.0\n" in out
+    assert f"$ {env.python} -m pip install --upgrade {DEMO}\n" in out
+    assert f"updated: {DEMO} 2.0.0 (was 1.0.0)\n" in out
+    assert f"  engine demo ({DEMO}): ok\n" in out
+    again = takopi("plugins", "update", "--python", str(env.python), "--yes", env=pip_env)
+    assert again.returncode == 0
+    assert f"  {DEMO}  2.0.0  up to date\n" in again.stdout
+    assert "nothing to update" in again.stdout and "$ " not in again.stdout
+
+
+def test_remove_uninstalls_and_refuses_takopi_tui_and_options(
+    takopi: InProcessCli, env: TmpEnv, pip_env: dict[str, str], wheels: Path
+) -> None:
+    assert env.pip_install(next(wheels.glob("takopi_engine_demo-2.0.0-*.whl"))).returncode == 0
+    python = str(env.python)
+    refused = takopi("plugins", "remove", "--python", python, "-y", DEMO, "takopi-tui")
+    assert refused.returncode == 2 and "refusing to remove takopi-tui" in refused.stderr
+    option = takopi("plugins", "install", "--python", python, "-y", "--", "--index-url=x")
+    assert option.returncode == 2 and "looks like an option" in option.stderr
+    assert env.has_distribution(DEMO)
+    proc = takopi("plugins", "remove", "--python", python, "-y", DEMO, env=pip_env)
+    assert proc.returncode == 0, proc.stderr
+    assert f"$ {python} -m pip uninstall -y {DEMO}\n" in proc.stdout
+    assert f"removed: {DEMO} 2.0.0\n" in proc.stdout
+    assert not env.has_distribution(DEMO)
+
+
+def test_a_missing_interpreter_is_a_usage_error(takopi: InProcessCli, tmp_path: Path) -> None:
+    proc = takopi("plugins", "install", "--python", str(tmp_path / "nope"), "-y", DEMO)
+    assert proc.returncode == 2
+    assert "cannot list the distributions of" in proc.stderr
+
+
+def test_the_catalogue_marks_what_the_environment_has(
+    takopi: InProcessCli, env: TmpEnv, tmp_path: Path
+) -> None:
+    # A stand-in distribution named like a catalogue entry, installed for real.
+    fake_cron = build_wheel(
+        tmp_path / "w",
+        WheelSpec(
+            name="takopi-cron",
+            version="9.9",
+            entry_points={"takopi.command_backends": {"cron": "takopi_cron:BACKEND"}},
+            files={"takopi_cron/__init__.py": ""},
+        ),
+    )
+    assert env.pip_install(fake_cron).returncode == 0
+    proc = takopi("plugins", "catalogue", "cron", "--python", str(env.python))
+    assert proc.returncode == 0
+    assert proc.stdout.startswith("takopi-cron  [command cron]  (installed 9.9)\n")
+    assert f"    needs Python >=3.14: this is Python {sys.version.split()[0]}\n" in proc.stdout
+    assert "Install one: takopi plugins install takopi-cron" in proc.stdout
+    missing = takopi("plugins", "search", "smithers")
+    assert "takopi-smithers  [kind unknown]  (not on the package index)" in missing.stdout
+    none = takopi("plugins", "catalogue", "zzz-nothing")
+    assert none.returncode == 1 and "no published plugin matches 'zzz-nothing'" in none.stdout
+
+
+def test_at_a_terminal_it_asks_and_no_runs_nothing(
+    env: TmpEnv, pip_env: dict[str, str], config_path: Path
+) -> None:
+    argv = [sys.executable, "-m", "takopi_core", "plugins", "install", "--python"]
+    child_env = {**os.environ, **pip_env}
+    session = PtySession([*argv, str(env.python), DEMO], env=child_env)
+    try:
+        session.expect(r"Run it\? \[y/N\]")
+        session.send("n\r")
+        session.expect("nothing run")
+        assert session.wait() == 0
+    finally:
+        session.close()
+    assert not env.has_distribution(DEMO)
+    session = PtySession([*argv, str(env.python), DEMO], env=child_env)
+    try:
+        session.expect(r"Run it\? \[y/N\]")
+        session.send("y\r")
+        session.expect(f"engine demo \\({DEMO}\\): ok")
+        assert session.wait() == 0
+    finally:
+        session.close()
+    assert env.has_distribution(DEMO)
