@@ -160,12 +160,42 @@ class TakopiApp(App[None]):
         return row.id if row is not None and row.kind == "transport" else None
 
     def action_setup(self, transport_id: str | None = None) -> None:
-        """Open the setup wizard, on the selected transport when there is one."""
-        from .handover import suspend_and_run
+        """Open the setup wizard, on the selected transport when there is one.
+
+        A disabled transport is not among the wizard's choices: ask whether to enable it
+        with its setup (the enabling is then part of the change the wizard shows)."""
         from .screens.setup_wizard import SetupWizard
 
         if isinstance(self.screen, SetupWizard):
             return
+        row = self.plugins_screen.current_row if transport_id is None else None
+        if (
+            row is not None
+            and row.kind == "transport"
+            and not row.enabled
+            and row.distribution is not None
+            and self._selected_transport() == row.id
+            and self.plugins_screen.config_error is None
+        ):
+            from .screens.dialogs import ConfirmDialog
+
+            plugin_id, distribution = row.id, row.distribution
+            body = (
+                f"{row.id} is disabled. Enable it and set it up?\n[plugins] enabled does not "
+                f"list {distribution}; the setup adds it, in the change you review before "
+                "anything is written."
+            )
+            self.push_screen(
+                ConfirmDialog(f"Enable {row.id}?", body, yes="Enable and set up", no="Cancel"),
+                callback=lambda yes: self._open_wizard(plugin_id, distribution) if yes else None,
+            )
+            return
+        self._open_wizard(transport_id or self._selected_transport())
+
+    def _open_wizard(self, transport_id: str | None, enable: str | None = None) -> None:
+        from .handover import suspend_and_run
+        from .screens.setup_wizard import SetupWizard
+
         if self._setup_service is not None:
             service = self._setup_service()
         else:
@@ -179,8 +209,9 @@ class TakopiApp(App[None]):
             )
         wizard = SetupWizard(
             service,
-            transport_id=transport_id or self._selected_transport(),
+            transport_id=transport_id,
             hand_over=self._hand_over or suspend_and_run,
+            enable=enable,
         )
         self.push_screen(wizard, callback=self._setup_done)
 
@@ -188,7 +219,7 @@ class TakopiApp(App[None]):
         # The wizard may have written the config, or the transport's own setup may have.
         main = self.plugins_screen
         if main.reload():
-            main.check_all()
+            main.check_changed()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "setup":

@@ -46,7 +46,7 @@ from ..handover import (
     suspend_and_run,
 )
 from .dialogs import ConfirmDialog, diff_content
-from .wizard_change import PlannedChange, plan_change, write_change
+from .wizard_change import PlannedChange, plan_change, with_enabled, write_change
 from .wizard_reports import (
     default_note,
     issues_report,
@@ -69,10 +69,14 @@ class SetupWizard(SettingsForm):
         *,
         transport_id: str | None = None,
         hand_over: HandOver = suspend_and_run,
+        enable: str | None = None,
     ) -> None:
+        """``enable``: a distribution the change also enables (its transport was disabled
+        and the user chose to enable it with the setup); surveyed as if enabled already."""
         super().__init__()
         self.session = session
         self.preselect = transport_id
+        self.enable = enable
         self.hand_over = hand_over
         self.survey: Survey | None = None
         self.choice: TransportChoice | None = None
@@ -106,7 +110,12 @@ class SetupWizard(SettingsForm):
 
     @work(thread=True, exit_on_error=False, group=WORKERS, name="survey")
     def _survey_worker(self) -> Survey:
-        return self.session.survey()
+        if self.enable is None:
+            return self.session.survey()
+        # Nothing is written yet: the survey reads the config as the change will leave it.
+        return self.session.survey(
+            with_enabled(ConfigFile.load(self.session.config_path), self.enable)
+        )
 
     @work(thread=True, exit_on_error=False, group=WORKERS, name="check")
     def _check_worker(self, entry: PluginEntry, engine: str | None) -> TransportChoice:
@@ -344,6 +353,7 @@ class SetupWizard(SettingsForm):
                 specs=self.specs,
                 make_default=self._make_default_value(),
                 default_engine=self.engine if self.engine != self.survey.default_engine else None,
+                enable=self.enable,
             )
         except ConfigError as exc:
             self._set_status(f"Cannot prepare the change: {exc}", "error")
@@ -351,7 +361,13 @@ class SetupWizard(SettingsForm):
         self.change = change
         self.config, self.new_text, diff = change.config, change.new_text, change.diff
         path = display_path(self.config.path)
-        if diff:
+        if diff and self.enable:
+            self._note(
+                "#diff-path",
+                f"These changes will be written to {path} (they also enable {self.enable}, "
+                "which [plugins] enabled does not list yet):",
+            )
+        elif diff:
             self._note("#diff-path", f"These changes will be written to {path}:")
         else:
             self._note("#diff-path", f"Nothing to change in {path}.")
