@@ -275,6 +275,14 @@ def explain_with_fix(
             )
         fix = fixes.missing_module_fix(exc.name, entry.value, entry.distribution, python)
         return f"{message} ({reason})", fix
+    if isinstance(exc, ImportError) and exc.name:
+        # ``cannot import name 'X' from 'pkg'``: pkg is installed, but not in a version the
+        # plugin declares.
+        outdated = fixes.outdated_requirement(exc.name, entry.distribution)
+        if outdated is not None:
+            spec, installed = outdated
+            reason = f"distribution {entry.distribution} requires {spec!r}, and {installed} is "
+            return f"{message} ({reason}installed)", fixes.pip(python, "install", spec)
     if isinstance(exc, SyntaxError):
         requires = _requires_python(entry.distribution)
         if requires and python_matches(requires, sys.version_info[:3]):

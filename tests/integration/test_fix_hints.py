@@ -54,6 +54,10 @@ PRESENT = Dist(name="fx-present-dist", version="1.0", files={"fx_present/__init_
 OUTDATED = engine_dist(
     "outdated", "import fx_present.newer_part\n", requires=["fx-present-dist>=2"]
 )
+#: Imports a name an installed distribution has only in a newer release than the one installed.
+OLD_NAME = engine_dist(
+    "oldname", "from fx_present import NewerName\n", requires=["fx-present-dist>=2.5"]
+)
 #: The entry point names a module the distribution does not contain.
 HOLLOW = Dist(
     name="takopi-engine-hollow",
@@ -81,7 +85,17 @@ TWIN_B = Dist(
     files={"fx_twin_b/backend.py": "BACKEND = None\n"},
 )
 
-LOAD_FAILURES = (DECLARED, RENAMED, UNDECLARED, PRESENT, OUTDATED, HOLLOW, INTERNAL, API_NAME)
+LOAD_FAILURES = (
+    DECLARED,
+    RENAMED,
+    UNDECLARED,
+    PRESENT,
+    OUTDATED,
+    OLD_NAME,
+    HOLLOW,
+    INTERNAL,
+    API_NAME,
+)
 ALL = (*LOAD_FAILURES, WRONG_TYPE, A_CLASS, RAISES, BAD_ID, TWIN_A, TWIN_B)
 
 
@@ -247,3 +261,9 @@ def test_a_plugin_that_times_out_gets_the_longer_limit_and_disable(site: Path) -
         "report it to the author of takopi-engine-sleepy; meanwhile hide it: "
         "takopi plugins disable takopi-engine-sleepy"
     )
+
+
+def test_a_name_missing_from_an_outdated_distribution_upgrades_it(listing) -> None:
+    row = listing[0]["oldname"]
+    assert "requires 'fx-present-dist>=2.5', and fx-present-dist 1.0 is installed" in row["error"]
+    assert row["fix"] == f"{PY} -m pip install 'fx-present-dist>=2.5'"
