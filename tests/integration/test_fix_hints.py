@@ -267,3 +267,30 @@ def test_a_name_missing_from_an_outdated_distribution_upgrades_it(listing) -> No
     row = listing[0]["oldname"]
     assert "requires 'fx-present-dist>=2.5', and fx-present-dist 1.0 is installed" in row["error"]
     assert row["fix"] == f"{PY} -m pip install 'fx-present-dist>=2.5'"
+
+
+def test_doctor_says_which_distribution_to_disable_for_a_duplicated_transport(
+    site: Path, config_path: Path
+) -> None:
+    from support.templates import plugin_dist, transport_source
+
+    write_dists(
+        site,
+        *(
+            plugin_dist(name, "transport", "twint", transport_source("twint"), module=module)
+            for name, module in (("fx-twint-a", "fx_twint_a"), ("fx-twint-b", "fx_twint_b"))
+        ),
+    )
+    config_path.parent.mkdir(parents=True, exist_ok=True)
+    config_path.write_text('transport = "twint"\n')
+    done = run_takopi("doctor", "--json", site=site)
+    assert done.returncode == 1, done.stdout
+    checks = {c["name"]: c for c in json.loads(done.stdout)["checks"]}
+    transport = checks["transport twint"]
+    assert transport["status"] == "error"
+    assert "takopi plugins disable fx-twint-a" in transport["action"], transport
+    plugins = checks["plugins"]
+    assert (
+        f"  fix: keep one provider of 'twint': takopi plugins disable fx-twint-b, or remove "
+        f"it: {PY} -m pip uninstall fx-twint-b" in plugins["details"]
+    ), plugins
