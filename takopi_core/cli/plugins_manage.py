@@ -248,10 +248,19 @@ def _report_removed(
     from takopi_core.ids import normalize_dist_name
 
     stale = [name for name in gone if normalize_dist_name(name) in listed]
-    for name in stale:
+    if stale:
+        import shlex
+
+        from takopi_core.cli.plugins_check import config_path_of
+        from takopi_core.config.toml import display_path
+
+        config_option = (
+            ["--config", str(config_path_of(args))] if getattr(args, "config", None) else []
+        )
+        command = shlex.join(["takopi", "plugins", "disable", *config_option, *stale])
         print(
-            f"note: [plugins] enabled still lists {name}; it does no harm, and "
-            "`takopi plugins disable` with the other names tidies the list"
+            f"[plugins] enabled in {display_path(config_path_of(args))} still lists "
+            f"{', '.join(stale)}; take it off with: {command}"
         )
 
 

@@ -24,31 +24,49 @@ from __future__ import annotations
 
 import io
 import os
-import re
 import shlex
 import shutil
 import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from takopi_core._child import child_environment, kill_group, signal_group
 from takopi_core.ids import OWN_DISTRIBUTION, UPSTREAM_ALIAS, normalize_dist_name
+from takopi_core.plugins.index import (
+    INDEX_TIMEOUT,
+    INDEX_WORKERS,
+    latest_versions,
+    parse_index_versions,
+    requirement_name,
+    updates_available,
+)
 from takopi_core.text import safe_text
+
+__all__ = [
+    "INDEX_TIMEOUT",
+    "INDEX_WORKERS",
+    "InstallError",
+    "InstallResult",
+    "PipCommand",
+    "PipStream",
+    "latest_versions",
+    "parse_index_versions",
+    "plan_install",
+    "plan_remove",
+    "plan_update",
+    "requirement_name",
+    "stream",
+    "updates_available",
+    "uses_uv",
+]
 
 Action = Literal["install", "update", "remove"]
 Tool = Literal["pip", "uv"]
-
-#: Seconds one ``pip index versions`` child may take before its answer counts as unknown.
-INDEX_TIMEOUT = 20.0
-
-#: How many ``pip index versions`` children run at once (they wait on the network, not CPU).
-INDEX_WORKERS = 8
 
 #: Archive endings pip installs from a local file.
 _ARCHIVES = (".whl", ".tar.gz", ".zip", ".tar.bz2", ".tgz")
@@ -146,7 +164,7 @@ def plan_remove(names: Sequence[str], python: str = sys.executable) -> PipComman
     if not checked:
         raise InstallError("name at least one plugin distribution to remove")
     for name in checked:
-        if _requirement_name(name) == normalize_dist_name(OWN_DISTRIBUTION):
+        if requirement_name(name) == normalize_dist_name(OWN_DISTRIBUTION):
             raise InstallError(
                 f"refusing to remove {OWN_DISTRIBUTION}: it is this program. "
                 "Uninstall it with the tool you installed it with (for example "
@@ -185,7 +203,7 @@ def _checked_names(names: Sequence[str], action: Action) -> tuple[str, ...]:
         if action == "install" and _is_local_path(name):
             checked.append(name)
             continue
-        requirement = _requirement_name(name)
+        requirement = requirement_name(name)
         if requirement is None:
             raise InstallError(
                 f"{name!r} is not a valid requirement (a distribution name such as "
@@ -210,22 +228,6 @@ def _is_local_path(name: str) -> bool:
     if path.is_dir():
         return (path / "pyproject.toml").is_file() or (path / "setup.py").is_file()
     return path.is_file() and name.lower().endswith(_ARCHIVES)
-
-
-def _requirement_name(text: str) -> str | None:
-    """The normalized distribution name of the requirement ``text``; None if not one."""
-    from packaging.requirements import InvalidRequirement, Requirement
-
-    try:
-        return normalize_dist_name(Requirement(text).name)
-    except InvalidRequirement:
-        return None
-
-
-def requirement_name(text: str) -> str | None:
-    """The normalized distribution name a requirement string names (None: not a requirement,
-    for example a wheel path)."""
-    return _requirement_name(text)
 
 
 # --- running ---------------------------------------------------------------------------------
@@ -343,93 +345,6 @@ def stream(command: PipCommand) -> PipStream:
     InstallError when the program cannot be started at all.
     """
     return PipStream(command)
-
-
-# --- the package index -----------------------------------------------------------------------
-
-_INDEX_LINE = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s+\((?P<version>[^()\s]+)\)\s*$")
-
-
-def parse_index_versions(output: str, name: str) -> str | None:
-    """The latest version in ``pip index versions NAME`` output (``NAME (X.Y.Z)``), if any."""
-    wanted = normalize_dist_name(name)
-    for line in output.splitlines():
-        match = _INDEX_LINE.match(line.strip())
-        if match and normalize_dist_name(match["name"]) == wanted:
-            return match["version"]
-    return None
-
-
-def latest_versions(
-    names: Sequence[str],
-    python: str = sys.executable,
-    *,
-    timeout: float = INDEX_TIMEOUT,
-) -> dict[str, str | None]:
-    """The newest version of each name on the package index, as ``python``'s pip sees it.
-
-    One ``python -m pip index versions NAME`` child per name, several at once, each ended
-    (its whole group) after ``timeout`` seconds. A name maps to None when the answer is
-    unknown: offline, not on the index, no release for this Python, a timeout, or no pip in
-    that environment.
-    """
-    unique = list(dict.fromkeys(names))
-    if not unique:
-        return {}
-    workers = min(INDEX_WORKERS, len(unique))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="pip-index") as pool:
-        answers = pool.map(lambda name: _index_version(name, python, timeout), unique)
-        return dict(zip(unique, answers, strict=True))
-
-
-def _index_version(name: str, python: str, timeout: float) -> str | None:
-    if name.startswith("-") or _requirement_name(name) is None:
-        return None
-    argv = [python, "-m", "pip", "index", "versions", name]
-    env = child_environment(None)
-    env.update(PIP_NO_INPUT="1", PIP_DISABLE_PIP_VERSION_CHECK="1")
-    try:
-        child = subprocess.Popen(
-            argv,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            env=env,
-            start_new_session=True,
-        )
-    except OSError:
-        return None
-    try:
-        out, _err = child.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        kill_group(child)
-        child.communicate()
-        return None
-    if child.returncode != 0:
-        return None
-    return parse_index_versions(out.decode("utf-8", "replace"), name)
-
-
-def updates_available(installed: Mapping[str, str], latest: Mapping[str, str | None]) -> set[str]:
-    """Names (as keyed in ``installed``) whose latest known version is newer than installed.
-
-    Names match across the two mappings in normalized form; versions compare as PEP 440
-    versions, and one that does not parse never counts as an update.
-    """
-    from packaging.version import InvalidVersion, Version
-
-    newest = {normalize_dist_name(name): version for name, version in latest.items()}
-    found: set[str] = set()
-    for name, current in installed.items():
-        candidate = newest.get(normalize_dist_name(name))
-        if candidate is None:
-            continue
-        try:
-            if Version(candidate) > Version(current):
-                found.add(name)
-        except InvalidVersion:
-            continue
-    return found
 
 
 def interpreter_exists(python: str) -> bool:

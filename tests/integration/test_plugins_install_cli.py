@@ -143,8 +143,9 @@ def test_update_without_names_marks_and_upgrades_the_outdated(
 
 
 def test_remove_uninstalls_and_refuses_takopi_tui_and_options(
-    takopi: InProcessCli, env: TmpEnv, pip_env: dict[str, str], wheels: Path
+    takopi: InProcessCli, env: TmpEnv, pip_env: dict[str, str], wheels: Path, config_path: Path
 ) -> None:
+    _enabled_list(config_path, ["takopi", DEMO])
     assert env.pip_install(next(wheels.glob("takopi_engine_demo-2.0.0-*.whl"))).returncode == 0
     python = str(env.python)
     refused = takopi("plugins", "remove", "--python", python, "-y", DEMO, "takopi-tui")
@@ -156,6 +157,7 @@ def test_remove_uninstalls_and_refuses_takopi_tui_and_options(
     assert proc.returncode == 0, proc.stderr
     assert f"$ {python} -m pip uninstall -y {DEMO}\n" in proc.stdout
     assert f"removed: {DEMO} 2.0.0\n" in proc.stdout
+    assert f"still lists {DEMO}; take it off with: takopi plugins disable {DEMO}\n" in proc.stdout
     assert not env.has_distribution(DEMO)
 
 
@@ -213,3 +215,20 @@ def test_at_a_terminal_it_asks_and_no_runs_nothing(
     finally:
         session.close()
     assert env.has_distribution(DEMO)
+
+
+def test_latest_versions_for_an_environment_without_pip(
+    tmp_path: Path, pip_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # uv makes venvs without pip: the index is asked through this interpreter's pip, with
+    # that environment's Python version.
+    from takopi_core.plugins.install import latest_versions
+
+    bare = make_env(tmp_path / "bare", with_pip=False)
+    assert "No module named pip" in bare.run("-m", "pip", "--version").stderr
+    for name, value in pip_env.items():
+        monkeypatch.setenv(name, value)
+    assert latest_versions([DEMO, "takopi-nope"], str(bare.python)) == {
+        DEMO: "2.0.0",
+        "takopi-nope": None,
+    }

@@ -70,10 +70,12 @@ class TmpEnv:
         )
 
 
-def make_env(root: Path, *, uv_marker: bool = False) -> TmpEnv:
+def make_env(root: Path, *, uv_marker: bool = False, with_pip: bool = True) -> TmpEnv:
     """A venv at ``root`` that has pip and sees takopi_core (see the module docstring).
 
-    ``uv_marker`` writes ``uv = 0.0.0`` into its pyvenv.cfg, as uv does for its venvs.
+    ``uv_marker`` writes ``uv = 0.0.0`` into its pyvenv.cfg, as uv does for its venvs;
+    ``with_pip=False`` leaves pip out (uv's venvs have none), and then the host's
+    site-packages is not added either, so pip cannot be imported there at all.
     """
     subprocess.run(
         [sys.executable, "-m", "venv", "--without-pip", str(root)], check=True, timeout=60
@@ -88,6 +90,11 @@ def make_env(root: Path, *, uv_marker: bool = False) -> TmpEnv:
             timeout=30,
         ).stdout.strip()
     )
+    if not with_pip:
+        if uv_marker:
+            with (root / "pyvenv.cfg").open("a", encoding="utf-8") as config:
+                config.write("uv = 0.0.0\n")
+        return TmpEnv(root, python, site_packages)
     for item in HOST_SITE.iterdir():
         if item.name == "pip" or (item.name.startswith("pip-") and item.suffix == ".dist-info"):
             # A link, not a copy: pip runs from the env's own site-packages (so it installs
