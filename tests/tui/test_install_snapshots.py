@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from textual.pilot import Pilot
@@ -55,7 +56,7 @@ class FixedRun:
         return InstallResult(self.command, code, tuple(self.lines), self.stopped.is_set())
 
 
-def snapshot_app(site: Path, **options: object) -> TakopiApp:
+def snapshot_app(site: Path, **options: Any) -> TakopiApp:
     app = make_app(site, probe_factory=scripted(), **options)
     app.theme = THEME
     # The pane's spinner and the search box's cursor stand still (Textual may have read
