@@ -16,6 +16,8 @@ import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from takopi_core.plugins.install import PipCommand
     from takopi_core.plugins.installed import InstalledPlugin
 
@@ -110,6 +112,8 @@ def run_update(args: argparse.Namespace) -> int:
             return EXIT_OK
     try:
         command = plan_update(names, python)
+        if args.names:
+            _require_installed(command.names, python, "update")
     except InstallError as exc:
         return _usage_error(str(exc))
     return _run(args, command, python)
@@ -121,9 +125,37 @@ def run_remove(args: argparse.Namespace) -> int:
     python = _python(args)
     try:
         command = plan_remove(args.names, python)
+        _require_installed(command.names, python, "remove")
     except InstallError as exc:
         return _usage_error(str(exc))
     return _run(args, command, python)
+
+
+def _require_installed(names: Sequence[str], python: str, action: str) -> None:
+    """InstallError unless each name is a plugin distribution installed for ``python``.
+
+    update and remove manage plugins: upgrading a name that is not installed would install
+    it, and removing a library (tomlkit, a plugin's dependency) could break takopi itself.
+    """
+    from takopi_core.ids import normalize_dist_name
+    from takopi_core.plugins.install import InstallError, requirement_name
+    from takopi_core.plugins.installed import InstalledError, installed_plugins
+
+    try:
+        installed = installed_plugins(python)
+    except InstalledError as exc:
+        raise InstallError(str(exc)) from exc
+    known = {normalize_dist_name(name) for name in installed}
+    for name in names:
+        if requirement_name(name) in known:
+            continue
+        listing = ", ".join(installed) or "none"
+        hint = f" To install it: takopi plugins install {name}" if action == "update" else ""
+        raise InstallError(
+            f"{name} is not a plugin distribution installed for {python}, so it cannot be "
+            f"{'updated' if action == 'update' else 'removed'} here (installed plugin "
+            f"distributions: {listing}).{hint}"
+        )
 
 
 # --- the shared flow ---------------------------------------------------------------------------

@@ -152,6 +152,13 @@ def test_remove_uninstalls_and_refuses_takopi_tui_and_options(
     assert refused.returncode == 2 and "refusing to remove takopi-tui" in refused.stderr
     option = takopi("plugins", "install", "--python", python, "-y", "--", "--index-url=x")
     assert option.returncode == 2 and "looks like an option" in option.stderr
+    library = takopi("plugins", "remove", "--python", python, "-y", "tomlkit")
+    assert library.returncode == 2
+    assert f"tomlkit is not a plugin distribution installed for {python}" in library.stderr
+    assert f"(installed plugin distributions: {DEMO})" in library.stderr
+    not_installed = takopi("plugins", "update", "--python", python, "-y", "takopi-cron")
+    assert not_installed.returncode == 2
+    assert "To install it: takopi plugins install takopi-cron" in not_installed.stderr
     assert env.has_distribution(DEMO)
     proc = takopi("plugins", "remove", "--python", python, "-y", DEMO, env=pip_env)
     assert proc.returncode == 0, proc.stderr
