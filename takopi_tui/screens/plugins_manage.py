@@ -54,7 +54,10 @@ MANAGE_BINDINGS = [
         "Update",
         tooltip="Upgrade the selected plugin's distribution (or every plugin distribution)",
     ),
-    Binding("x,delete", "remove", "Remove", tooltip="Uninstall the selected plugin's distribution"),
+    Binding("x", "remove", "Remove", tooltip="Uninstall the selected plugin's distribution"),
+    # Not "x,delete" in one Binding: the help would show that raw. Undescribed, so the
+    # palette (one command per described binding) lists Remove once.
+    Binding("delete", "remove", show=False),
 ]
 MANAGE_ACTIONS = ("install", "update", "remove")
 UPDATE_CHECK = "update-check"

@@ -175,3 +175,34 @@ async def test_a_refused_name_is_said_not_run(env: TmpEnv):
         await pilot.pause()
         assert app.screen is app.plugins_screen
         assert any("looks like an option" in text for text in notifications(app))
+
+
+async def test_update_offers_every_distribution_and_a_failing_pip_is_said(
+    env: TmpEnv, demo_site: Path
+):
+    version = sys.version.split()[0]
+    app = make_app(demo_site, environment=Environment(python=str(env.python), version=version))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await go_to(pilot, "claude")  # built-in: nothing to remove, update means all
+        assert not app.plugins_screen.check_action("remove", ())
+        await go_to(pilot, "acme")
+        assert app.plugins_screen.check_action("remove", ())
+        await pilot.press("U")
+        await wait_for(pilot, lambda: isinstance(app.screen, CommandDialog))
+        assert static_text(app, "#command-line").endswith("install --upgrade takopi-engine-acme")
+        every = static_text(app, "#command-alternative")
+        assert every.startswith("Update all 6 (a) runs instead:")
+        assert "takopi-engine-gemini takopi-tools takopi-transport-discord" in every
+        assert "takopi-tui" not in every  # never the host itself
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, PipOutputScreen))
+        pane = app.screen
+        assert isinstance(pane, PipOutputScreen)
+        assert pane.command.names[0] == "takopi-engine-acme" and len(pane.command.names) == 6
+        # Offline, and the demo distributions are not in the venv's index: pip fails.
+        await wait_for(pilot, lambda: not pane.running, timeout=60, what="pip to fail")
+        assert pane.result is not None and pane.result.returncode != 0
+        assert "failed (exit" in static_text(app, "#pip-status")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: any("pip failed" in t for t in notifications(app)))
