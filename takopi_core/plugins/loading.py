@@ -7,6 +7,7 @@ commands in-process as a host must.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from importlib import metadata
 from typing import Any
@@ -59,6 +60,7 @@ def validate_backend(entry: PluginEntry, obj: Any) -> None:
 
 #: How much of an object's repr an error quotes.
 _REPR_WIDTH = 80
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+>")
 
 
 def describe_object(obj: Any) -> str:
@@ -74,7 +76,9 @@ def describe_object(obj: Any) -> str:
         shown = repr(obj)
     except Exception:  # a plugin's __repr__ may raise: the type still says enough
         shown = "(its repr failed)"
-    shown = safe_text(shown)
+    # Without the address of a default repr (<m.T object at 0x7f...>): the same object reads
+    # the same in every run, so results and snapshots compare.
+    shown = _ADDRESS.sub(">", safe_text(shown))
     if len(shown) > _REPR_WIDTH:
         shown = shown[: _REPR_WIDTH - 1] + "…"
     return f"{safe_text(type(obj).__qualname__)} {shown}"
