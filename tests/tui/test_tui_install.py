@@ -206,3 +206,26 @@ async def test_update_offers_every_distribution_and_a_failing_pip_is_said(
         assert "failed (exit" in static_text(app, "#pip-status")
         await pilot.press("escape")
         await wait_for(pilot, lambda: any("pip failed" in t for t in notifications(app)))
+
+
+async def test_a_uv_made_environment_gets_the_uv_command(tmp_path: Path, monkeypatch):
+    uv_env = make_env(tmp_path / "uv-venv", uv_marker=True)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    uv = bin_dir / "uv"
+    uv.write_text("#!/bin/sh\nexit 0\n")  # only looked up on PATH here, never run
+    uv.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{Path(sys.executable).parent}:/usr/bin:/bin")
+    app = inspecting(uv_env)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("i")
+        await wait_for(pilot, lambda: isinstance(app.screen, CatalogueScreen))
+        app.screen.query_one("#catalogue-search", Input).value = "takopi-ralph"
+        await pilot.pause()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, CommandDialog))
+        assert static_text(app, "#command-line") == (
+            f"{uv} pip install --python {uv_env.python} takopi-ralph"
+        )
+        assert static_text(app, "#command-where").startswith("This runs uv for ")
