@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 
 from takopi_core.config.toml import resolve_config_path
 
@@ -109,6 +109,14 @@ class TakopiApp(App[None]):
 
     def on_mount(self) -> None:
         self.started = True
+        self.screen_change_signal.subscribe(self, self._clear_toasts_for_dialog)
+
+    def _clear_toasts_for_dialog(self, screen: Screen) -> None:
+        """A dialog opening takes the toasts away: they would cover its buttons, and what
+        they said (a staged change's warnings) the dialog says again. Toasts raised while
+        it is open sit at the top (dialogs.tcss), clear of the buttons."""
+        if isinstance(screen, ModalScreen):
+            self.clear_notifications()
 
     def get_default_screen(self) -> Screen:
         initial_read, self._initial_read = self._initial_read, None
@@ -127,17 +135,16 @@ class TakopiApp(App[None]):
         if not main.has_staged:
             self.exit()
             return
-        n = len(main.staging)
-        body = (
-            f"{n} staged change{'s are' if n != 1 else ' is'} not saved. Quit and drop "
-            f"{'them' if n != 1 else 'it'}? (ctrl+s saves instead)"
-        )
-        from .screens.dialogs import ConfirmDialog
+        from .screens.dialogs import QuitDialog
 
-        self.push_screen(
-            ConfirmDialog("Quit without saving?", body, yes="Quit", no="Stay"),
-            callback=lambda yes: self.exit() if yes else None,
-        )
+        self.push_screen(QuitDialog(len(main.staging)), callback=self._quit_answered)
+
+    def _quit_answered(self, choice: str | None) -> None:
+        if choice == "quit":
+            self.exit()
+        elif choice == "save":
+            # The usual save, diff preview included; quit once it is written.
+            self.plugins_screen.save_staged(then=self.exit)
 
     def action_help(self) -> None:
         """Show every key and what the marks mean."""

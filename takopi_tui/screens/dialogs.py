@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Literal
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -58,6 +59,51 @@ class ConfirmDialog(ModalScreen[bool]):
         self.dismiss(yes)
 
 
+#: What the quit question answers: save first (through the diff preview), quit, or stay.
+QuitChoice = Literal["save", "quit", "stay"]
+
+
+class QuitDialog(ModalScreen[QuitChoice]):
+    """Quit with staged changes: "Save and quit" (ctrl+s), "Quit" (y) or "Stay" (n, esc)."""
+
+    CSS_PATH = DIALOG_CSS
+    BINDINGS = [
+        Binding("ctrl+s", "answer('save')", "Save and quit", show=False, priority=True),
+        Binding("y", "answer('quit')", "Quit", show=False),
+        Binding("n,escape", "answer('stay')", "Stay", show=False),
+    ]
+
+    def __init__(self, staged: int) -> None:
+        super().__init__()
+        self._staged = staged
+
+    def compose(self) -> ComposeResult:
+        n = self._staged
+        body = (
+            f"{n} staged change{'s are' if n != 1 else ' is'} not saved. Save "
+            f"{'them' if n != 1 else 'it'} and quit (you see the diff first), or quit and "
+            f"drop {'them' if n != 1 else 'it'}?"
+        )
+        with Vertical(id="dialog", classes="dialog") as dialog:
+            dialog.border_title = "Quit with unsaved changes?"
+            yield Static(Content(body), id="dialog-body")
+            with Horizontal(classes="buttons"):
+                yield Button(Content("Save and quit (ctrl+s)"), id="save", variant="primary")
+                yield Button(Content("Quit (y)"), id="quit", variant="error")
+                yield Button(Content("Stay (n)"), id="stay")
+
+    def on_mount(self) -> None:
+        self.query_one("#save", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        choice = event.button.id
+        self.dismiss(choice if choice in ("save", "quit") else "stay")  # type: ignore[arg-type]
+
+    def action_answer(self, choice: QuitChoice) -> None:
+        self.dismiss(choice)
+
+
 def diff_content(diff: str) -> Content:
     """A unified diff with added lines green and removed lines red."""
     if not diff.strip():
@@ -106,13 +152,44 @@ class DiffDialog(ModalScreen[bool]):
 
     #: The diff area is never taller than this, even on a tall terminal.
     DIFF_MAX_HEIGHT = 20
+    #: Below this many rows the dialog drops its spacing so the diff gets the rows.
+    SHORT_SCREEN = 30
 
     def on_mount(self) -> None:
         self.query_one("#save", Button).focus()
-        self.call_after_refresh(self._fit_diff)
+        self._fit_to_screen()
+        self.call_after_refresh(self._show_first_change)
 
     def on_resize(self) -> None:
+        self._fit_to_screen()
+
+    def _fit_to_screen(self) -> None:
+        # On a short terminal (80x24) the dialog's margins and padding cost the diff half
+        # its rows: drop them there, and measure what is left once laid out.
+        short = self.size.height < self.SHORT_SCREEN
+        self.query_one("#dialog", Vertical).set_class(short, "-short")
         self.call_after_refresh(self._fit_diff)
+
+    def _show_first_change(self) -> None:
+        """Scroll the diff to its first changed line, with a line of context above it."""
+        lines = diff_content(self._diff).split("\n")
+        first = next(
+            (
+                i
+                for i, line in enumerate(lines)
+                if line.plain[:1] in "+-" and line.plain[:3] not in ("+++", "---")
+            ),
+            None,
+        )
+        if first is None:
+            return
+        body = self.query_one("#diff-body", Static)
+        width = body.content_region.width
+        if width <= 0:
+            return
+        # Long lines wrap: count the rows above the target, not the lines.
+        row = sum(len(line.wrap(width)) for line in lines[: max(0, first - 1)])
+        self.query_one("#diff-scroll", VerticalScroll).scroll_to(y=row, animate=False)
 
     def _fit_diff(self) -> None:
         """Shrink the diff area so the path, the notes and the buttons stay inside the dialog.
@@ -133,6 +210,7 @@ class DiffDialog(ModalScreen[bool]):
         current = scroll.styles.max_height
         if current is None or current.cells != limit:
             scroll.styles.max_height = limit
+            self.call_after_refresh(self._show_first_change)  # the viewport changed
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

@@ -7,6 +7,7 @@ A mixin of ``PluginsScreen``: it keeps the staged state on the screen and asks
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from textual.screen import Screen
@@ -153,6 +154,11 @@ class StagingActions(Screen[None]):
         self.notify("Nothing to save: no staged changes.", markup=False)
 
     def action_save(self) -> None:
+        self.save_staged()
+
+    def save_staged(self, then: Callable[[], object] | None = None) -> None:
+        """Preview the staged change to takopi.toml and save it; ``then`` runs once it is
+        written (not when the user cancels or the save fails)."""
         if not self.staging:
             self.notify("Nothing to save: no staged changes.", markup=False)
             return
@@ -175,8 +181,13 @@ class StagingActions(Screen[None]):
                 config.diff(new_text, masker=self.masker()),
                 [*plan.warnings, *(n for n in plan.notes if n == EMPTY_LIST_NOTE)],
             ),
-            callback=lambda save: self._save(config, new_text) if save else None,
+            callback=lambda save: self._save_then(config, new_text, then) if save else None,
         )
+
+    def _save_then(self, config: object, new_text: str, then: Callable[[], object] | None) -> None:
+        self._save(config, new_text)
+        if then is not None and not self.staging:  # saved: _save drops what it wrote
+            then()
 
     def _save(self, config: object, new_text: str) -> None:
         from takopi_core.config.file import ConfigFile

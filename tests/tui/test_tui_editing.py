@@ -16,7 +16,7 @@ import pytest
 from support.demo_plugins import DEMO_CONFIG
 from textual.widgets import Static
 
-from takopi_tui.screens.dialogs import ConfirmDialog, DiffDialog
+from takopi_tui.screens.dialogs import ConfirmDialog, DiffDialog, QuitDialog
 
 from .tui_support import SIZE, go_to, make_app, notifications, row, settle, static_text, wait_for
 
@@ -188,13 +188,13 @@ async def test_quit_with_staged_changes_asks_first(demo_site: Path, demo_config:
         await settle(pilot)
         await go_to(pilot, "acme")
         await pilot.press("space", "q")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await wait_for(pilot, lambda: isinstance(app.screen, QuitDialog))
         assert "1 staged change is not saved" in static_text(app, "#dialog-body")
         await pilot.press("n")
         await pilot.pause()
         assert app.is_running and app.plugins_screen.has_staged
         await pilot.press("q")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await wait_for(pilot, lambda: isinstance(app.screen, QuitDialog))
         await pilot.press("y")
         await wait_for(pilot, lambda: not app.is_running, what="the app to exit")
     assert demo_config.read_text() == DEMO_CONFIG
