@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -239,3 +240,78 @@ def test_latest_versions_for_an_environment_without_pip(
         DEMO: "2.0.0",
         "takopi-nope": None,
     }
+
+
+def _fake_uv(folder: Path, pid_file: Path) -> Path:
+    """A ``uv`` that does ``uv pip install|uninstall --python PY NAME...`` with PY's own pip;
+    the name ``takopi-slow`` makes it write its pid and wait (a download that never ends)."""
+    script = folder / "uv"
+    folder.mkdir(parents=True, exist_ok=True)
+    script.write_text(
+        f"#!{sys.executable}\n"
+        "import os, sys, time\n"
+        "args = sys.argv[1:]\n"
+        "assert args[0] == 'pip', args\n"
+        "python = args[args.index('--python') + 1]\n"
+        "rest = [a for a in args[1:] if a not in ('--python', python)]\n"
+        "if 'takopi-slow' in rest:\n"
+        f"    open({str(pid_file)!r}, 'w').write(str(os.getpid()))\n"
+        "    print('Resolving takopi-slow', flush=True)\n"
+        "    time.sleep(60)\n"
+        "if rest[0] == 'uninstall': rest.insert(1, '-y')\n"
+        "os.execv(python, [python, '-m', 'pip', *rest])\n",
+        encoding="utf-8",
+    )
+    script.chmod(0o755)
+    return script
+
+
+def test_a_uv_environment_is_managed_with_uv(
+    takopi: InProcessCli, tmp_path: Path, pip_env: dict[str, str]
+) -> None:
+    uv_env = make_env(tmp_path / "uv-venv", uv_marker=True)
+    uv = _fake_uv(tmp_path / "tools", tmp_path / "uv.pid")
+    path = f"{uv.parent}{os.pathsep}{os.environ['PATH']}"
+    python = str(uv_env.python)
+    proc = takopi(
+        "plugins", "install", "--python", python, "-y", DEMO, env={**pip_env, "PATH": path}
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert f"$ {uv} pip install --python {python} {DEMO}\n" in proc.stdout
+    assert f"  engine demo ({DEMO}): ok\n" in proc.stdout
+    proc = takopi(
+        "plugins", "remove", "--python", python, "-y", DEMO, env={**pip_env, "PATH": path}
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert f"$ {uv} pip uninstall --python {python} {DEMO}\n" in proc.stdout
+    assert not uv_env.has_distribution(DEMO)
+
+
+def test_ctrl_c_stops_the_installer_and_its_process_group(
+    tmp_path: Path, pip_env: dict[str, str]
+) -> None:
+    uv_env = make_env(tmp_path / "uv-venv", uv_marker=True)
+    pid_file = tmp_path / "uv.pid"
+    uv = _fake_uv(tmp_path / "tools", pid_file)
+    child_env = {**os.environ, **pip_env, "PATH": f"{uv.parent}{os.pathsep}{os.environ['PATH']}"}
+    argv = [sys.executable, "-m", "takopi_core", "plugins", "install", "-y", "takopi-slow"]
+    session = PtySession([*argv, "--python", str(uv_env.python)], env=child_env)
+    try:
+        session.expect("Resolving takopi-slow")
+        installer = int(pid_file.read_text())
+        session.send("\x03")
+        assert session.wait() == 130
+    finally:
+        session.close()
+    deadline = time.monotonic() + 5
+    while _alive(installer) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not _alive(installer)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            return stat.read().rpartition(b")")[2].split()[0] != b"Z"
+    except OSError:
+        return False
