@@ -169,11 +169,14 @@ def details_for(
     *,
     path: Sequence[str] | None = None,
     extras: Iterable[str] = (),
+    python_version: str | None = None,
 ) -> DistDetails:
     """The details of the installed distribution ``dist_name``.
 
     ``path`` replaces ``sys.path`` for finding it and its dependencies (as discovery's
     ``path`` does); ``extras`` are the extras asked for, whose requirements are listed too.
+    ``python_version`` is the inspected interpreter's (default: this one's), which
+    ``Requires-Python`` is checked against; markers are evaluated for this interpreter.
     Raises :class:`DistNotFound` or :class:`DistMetadataError`.
     """
     dist = _find(dist_name, path)
@@ -194,7 +197,8 @@ def details_for(
     fields = meta.json
     requested = tuple(canonicalize_name(e) for e in extras)
     dependencies, skipped = _dependencies(_all(fields, "requires_dist"), requested, path)
-    python_version = "{}.{}.{}".format(*sys.version_info[:3])
+    if python_version is None:
+        python_version = "{}.{}.{}".format(*sys.version_info[:3])
     requires_python = _one(fields, "requires_python")
     return DistDetails(
         name=_one(fields, "name") or safe_text(dist_name),

@@ -70,12 +70,16 @@ def render_details(details: DistDetails, *, readme: bool = True) -> str:
 
 
 def takopi_line(details: DistDetails) -> str:
-    """The takopi range it declares, how the `takopi` distribution stands, and this host."""
+    """The takopi range it declares, how the `takopi` requirement stands, and this host.
+
+    This host is takopi-tui: it provides the ``takopi`` package plugins import, so a
+    `takopi` distribution that is not installed is expected, not a problem.
+    """
     takopi = details.takopi
     assert takopi is not None
     return (
-        f"{takopi.specifier or 'any version'}  ({takopi.name}: {takopi.label}; this host is "
-        f"takopi-tui {__version__}, which provides the takopi package plugins import)"
+        f"{takopi.specifier or 'any version'}  ({takopi.name}: {takopi.label}; "
+        f"host: takopi-tui {__version__})"
     )
 
 
@@ -100,10 +104,8 @@ def python_line(details: DistDetails) -> str:
 
 def skipped_line(details: DistDetails) -> str:
     count = len(details.skipped)
-    return (
-        f"{count} more not listed: {'it applies' if count == 1 else 'they apply'} only to "
-        "extras not asked for or to other platforms"
-    )
+    verb = "applies" if count == 1 else "apply"
+    return f"{count} more {verb} only to extras not asked for or to other platforms"
 
 
 def extras_line(details: DistDetails) -> str:

@@ -20,8 +20,8 @@ from .dialogs import DIALOG_CSS
 
 EXTRA_KEYS: tuple[tuple[str, str], ...] = (
     ("↑ ↓ j k", "Move in the table"),
-    ("enter", "Focus the detail pane (escape returns)"),
-    ("tab", "Next pane"),
+    ("enter", "The distribution's details page (escape returns)"),
+    ("tab", "Next pane: the details, then the errors"),
     ("ctrl+p", "Command palette: every action by name"),
     ("ctrl+c", "Copy the selected text"),
 )

@@ -34,6 +34,7 @@ from ..widgets.error_pane import ErrorPane
 from ..widgets.key_bar import KeyBar
 from ..widgets.plugin_table import PluginTable
 from ..widgets.summary import SummaryLine, describe_summary
+from .plugins_details import DetailsActions
 from .plugins_filter import FilterActions
 from .plugins_manage import MANAGE_ACTIONS, MANAGE_BINDINGS, ManageActions
 from .plugins_staging import StagingActions
@@ -52,7 +53,7 @@ ALL_PROBES = "probe-all"
 ONE_PROBE = "probe-one"
 
 
-class PluginsScreen(FilterActions, StagingActions, ManageActions):
+class PluginsScreen(FilterActions, StagingActions, ManageActions, DetailsActions):
     """The main screen of `takopi tui`.
 
     Toggling and saving live in ``StagingActions``, the row filter in ``FilterActions``.
@@ -400,7 +401,7 @@ class PluginsScreen(FilterActions, StagingActions, ManageActions):
 
     @on(PluginTable.RowSelected, "#plugins")
     def _open_details(self, _event: PluginTable.RowSelected) -> None:
-        self.set_focus(self.query_one(DetailPane))
+        self.action_open_details()  # the distribution's page (tab reaches the detail pane)
 
     def show_banner(self, text: str, level: str = "info") -> None:
         """Say ``text`` above the table (plain text, never markup); "" hides the banner."""

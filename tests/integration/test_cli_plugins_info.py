@@ -51,7 +51,7 @@ def test_info_prints_the_details(site: Path, takopi: InProcessCli) -> None:
     assert "  dep-ok>=1           installed 1.5" in lines
     assert "  dep-old>=2          wrong version: 1.0.0 installed, needs >=2" in lines
     assert "  dep-absent          missing" in lines
-    assert any("1 more not listed" in line for line in lines)
+    assert any("(1 more applies only to extras" in line for line in lines)
     assert "Extras: e" in lines
     problems = lines[lines.index("Problems") + 1 :]
     assert problems[0].startswith("  needs Python >=3.99")

@@ -136,7 +136,7 @@ async def test_footer_shows_the_keys_that_apply(demo_site: Path, demo_config: Pa
         assert "check_selected" not in footer_keys(app)  # a broken id cannot be loaded
 
 
-async def test_copy_and_enter_focus_the_details(demo_site: Path, demo_config: Path):
+async def test_copy_and_tab_focus_the_details(demo_site: Path, demo_config: Path):
     app = make_app(demo_site)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -144,7 +144,7 @@ async def test_copy_and_enter_focus_the_details(demo_site: Path, demo_config: Pa
         await pilot.press("c")
         assert app.clipboard.startswith("acme  engine")
         assert "acme_engine.backend:BACKEND" in app.clipboard
-        await pilot.press("enter")
+        await pilot.press("tab")  # enter opens the details page (test_details_page.py)
         assert isinstance(app.focused, DetailPane)
         await pilot.press("escape")
         assert isinstance(app.focused, PluginTable)

@@ -1,0 +1,143 @@
+"""The details page (screens/details.py): opened with enter or d, closed with escape,
+scrolled with the keys; metadata shown as plain text; README links copied, never opened."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from support.demo_plugins import write_demo
+from support.details_dists import HOSTILE, ROCKET, ROCKET_DEPS
+from textual.widgets import Markdown, Static
+from textual.widgets._markdown import MarkdownParagraph
+
+from takopi_tui.screens.details import MARKDOWN_LIMIT, DetailsScreen
+from takopi_tui.widgets.detail_pane import DetailPane
+from takopi_tui.widgets.plugin_table import PluginTable
+
+from .tui_support import go_to, make_app, settle, static_text, wait_for
+
+SMALL = (80, 24)
+
+
+def _site(home: Path) -> Path:
+    return write_demo(home / "site", ROCKET, *ROCKET_DEPS, HOSTILE)
+
+
+async def _open(pilot, plugin_id: str, key: str = "enter") -> DetailsScreen:
+    app = pilot.app
+    await settle(pilot)
+    await go_to(pilot, plugin_id)
+    await pilot.press(key)
+    await wait_for(pilot, lambda: isinstance(app.screen, DetailsScreen), what="the page")
+    screen = app.screen
+    assert isinstance(screen, DetailsScreen)
+    return screen
+
+
+async def test_enter_opens_the_page_and_escape_goes_back(isolated_home: Path, demo_config: Path):
+    app = make_app(_site(isolated_home))
+    async with app.run_test(size=SMALL) as pilot:
+        screen = await _open(pilot, "rocket")
+        assert screen.dist_name == "takopi-engine-rocket"
+        title = static_text(app, "#details-title")
+        assert title == "takopi-engine-rocket  1.4.0\nRocket agent engine for Takopi"
+        facts = static_text(app, "#details-facts")
+        for line in (
+            "Homepage         https://rocket.example",
+            "Source           https://git.example/rocket",
+            "Issues           https://git.example/rocket/issues",
+            "Author           Ada Lovelace <ada@rocket.example>",
+            "License          Apache-2.0; OSI Approved :: Apache Software License",
+            # The inspected interpreter is the app's (FIXED_ENV: 3.11.7).
+            "Requires-Python  >=3.99  ✗ not met: the inspected Python is 3.11.7",
+            "Location         ~/site/takopi_engine_rocket-1.4.0.dist-info",
+        ):
+            assert line in facts.splitlines(), (line, facts)
+        assert "Takopi           >=0.23,<0.24  (takopi: missing;" in facts
+        deps = static_text(app, "#details-deps").splitlines()
+        assert deps[0] == "Dependencies (4)"
+        assert "  ✓ rocket-sdk>=2,<3    installed 2.3.1" in deps
+        assert "  ! rocket-proto>=1.0   wrong version: 0.9.0 installed, needs >=1.0" in deps
+        assert "  ✗ rocket-cache        missing" in deps
+        assert any("(2 more apply only to extras" in line for line in deps)
+        assert "  Extras: tracing" in deps
+        entry_points = static_text(app, "#details-entry-points").splitlines()
+        assert entry_points[1].split() == ["engine", "rocket", "rocket_engine.backend:BACKEND"]
+        readme = screen.query_one("#details-readme", Markdown)
+        assert readme.source.startswith("# Rocket engine")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, DetailsScreen), what="back")
+        assert isinstance(app.focused, PluginTable)
+        assert app.plugins_screen.current_row.id == "rocket"
+
+
+async def test_d_opens_the_page_and_tab_reaches_the_detail_pane(
+    isolated_home: Path, demo_config: Path
+):
+    app = make_app(_site(isolated_home))
+    async with app.run_test(size=SMALL) as pilot:
+        screen = await _open(pilot, "acme", key="d")
+        assert screen.dist_name == "takopi-engine-acme"
+        assert "No README in the metadata." in static_text(app, "#details-readme")
+        await pilot.press("q")  # q closes the page, it does not quit the app
+        await wait_for(pilot, lambda: not isinstance(app.screen, DetailsScreen), what="back")
+        assert app.is_running
+        await pilot.press("tab")
+        assert isinstance(app.focused, DetailPane)
+
+
+async def test_the_page_scrolls_with_the_keys(isolated_home: Path, demo_config: Path):
+    app = make_app(_site(isolated_home))
+    async with app.run_test(size=SMALL) as pilot:
+        screen = await _open(pilot, "rocket")
+        body = screen.query_one("#details-body")
+        assert app.focused is body
+        assert body.max_scroll_y > 10  # the README is longer than the screen
+        await pilot.press("down", "down")
+        assert body.scroll_y == 2
+        await pilot.press("end")
+        await wait_for(pilot, lambda: body.scroll_y == body.max_scroll_y, what="the end")
+        await pilot.press("home")
+        await wait_for(pilot, lambda: body.scroll_y == 0, what="the top")
+        await pilot.press("pagedown")
+        await wait_for(pilot, lambda: body.scroll_y > 10, what="a page down")
+
+
+async def test_a_readme_link_is_copied_never_opened(
+    isolated_home: Path, demo_config: Path, monkeypatch
+):
+    app = make_app(_site(isolated_home))
+    opened: list[str] = []
+    monkeypatch.setattr(app, "open_url", lambda url, **_: opened.append(url))
+    async with app.run_test(size=SMALL) as pilot:
+        screen = await _open(pilot, "rocket")
+        paragraph = screen.query(MarkdownParagraph).first()
+        # What a click on the link runs (the widget's @click action on the link's text).
+        await paragraph.run_action("link('https://rocket.example/docs')")
+        await pilot.pause()
+        assert opened == []
+        assert app.clipboard == "https://rocket.example/docs"
+        assert app.notified[-1] == "Link copied: https://rocket.example/docs"
+
+
+async def test_hostile_metadata_shows_as_text(isolated_home: Path, demo_config: Path):
+    app = make_app(_site(isolated_home))
+    async with app.run_test(size=(130, 40)) as pilot:
+        screen = await _open(pilot, "hostile")
+        title = static_text(app, "#details-title")
+        # Shown literally: no markup parsed, control characters escaped.
+        assert "[bold red]LOUD[/bold red] \\x1b]52;c;cHduZWQ=\\x07\\x1b[2J" in title
+        facts = static_text(app, "#details-facts")
+        assert "Mallory [/] \\x1b]52" in facts
+        assert "Home [b]x        javascript:alert(1)\\x1b]52" in facts
+        readme = screen.query_one("#details-readme", Markdown)
+        # The 5 MB README: the widget gets the start of it, and the page says it is cut.
+        assert len(readme.source) <= MARKDOWN_LIMIT
+        assert "\x1b" not in readme.source
+        cut = static_text(app, "#details-readme-cut")
+        assert "5,242,880 characters in all" in cut
+        svg = app.export_screenshot()
+        assert "\x1b" not in svg
+        assert "NOTMARKUP" in svg and "[bold]NOTMARKUP[/bold]" in svg.replace("&#160;", " ")
+        for static in screen.query(Static):
+            assert "\x1b" not in str(static.render())
