@@ -86,6 +86,9 @@ def describe(row: PluginRow | None, masker: Masker | None = None) -> Content:
         _field("Enabled", _enabled_line(row)),
         _field("Status", _shown(status, masker), status_style),
     ]
+    if row.latest is not None:  # the package index has a newer release (plugins_manage.py)
+        update = f"{safe_text(row.latest)} is on the package index (U updates)"
+        parts.append(_field("Update", update, "$warning"))
     if result is not None and result.description:
         parts.append(_field("Description", _shown(result.description, masker)))
     if row.cli_missing is not None:

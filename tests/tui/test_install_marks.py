@@ -18,6 +18,7 @@ from takopi_tui.installs import (
     with_update_marks,
 )
 from takopi_tui.rows import build_rows
+from takopi_tui.widgets.detail_pane import describe
 from takopi_tui.widgets.plugin_table import row_cells
 
 
@@ -98,3 +99,12 @@ def test_catalogue_rows_mark_installed_entries_and_the_python_they_need():
         ("takopi-ralph", "0.2", False),
         ("takopi-cron", None, None),
     ]
+
+
+def test_the_detail_pane_says_an_update_is_there(tmp_path: Path):
+    site = write_dists(tmp_path, engine("takopi-engine-acme", "acme", "1.0.0"))
+    discovery = discover(None, path=[str(site)])
+    (plain,) = build_rows(discovery, {})
+    assert "Update" not in describe(plain).plain
+    (marked,) = with_update_marks([plain], {"takopi-engine-acme": "1.2.0"})
+    assert "\nUpdate        1.2.0 is on the package index (U updates)" in describe(marked).plain
