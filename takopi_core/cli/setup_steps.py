@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from takopi_core.cli import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
 from takopi_core.cli.setup_terminal import Cancelled, Terminal, print_error
+from takopi_core.text import safe_text
 
 if TYPE_CHECKING:
     from takopi_core.config.file import ConfigFile
@@ -62,9 +63,12 @@ class CliSetup:
         self.secrets = list(masker.values)
         choice = self.choose_transport(survey)
         if choice.load_error:
+            fix = choice.result.fix if choice.result is not None else None
+            fix_line = f"fix: {self.masked(safe_text(fix))}\n" if fix else ""
             raise SetupError(
                 f"transport {choice.id} ({choice.entry.dist_label}) failed to load: "
-                f"{self.masked(choice.load_error)}\n`takopi plugins --load -v` shows the traceback"
+                f"{self.masked(choice.load_error)}\n{fix_line}"
+                "`takopi plugins --load -v` shows the traceback"
             )
         self.term.say(f"transport: {choice.id} ({choice.entry.dist_label}), {choice.status}")
 

@@ -294,3 +294,23 @@ def test_doctor_says_which_distribution_to_disable_for_a_duplicated_transport(
         f"  fix: keep one provider of 'twint': takopi plugins disable fx-twint-b, or remove "
         f"it: {PY} -m pip uninstall fx-twint-b" in plugins["details"]
     ), plugins
+
+
+def test_setup_of_a_transport_that_fails_to_load_says_what_to_do(site: Path) -> None:
+    from support.templates import plugin_dist, transport_source
+
+    source = "import fx_setup_absent_lib\n" + transport_source("needy")
+    write_dists(
+        site,
+        plugin_dist(
+            "takopi-transport-needy",
+            "transport",
+            "needy",
+            source,
+            module="fx_needy",
+            requires=["fx-setup-absent-lib>=1"],
+        ),
+    )
+    done = run_takopi("setup", "needy", "--non-interactive", site=site)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert f"fix: {PY} -m pip install 'fx-setup-absent-lib>=1'" in done.stderr, done.stderr
