@@ -150,9 +150,12 @@ def plan_update(names: Sequence[str], python: str = sys.executable) -> PipComman
     """
     checked = _checked_names(names, "update")
     if not checked:
-        from takopi_core.plugins.installed import installed_plugins
+        from takopi_core.plugins.installed import InstalledError, installed_plugins
 
-        checked = tuple(sorted(installed_plugins(python), key=normalize_dist_name))
+        try:
+            checked = tuple(sorted(installed_plugins(python), key=normalize_dist_name))
+        except InstalledError as exc:
+            raise InstallError(str(exc)) from exc
         if not checked:
             raise InstallError(f"no plugin distributions are installed for {python}")
     return _plan("update", checked, python)
