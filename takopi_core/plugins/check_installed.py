@@ -29,13 +29,15 @@ def check_distributions(
     from takopi_core.errors import ConfigError
     from takopi_core.plugins.discovery import discover
     from takopi_core.plugins.probe import DEFAULT_TIMEOUT, probe_all
+    from takopi_core.plugins.secret_fields import masker_from_results
 
     wanted = {normalize_dist_name(name) for name in names}
     path = resolve_config_path(None)
     try:
-        enabled: list[str] | None = enabled_list(read_config_data(path), path)
+        data: dict[str, Any] | None = read_config_data(path)
+        enabled: list[str] | None = enabled_list(data or {}, path)
     except ConfigError:
-        enabled = None  # the check does not need the list; the CLI reports the config
+        data = enabled = None  # the check does not need the config; the CLI reports it
     discovery = discover(enabled)
 
     def ours(distribution: str | None) -> bool:
@@ -43,6 +45,12 @@ def check_distributions(
 
     entries = [entry for entry in discovery.entries if ours(entry.distribution)]
     results = probe_all(entries, timeout=timeout if timeout is not None else DEFAULT_TIMEOUT)
+    # A plugin's error may quote the config back: its secrets are masked, as everywhere.
+    masker = masker_from_results(data, results)
+
+    def shown(text: str | None) -> str | None:
+        return None if text is None else masker.text(text)
+
     rows: list[dict[str, Any]] = []
     for entry, result in zip(entries, results, strict=True):
         rows.append(
@@ -53,8 +61,8 @@ def check_distributions(
                 "version": entry.version,
                 "enabled": entry.enabled,
                 "status": result.status,
-                "message": result.message,
-                "fix": result.fix,
+                "message": shown(result.message),
+                "fix": shown(result.fix),
             }
         )
     for error in discovery.errors:
@@ -67,7 +75,7 @@ def check_distributions(
                     "version": None,
                     "enabled": False,
                     "status": "failed",
-                    "message": error.message,
+                    "message": shown(error.message),
                     "fix": None,
                 }
             )

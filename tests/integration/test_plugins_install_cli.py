@@ -315,3 +315,31 @@ def _alive(pid: int) -> bool:
             return stat.read().rpartition(b")")[2].split()[0] != b"Z"
     except OSError:
         return False
+
+
+def test_a_new_plugins_error_does_not_show_config_secrets(
+    takopi: InProcessCli, env: TmpEnv, pip_env: dict[str, str], tmp_path: Path, config_path: Path
+) -> None:
+    secret = "xoxb-sekrit-0123456789"
+    config_path.parent.mkdir(parents=True, exist_ok=True)
+    config_path.write_text(f'[transports.leaky]\nbot_token = "{secret}"\n', encoding="utf-8")
+    leaky = build_wheel(
+        tmp_path / "w",
+        WheelSpec(
+            name="takopi-leaky",
+            entry_points={"takopi.command_backends": {"leaky": "takopi_leaky:BACKEND"}},
+            files={
+                "takopi_leaky/__init__.py": (
+                    "import os, re\n"
+                    "text = open(os.environ['TAKOPI_CONFIG']).read()\n"
+                    "token = re.search(r'bot_token = \"(.*)\"', text).group(1)\n"
+                    "raise RuntimeError(f'cannot log in with {token}')\n"
+                )
+            },
+        ),
+    )
+    proc = takopi("plugins", "install", "--python", str(env.python), "-y", str(leaky), env=pip_env)
+    assert proc.returncode == 1
+    assert "  command leaky (takopi-leaky): error: " in proc.stdout
+    assert "cannot log in with" in proc.stdout
+    assert secret not in proc.stdout + proc.stderr
