@@ -34,7 +34,7 @@ def register(actions: argparse._SubParsersAction) -> None:
 
 def run_catalogue(args: argparse.Namespace) -> int:
     from takopi_core.cli import EXIT_OK, EXIT_PROBLEMS
-    from takopi_core.cli.plugins_manage import _python
+    from takopi_core.cli.plugins_manage import inspected_python
     from takopi_core.ids import normalize_dist_name
     from takopi_core.plugins.catalogue import search
     from takopi_core.plugins.installed import (
@@ -43,7 +43,7 @@ def run_catalogue(args: argparse.Namespace) -> int:
         interpreter_version,
     )
 
-    python = _python(args)
+    python = inspected_python(args)
     query = " ".join(args.query)
     entries = search(query)
     try:

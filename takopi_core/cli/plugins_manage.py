@@ -88,7 +88,7 @@ def _common_options(parser: argparse.ArgumentParser, *, check: bool = True) -> N
 def run_install(args: argparse.Namespace) -> int:
     from takopi_core.plugins.install import InstallError, plan_install
 
-    python = _python(args)
+    python = inspected_python(args)
     try:
         command = plan_install(args.names, python)
     except InstallError as exc:
@@ -101,7 +101,7 @@ def run_update(args: argparse.Namespace) -> int:
     from takopi_core.cli import EXIT_OK
     from takopi_core.plugins.install import InstallError, plan_update
 
-    python = _python(args)
+    python = inspected_python(args)
     names = list(args.names)
     if not names:
         try:
@@ -122,7 +122,7 @@ def run_update(args: argparse.Namespace) -> int:
 def run_remove(args: argparse.Namespace) -> int:
     from takopi_core.plugins.install import InstallError, plan_remove
 
-    python = _python(args)
+    python = inspected_python(args)
     try:
         command = plan_remove(args.names, python)
         _require_installed(command.names, python, "remove")
@@ -353,7 +353,7 @@ def _catalogue_notes(names: list[str], python: str) -> None:
             )
 
 
-def _python(args: argparse.Namespace) -> str:
+def inspected_python(args: argparse.Namespace) -> str:
     """The interpreter to work on: ``--python`` (a path, or a name on PATH), else ours."""
     import os
     import shutil
