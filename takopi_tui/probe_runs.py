@@ -4,16 +4,23 @@ Plain Python, no Textual: the plugins screen starts runs and feeds this what its
 reports; this decides what is current. Runs are numbered; a run belongs to a group (every
 enabled plugin, or the selected one) and a new run in a group replaces the old one, so news
 from a replaced or cancelled run is stale and ignored.
+
+Each result is also kept in :attr:`ProbeRuns.cache` with the stamp of the plugin's files
+taken when its run started (:mod:`takopi_core.plugins.check_cache`), so that after a reload
+only the plugins that changed need checking again (:meth:`ProbeRuns.stale`).
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import TYPE_CHECKING
 
+from takopi_core.plugins.check_cache import CheckCache, CheckStamp
+
 if TYPE_CHECKING:
+    from takopi_core.plugins.discovery import PluginEntry
     from takopi_core.plugins.probe import LoadResult
 
     from .probing import ProbeRun
@@ -33,16 +40,26 @@ class ProbeRuns:
         self.checking: dict[EntryKey, float] = {}
         """Plugins a live run is loading right now, and when each began (:attr:`clock`)."""
         self.clock: Callable[[], float] = time.monotonic
+        self.cache = CheckCache()
+        """Every result with the stamp of what it was checked on (kept across reloads)."""
         self._counter = 0
         self._groups: dict[int, str] = {}  # live run -> its group
         self._keys: dict[int, set[EntryKey]] = {}  # live run -> the plugins it checks
         self._probes: dict[str, ProbeRun] = {}  # group -> the probe of its live run
+        self._stamps: dict[int, Mapping[EntryKey, CheckStamp]] = {}  # live run -> its stamps
 
-    def start(self, group: str, keys: Collection[EntryKey], probe: ProbeRun) -> int:
+    def start(
+        self,
+        group: str,
+        keys: Collection[EntryKey],
+        probe: ProbeRun,
+        stamps: Mapping[EntryKey, CheckStamp] | None = None,
+    ) -> int:
         """Record a new run of ``probe`` over ``keys`` in ``group``; returns its number.
 
         The group's previous run is cancelled, and the old results of ``keys`` are dropped
-        (their rows go back to "not checked" until the new results arrive).
+        (their rows go back to "not checked" until the new results arrive). ``stamps``
+        (taken before the run starts) go into the cache with each result.
         """
         self.stop(group)
         self._counter += 1
@@ -52,6 +69,8 @@ class ProbeRuns:
         self._groups[run] = group
         self._keys[run] = set(keys)
         self._probes[group] = probe
+        if stamps is not None:
+            self._stamps[run] = stamps
         return run
 
     def stop(self, group: str) -> None:
@@ -89,6 +108,9 @@ class ProbeRuns:
             return False
         self.checking.pop(result.key, None)
         self.results[result.key] = result
+        stamp = self._stamps.get(run, {}).get(result.key)
+        if stamp is not None:
+            self.cache.remember(result.key, stamp, result)
         return True
 
     def finished(self, run: int) -> bool:
@@ -100,6 +122,22 @@ class ProbeRuns:
         if group not in self._groups.values():
             self._probes.pop(group, None)
         return True
+
+    def stale(
+        self, entries: Iterable[PluginEntry], stamps: Mapping[EntryKey, CheckStamp]
+    ) -> list[PluginEntry]:
+        """The entries to check again: never checked, or changed since (``stamps`` are
+        their stamps now). The others keep their result; the cache's is brought back for
+        one whose newer check was cut short (a run replaced before it got that far)."""
+        todo = []
+        for entry in entries:
+            stamp = stamps.get(entry.key)
+            kept = self.cache.current(entry.key, stamp) if stamp is not None else None
+            if kept is None:
+                todo.append(entry)
+            elif entry.key not in self.results:
+                self.results[entry.key] = kept
+        return todo
 
     def results_for(self, keys: Iterable[EntryKey]) -> list[LoadResult]:
         """The results of ``keys`` (e.g. the plugins enabled now), in the order received."""
@@ -119,5 +157,6 @@ class ProbeRuns:
 
     def _forget(self, run: int) -> None:
         self._groups.pop(run, None)
+        self._stamps.pop(run, None)
         for key in self._keys.pop(run, set()):
             self.checking.pop(key, None)

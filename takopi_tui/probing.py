@@ -7,14 +7,16 @@ reads results from it in a thread worker. The default factory is the real
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+import json
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from takopi_core.plugins.discovery import PluginEntry
 
 if TYPE_CHECKING:  # the probe module loads when the first run starts, after the first paint
+    from takopi_core.plugins.check_cache import CheckStamp
     from takopi_core.plugins.probe import LoadResult
 
 
@@ -65,3 +67,25 @@ def real_probe(request: ProbeRequest) -> ProbeRun:
         workers=default_workers(),  # a hanging plugin holds one row, not the whole table
         timeout_hint="takopi tui --timeout {seconds}",
     )
+
+
+def check_stamps(
+    request: ProbeRequest, config: Mapping[str, Any]
+) -> dict[tuple[str, str, str | None], CheckStamp]:
+    """What each plugin of ``request`` is checked on (see
+    :mod:`takopi_core.plugins.check_cache`), with ``config`` the parsed takopi.toml:
+    a transport's ``check_setup`` also reads its ``[transports.ID]`` table and gets the
+    setup engine, so those are part of its stamp."""
+    from takopi_core.plugins.check_cache import stamp_entries
+
+    engine = request.setup_engine.key if request.setup_engine is not None else None
+    transports = config.get("transports")
+    tables = transports if isinstance(transports, Mapping) else {}
+
+    def inputs(entry: PluginEntry) -> Hashable:
+        if entry.kind != "transport" or engine is None:
+            return None
+        table = json.dumps(tables.get(entry.id), sort_keys=True, default=str)
+        return (engine, table)
+
+    return stamp_entries(request.entries, request.search_path, inputs)

@@ -10,24 +10,20 @@ dependency or OS-specific API. What is compared:
   (a plugin author saving a module).
 
 Folder mtimes are not compared: the probe compiling ``__pycache__`` would look like a change.
-Finding module files never imports them: ``find_spec`` of a top-level name only asks the
-finders where it lives.
+Module files are found as the check cache finds them (:mod:`takopi_core.plugins.check_cache`,
+never importing them).
 """
 
 from __future__ import annotations
 
-import importlib.machinery
-import importlib.util
 import os
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from takopi_core.plugins.check_cache import module_files, top_level
 from takopi_core.plugins.discovery import Discovery, DiscoveryError, PluginEntry
-
-#: Stop walking a package after this many files: a huge package should not slow the poll.
-MAX_FILES_PER_PACKAGE = 400
 
 _METADATA_SUFFIXES = (".dist-info", ".egg-info")
 
@@ -118,41 +114,9 @@ def plugin_files(discovery: Discovery, search_path: Sequence[str] | None) -> set
         location = getattr(item, "location", None)
         if location:
             files.update(os.path.join(location, name) for name in ("entry_points.txt", "METADATA"))
-        module = item.value.partition(":")[0].strip()
-        if module:
-            tops.add(module.split(".")[0])
+        top = top_level(item.value)
+        if top:
+            tops.add(top)
     for top in sorted(tops):
-        files.update(_module_files(top, search_path))
+        files.update(module_files(top, search_path))  # at most MAX_FILES_PER_PACKAGE each
     return files
-
-
-def _module_files(top: str, search_path: Sequence[str] | None) -> set[str]:
-    try:
-        if search_path is not None:
-            spec = importlib.machinery.PathFinder.find_spec(top, list(search_path))
-        else:
-            spec = importlib.util.find_spec(top)
-    except (ImportError, ValueError):
-        return set()
-    if spec is None:
-        return set()
-    if spec.submodule_search_locations:
-        found: set[str] = set()
-        for folder in spec.submodule_search_locations:
-            found.update(_python_files(folder))
-        return found
-    if spec.origin and os.path.exists(spec.origin):
-        return {spec.origin}
-    return set()
-
-
-def _python_files(folder: str) -> Iterable[str]:
-    count = 0
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = [d for d in dirs if d != "__pycache__" and not d.startswith(".")]
-        for name in files:
-            if name.endswith(".py"):
-                yield os.path.join(root, name)
-                count += 1
-                if count >= MAX_FILES_PER_PACKAGE:
-                    return

@@ -7,7 +7,6 @@ error grouping, and ``ConfigFile`` for reading, diffing and saving the config.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from textual import on
@@ -16,17 +15,15 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import Static
-from textual.worker import get_current_worker
 
 from takopi_core.errors import ConfigError
-from takopi_core.plugins.discovery import Discovery, PluginEntry, discover
+from takopi_core.plugins.discovery import Discovery, discover
 from takopi_core.plugins.secret_fields import masker_from_results
 from takopi_core.secrets import Masker
 
 from ..environment import display_path
 from ..initial_read import InitialRead
 from ..probe_runs import ProbeRuns
-from ..probing import ProbeRequest, ProbeRun
 from ..rows import PluginRow, RowFilter, Status, build_rows, count_rows
 from ..staging import ConfigView, Staging, StagingPlan, read_config_view
 from ..widgets.detail_pane import DetailPane, plain_text
@@ -37,23 +34,21 @@ from ..widgets.summary import SummaryLine, describe_summary
 from .plugins_details import DetailsActions
 from .plugins_filter import FilterActions
 from .plugins_manage import MANAGE_ACTIONS, MANAGE_BINDINGS, ManageActions
+from .plugins_probing import ProbeActions
 from .plugins_staging import StagingActions
 from .screen_options import ScreenOptions
 
 if TYPE_CHECKING:
     from takopi_core.plugins.probe import LoadResult
 
-    from ..messages import PluginChecked, PluginChecking, ProbeCrashed, ProbeFinished
     from ..watch import SourceWatcher
 
 KIND_KEYS = Binding.Group("Kind", compact=True)
 #: Actions whose availability depends on the row or the staged state (see check_action).
 _ROW_ACTIONS = ("save", "undo", "toggle", "check_selected", "copy_details", "remove")
-ALL_PROBES = "probe-all"
-ONE_PROBE = "probe-one"
 
 
-class PluginsScreen(FilterActions, StagingActions, ManageActions, DetailsActions):
+class PluginsScreen(FilterActions, StagingActions, ManageActions, DetailsActions, ProbeActions):
     """The main screen of `takopi tui`.
 
     Toggling and saving live in ``StagingActions``, the row filter in ``FilterActions``.
@@ -136,6 +131,8 @@ class PluginsScreen(FilterActions, StagingActions, ManageActions, DetailsActions
         self.query_one(KeyBar).show_bindings(self)
         if self.options.watch_interval:
             self.set_interval(self.options.watch_interval, self.poll_sources, name="watch")
+        # A Textual timer, not a thread: a slow plugin's row shows its time ticking.
+        self.set_interval(0.1, self._tick_elapsed, name="elapsed")
 
     def on_unmount(self) -> None:
         self.cancel_probes()
@@ -164,8 +161,6 @@ class PluginsScreen(FilterActions, StagingActions, ManageActions, DetailsActions
             if prefetched is not None:
                 discovery = prefetched.discovery  # found with the same empty list
         else:
-        # A Textual timer, not a thread: a slow plugin's row shows its time ticking.
-        self.set_interval(0.1, self._tick_elapsed, name="elapsed")
             if self.config_error is not None:
                 self.show_banner("")
             self.config_error = None
@@ -200,104 +195,13 @@ class PluginsScreen(FilterActions, StagingActions, ManageActions, DetailsActions
         ok = self.reload()
         if ok:
             self.notify(
-                "; ".join(what) + ": reloaded, checking again",
+                "; ".join(what) + ": reloaded, checking again what changed",
                 title="Reloaded",
                 markup=False,
             )
-            self.check_all()
-
-    # -- probe -------------------------------------------------------------------------------
-
-    def check_all(self) -> None:
-        """Probe every enabled plugin (cancelling any run in progress)."""
-        self._first_probe = "started"
-        self.cancel_probes()
-        self.start_probe(self.discovery.visible(), ALL_PROBES)
-
-    def start_probe(self, entries: Sequence[PluginEntry], group: str) -> None:
-        if not entries:
-            self.runs.stop(group)
-            self.schedule_refresh()
-            return
-        setup_engine = None
-        if self.options.check_setup:
-            from takopi_core.plugins.setup_engine import setup_engine_for
-
-            setup_engine = setup_engine_for(self.discovery.entries, self.config.default_engine)
-        request = ProbeRequest(
-            entries=list(entries),
-            timeout=self.options.timeout,
-            setup_engine=setup_engine,
-            config_path=self.options.config_path,
-            search_path=self.options.search_path,
-        )
-        probe = self.options.probe_factory(request)
-        run = self.runs.start(group, [entry.key for entry in entries], probe)
-        self.run_worker(
-            lambda: self._drive_probe(probe, run),
-            name=f"{group}-{run}",
-            group=group,
-            thread=True,
-            exclusive=True,
-            exit_on_error=False,
-            description=f"probe {len(entries)} plugin(s)",
-        )
-        self.schedule_refresh()
-
-    def _drive_probe(self, probe: ProbeRun, run: int) -> None:
-        """Worker thread: read results and post them; never touches widgets."""
-        from ..messages import PluginChecked, PluginChecking, ProbeCrashed, ProbeFinished
-
-        worker = get_current_worker()
-
-        def checking(entry: PluginEntry) -> None:
-            self.post_message(PluginChecking(run, entry.key))
-
-        try:
-            for result in probe.results(on_start=checking):
-                if worker.is_cancelled:
-                    break
-                self.post_message(PluginChecked(run, result))
-        except Exception as exc:  # the probe machinery broke, not a plugin: say so, keep going
-            self.post_message(ProbeCrashed(run, f"{type(exc).__name__}: {exc}"))
-        finally:
-            self.post_message(ProbeFinished(run, cancelled=worker.is_cancelled))
-
-    def cancel_probes(self) -> None:
-        self.runs.stop_all()
-
-    def on_plugin_checking(self, message: PluginChecking) -> None:
-        if self.runs.plugin_started(message.run, message.key):
-            self.schedule_refresh()
-
-    def on_plugin_checked(self, message: PluginChecked) -> None:
-        if self.runs.plugin_checked(message.run, message.result):
-            self.schedule_refresh()
-
-    def on_probe_finished(self, message: ProbeFinished) -> None:
-        if self.runs.finished(message.run):
-            self.schedule_refresh()
-
-    def on_probe_crashed(self, message: ProbeCrashed) -> None:
-        if self.runs.is_live(message.run):
-            self.notify(
-                f"The probe itself failed: {message.error}",
-                title="Probe error",
-                severity="error",
-                markup=False,
-            )
-
-    @property
-    def probing(self) -> bool:
-        """True while a probe run is in progress, or the first one is about to start."""
-        return self.runs.running or self._first_probe != "started"
+            self.check_changed()
 
     # -- drawing -----------------------------------------------------------------------------
-
-    def _tick_elapsed(self) -> None:
-        """Timer: redraw while a plugin has been checked long enough to show its time."""
-        if self.runs.elapsed():
-            self.schedule_refresh()
 
     def schedule_refresh(self) -> None:
         """Redraw once for a burst of changes (probe results arrive many per frame)."""
@@ -313,6 +217,7 @@ class PluginsScreen(FilterActions, StagingActions, ManageActions, DetailsActions
             self.runs.results,
             self.runs.checking,
             allowlist_after=self.discovery.allowlist if self.plan is None else allowlist_after,
+            elapsed=self.runs.elapsed(),
         )
         self.rows = self.mark_updates(self.rows)
         shown = [row for row in self.rows if self.row_filter.accepts(row)]
@@ -341,7 +246,6 @@ class PluginsScreen(FilterActions, StagingActions, ManageActions, DetailsActions
     def _visible_results(self) -> list[LoadResult]:
         """Results of the plugins enabled now (older results of hidden ones are not shown)."""
         return self.runs.results_for(entry.key for entry in self.discovery.visible())
-            elapsed=self.runs.elapsed(),
 
     def on_plugin_table_populated(self, _message: PluginTable.Populated) -> None:
         # Keyed on the first paint alone, not on the first probe run: an `l` pressed before
@@ -417,20 +321,7 @@ class PluginsScreen(FilterActions, StagingActions, ManageActions, DetailsActions
         banner.set_classes(f"-{level}" if text else "")
         banner.display = bool(text)
 
-    # -- checking ----------------------------------------------------------------------------
-
-    def action_check_all(self) -> None:
-        self.check_all()
-        count = len(self.discovery.visible())
-        self.notify(f"Checking {count} enabled plugin{'s' if count != 1 else ''}…", markup=False)
-
-    def action_check_selected(self) -> None:
-        row = self.current_row
-        if row is None or row.problem is not None or not row.enabled:
-            return
-        entry = next((e for e in self.discovery.entries if e.key == row.entry_key), None)
-        if entry is not None:
-            self.start_probe([entry], ONE_PROBE)
+    # -- copying -----------------------------------------------------------------------------
 
     def action_copy_details(self) -> None:
         row = self.current_row

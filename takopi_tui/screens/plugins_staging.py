@@ -45,7 +45,7 @@ class StagingActions(Screen[None]):
         def show_banner(self, text: str, level: str = "info") -> None: ...
         def masker(self) -> Masker: ...
         def reload(self, *, initial: bool = False) -> bool: ...
-        def check_all(self) -> None: ...
+        def check_changed(self) -> None: ...
         def schedule_refresh(self) -> None: ...
 
     # The space binding's "toggle" replaces DOMNode's toggle(attribute) action on this screen
@@ -203,7 +203,7 @@ class StagingActions(Screen[None]):
             )
             self.notify(str(exc), title="Not saved", severity="error", markup=False)
             self.reload()
-            self.check_all()
+            self.check_changed()
             return
         except ConfigError as exc:
             self.notify(str(exc), title="Not saved", severity="error", markup=False)
@@ -211,7 +211,7 @@ class StagingActions(Screen[None]):
         self.staging, self.plan = Staging(), None
         self.show_banner(f"Saved {display_path(config.path)}. Restart Takopi to apply.", "success")
         self.reload()
-        self.check_all()
+        self.check_changed()  # what the save enabled, not what was checked already
 
     @property
     def has_staged(self) -> bool:

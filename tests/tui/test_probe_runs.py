@@ -46,9 +46,9 @@ def test_a_run_marks_plugins_checking_then_records_their_results() -> None:
     run = runs.start("all", [key("a"), key("b")], probe)
     assert runs.running and runs.is_live(run)
     assert runs.plugin_started(run, key("a"))
-    assert runs.checking == {key("a")}
+    assert set(runs.checking) == {key("a")}
     assert runs.plugin_checked(run, result("a"))
-    assert runs.checking == set()
+    assert set(runs.checking) == set()
     assert runs.plugin_started(run, key("b"))
     assert runs.plugin_checked(run, result("b", "failed"))
     assert [r.id for r in runs.results_for([key("b"), key("a")])] == ["a", "b"]
@@ -68,13 +68,13 @@ def test_a_new_run_in_a_group_cancels_the_old_one_and_its_news_is_stale() -> Non
     new = runs.start("all", [key("a")], second)
     assert new != old
     assert first.cancelled == 1 and second.cancelled == 0
-    assert runs.checking == set()  # the old run's "checking" rows are not left spinning
+    assert set(runs.checking) == set()  # the old run's "checking" rows are not left spinning
     # The old result of b stays (b is not in the new run); a's is dropped until it arrives.
     assert set(runs.results) == {key("b")}
     assert not runs.plugin_started(old, key("a"))
     assert not runs.plugin_checked(old, result("a", "failed"))
     assert not runs.finished(old)
-    assert runs.checking == set() and key("a") not in runs.results
+    assert set(runs.checking) == set() and key("a") not in runs.results
     assert runs.running  # the new run still is
     assert runs.plugin_checked(new, result("a"))
     assert runs.results[key("a")].status == "ok"
@@ -87,14 +87,14 @@ def test_groups_run_side_by_side_and_stop_all_cancels_every_one() -> None:
     one_run = runs.start("one", [key("c")], one)
     runs.plugin_started(all_run, key("a"))
     runs.plugin_started(one_run, key("c"))
-    assert runs.checking == {key("a"), key("c")}
+    assert set(runs.checking) == {key("a"), key("c")}
     assert runs.finished(one_run)
     assert runs.is_live(all_run) and runs.running
-    assert runs.checking == {key("a")}
+    assert set(runs.checking) == {key("a")}
     runs.stop_all()
     assert everything.cancelled == 1
     assert one.cancelled == 0  # it had finished: nothing left to cancel
-    assert not runs.running and runs.checking == set()
+    assert not runs.running and set(runs.checking) == set()
     assert not runs.plugin_checked(all_run, result("a"))
 
 

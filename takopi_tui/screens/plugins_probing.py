@@ -1,0 +1,172 @@
+"""The plugins screen's checks: probe runs, their results, and re-checking only what changed.
+
+A mixin of ``PluginsScreen``. Runs go through the probe factory (a child process by
+default) in a thread worker, which only posts messages; the bookkeeping is
+:class:`takopi_tui.probe_runs.ProbeRuns`. Every run takes a stamp of its plugins' files
+first (:func:`takopi_tui.probing.check_stamps`), so after a reload :meth:`check_changed`
+probes only the plugins that changed or were never checked, and the others keep their
+rows; ``l`` (:meth:`check_all`) re-checks everything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from textual.screen import Screen
+from textual.worker import get_current_worker
+
+from ..probing import ProbeRequest, ProbeRun, check_stamps
+
+if TYPE_CHECKING:
+    from takopi_core.plugins.check_cache import CheckStamp
+    from takopi_core.plugins.discovery import Discovery, PluginEntry
+
+    from ..messages import PluginChecked, PluginChecking, ProbeCrashed, ProbeFinished
+    from ..probe_runs import ProbeRuns
+    from ..rows import EntryKey, PluginRow
+    from ..staging import ConfigView
+    from .screen_options import ScreenOptions
+
+ALL_PROBES = "probe-all"
+ONE_PROBE = "probe-one"
+
+
+class ProbeActions(Screen[None]):
+    """Starting, following and cancelling probe runs for ``PluginsScreen``."""
+
+    options: ScreenOptions
+    runs: ProbeRuns
+    discovery: Discovery
+    config: ConfigView
+    _first_probe: str
+
+    if TYPE_CHECKING:
+        # Provided by PluginsScreen.
+        @property
+        def current_row(self) -> PluginRow | None: ...
+        def schedule_refresh(self) -> None: ...
+
+    def check_all(self) -> None:
+        """Probe every enabled plugin (cancelling any run in progress): ``l``."""
+        self._first_probe = "started"
+        self.cancel_probes()
+        self.runs.cache.clear()  # everything is checked afresh, whatever its stamp
+        self.start_probe(self.discovery.visible(), ALL_PROBES)
+
+    def check_changed(self) -> None:
+        """After a reload: probe the enabled plugins whose files (or inputs) changed since
+        they were checked, and those never checked; the others keep their result."""
+        self._first_probe = "started"
+        entries = self.discovery.visible()
+        stamps = check_stamps(self._probe_request(entries), self.config.data)
+        self.start_probe(self.runs.stale(entries, stamps), ALL_PROBES, stamps)
+
+    def _probe_request(self, entries: Sequence[PluginEntry]) -> ProbeRequest:
+        setup_engine = None
+        if self.options.check_setup:
+            from takopi_core.plugins.setup_engine import setup_engine_for
+
+            setup_engine = setup_engine_for(self.discovery.entries, self.config.default_engine)
+        return ProbeRequest(
+            entries=list(entries),
+            timeout=self.options.timeout,
+            setup_engine=setup_engine,
+            config_path=self.options.config_path,
+            search_path=self.options.search_path,
+        )
+
+    def start_probe(
+        self,
+        entries: Sequence[PluginEntry],
+        group: str,
+        stamps: Mapping[EntryKey, CheckStamp] | None = None,
+    ) -> None:
+        """Probe ``entries`` in ``group`` (replacing its run); ``stamps``: their stamps, when
+        taken already (else taken now, before the probe starts, so a file saved while it
+        runs shows as a change at the next reload)."""
+        if not entries:
+            self.runs.stop(group)
+            self.schedule_refresh()
+            return
+        request = self._probe_request(entries)
+        if stamps is None:
+            stamps = check_stamps(request, self.config.data)
+        probe = self.options.probe_factory(request)
+        run = self.runs.start(group, [entry.key for entry in entries], probe, stamps)
+        self.run_worker(
+            lambda: self._drive_probe(probe, run),
+            name=f"{group}-{run}",
+            group=group,
+            thread=True,
+            exclusive=True,
+            exit_on_error=False,
+            description=f"probe {len(entries)} plugin(s)",
+        )
+        self.schedule_refresh()
+
+    def _drive_probe(self, probe: ProbeRun, run: int) -> None:
+        """Worker thread: read results and post them; never touches widgets."""
+        from ..messages import PluginChecked, PluginChecking, ProbeCrashed, ProbeFinished
+
+        worker = get_current_worker()
+
+        def checking(entry: PluginEntry) -> None:
+            self.post_message(PluginChecking(run, entry.key))
+
+        try:
+            for result in probe.results(on_start=checking):
+                if worker.is_cancelled:
+                    break
+                self.post_message(PluginChecked(run, result))
+        except Exception as exc:  # the probe machinery broke, not a plugin: say so, keep going
+            self.post_message(ProbeCrashed(run, f"{type(exc).__name__}: {exc}"))
+        finally:
+            self.post_message(ProbeFinished(run, cancelled=worker.is_cancelled))
+
+    def cancel_probes(self) -> None:
+        self.runs.stop_all()
+
+    def _tick_elapsed(self) -> None:
+        """Timer: redraw while a plugin has been checked long enough to show its time."""
+        if self.runs.elapsed():
+            self.schedule_refresh()
+
+    def on_plugin_checking(self, message: PluginChecking) -> None:
+        if self.runs.plugin_started(message.run, message.key):
+            self.schedule_refresh()
+
+    def on_plugin_checked(self, message: PluginChecked) -> None:
+        if self.runs.plugin_checked(message.run, message.result):
+            self.schedule_refresh()
+
+    def on_probe_finished(self, message: ProbeFinished) -> None:
+        if self.runs.finished(message.run):
+            self.schedule_refresh()
+
+    def on_probe_crashed(self, message: ProbeCrashed) -> None:
+        if self.runs.is_live(message.run):
+            self.notify(
+                f"The probe itself failed: {message.error}",
+                title="Probe error",
+                severity="error",
+                markup=False,
+            )
+
+    @property
+    def probing(self) -> bool:
+        """True while a probe run is in progress, or the first one is about to start."""
+        return self.runs.running or self._first_probe != "started"
+
+    def action_check_all(self) -> None:
+        self.check_all()
+        count = len(self.discovery.visible())
+        self.notify(f"Checking {count} enabled plugin{'s' if count != 1 else ''}…", markup=False)
+
+    def action_check_selected(self) -> None:
+        row = self.current_row
+        if row is None or row.problem is not None or not row.enabled:
+            return
+        entry = next((e for e in self.discovery.entries if e.key == row.entry_key), None)
+        if entry is not None:
+            self.start_probe([entry], ONE_PROBE)
