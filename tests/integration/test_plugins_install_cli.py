@@ -8,6 +8,7 @@ index (``PIP_NO_INDEX`` + ``PIP_FIND_LINKS``, config files off), so installing b
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import time
@@ -194,6 +195,18 @@ def test_the_catalogue_marks_what_the_environment_has(
     assert proc.stdout.startswith("takopi-cron  [command cron]  (installed 9.9)\n")
     assert f"    needs Python >=3.14: this is Python {sys.version.split()[0]}\n" in proc.stdout
     assert "Install one: takopi plugins install takopi-cron" in proc.stdout
+    as_json = takopi("plugins", "catalogue", "--json", "--python", str(env.python), "cron")
+    [item] = json.loads(as_json.stdout)
+    assert item == {
+        "name": "takopi-cron",
+        "published": True,
+        "plugins": {"command": ["cron"]},
+        "summary": item["summary"],
+        "requires_python": ">=3.14",
+        "python_ok": False,
+        "homepage": "https://takopi.dev",
+        "installed": "9.9",
+    }
     missing = takopi("plugins", "search", "smithers")
     assert "takopi-smithers  [kind unknown]  (not on the package index)" in missing.stdout
     none = takopi("plugins", "catalogue", "zzz-nothing")
