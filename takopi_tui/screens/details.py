@@ -21,7 +21,7 @@ from pathlib import Path
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Grid, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Markdown, Static
@@ -54,8 +54,6 @@ MARKDOWN_LIMIT = 20_000
 #: Lines of a Markdown README given to the widget (many short blocks cost the most).
 MARKDOWN_LINES = 400
 
-_LABEL = "bold $text-muted"
-_WIDTH = 17
 _MARKS: dict[DepState, tuple[str, str]] = {
     DepState.INSTALLED: ("✓", "$success"),
     DepState.MISSING: ("✗", "bold $error"),
@@ -64,29 +62,28 @@ _MARKS: dict[DepState, tuple[str, str]] = {
 }
 
 
-def _field(label: str, *value: str | tuple[str, str] | Content) -> Content:
-    return Content.assemble((f"{label:<{_WIDTH}}", _LABEL), *value, "\n")
-
-
 def _section(title: str) -> Content:
     return Content.styled(title, "bold $accent")
 
 
-def describe_facts(details: DistDetails) -> Content:
-    """Summary, URLs, people, licence, Python and takopi ranges, location, problems."""
-    parts: list[Content] = []
+def fact_rows(details: DistDetails) -> list[tuple[str, Content]]:
+    """(label, value) of the page's facts: URLs, people, licence, Python and takopi ranges,
+    location. Labels from ``Project-URL`` lines are the author's text too (escaped)."""
+    rows: list[tuple[str, Content]] = []
     if details.home_page:
-        parts.append(_field("Homepage", details.home_page))
-    parts.extend(_field(label, url) for label, url in details.project_urls)
+        rows.append(("Homepage", Content(details.home_page)))
+    rows.extend((label, Content(url)) for label, url in details.project_urls)
     for role, name, email in (
         ("Author", details.author, details.author_email),
         ("Maintainer", details.maintainer, details.maintainer_email),
     ):
         who = " ".join(part if part != email else f"<{part}>" for part in (name, email) if part)
         if who:
-            parts.append(_field(role, who))
+            rows.append((role, Content(who)))
     licence = license_line(details)
-    parts.append(_field("License", licence or ("not stated", "italic")))
+    rows.append(
+        ("License", Content(licence) if licence else Content.styled("not stated", "italic"))
+    )
     if details.requires_python:
         if details.python_ok is False:
             verdict = (
@@ -97,17 +94,20 @@ def describe_facts(details: DistDetails) -> Content:
             verdict = (f"✓ met by {details.python_version}", "$success")
         else:
             verdict = ("? not a valid range", "$warning")
-        parts.append(_field("Requires-Python", details.requires_python, "  ", verdict))
+        rows.append(("Requires-Python", Content.assemble(details.requires_python, "  ", verdict)))
     if details.takopi is not None:
-        parts.append(_field("Takopi", takopi_line(details)))
+        rows.append(("Takopi", Content(takopi_line(details))))
     else:
-        parts.append(_field("Takopi", ("no takopi requirement declared", "italic")))
+        rows.append(("Takopi", Content.styled("no takopi requirement declared", "italic")))
     if details.location:
-        parts.append(_field("Location", display_path(details.location)))
-    if details.problems:
-        parts.append(Content("\n"))
-        parts.append(Content.assemble(_section("Problems"), "\n"))
-        parts.extend(Content.assemble(("  ✗ ", "bold $error"), p, "\n") for p in details.problems)
+        rows.append(("Location", Content(display_path(details.location))))
+    return rows
+
+
+def describe_problems(details: DistDetails) -> Content:
+    """What stands in the way of the distribution working here, one line each."""
+    parts = [_section("Problems"), Content("\n")]
+    parts.extend(Content.assemble(("  ✗ ", "bold $error"), p, "\n") for p in details.problems)
     return Content("").join(parts).rstrip()
 
 
@@ -203,7 +203,12 @@ class DetailsScreen(Screen[None]):
             if details is None:
                 yield Static(Content.styled(self.error or "", "bold $error"), id="details-error")
             else:
-                yield Static(describe_facts(details), id="details-facts")
+                with Grid(id="details-facts"):
+                    for label, value in fact_rows(details):
+                        yield Static(Content(label), classes="fact-label")
+                        yield Static(value, classes="fact-value")
+                if details.problems:
+                    yield Static(describe_problems(details), id="details-problems")
                 yield Static(describe_entry_points(details), id="details-entry-points")
                 yield Static(describe_dependencies(details), id="details-deps")
                 yield from self._readme(details)

@@ -19,6 +19,12 @@ from .tui_support import go_to, make_app, settle, static_text, wait_for
 SMALL = (80, 24)
 
 
+def facts(screen: DetailsScreen) -> dict[str, str]:
+    """The page's labelled facts: the grid's cells, label then value."""
+    cells = [cell.content.plain for cell in screen.query_one("#details-facts").query(Static)]
+    return dict(zip(cells[::2], cells[1::2], strict=True))
+
+
 def _site(home: Path) -> Path:
     return write_demo(home / "site", ROCKET, *ROCKET_DEPS, HOSTILE)
 
@@ -41,19 +47,25 @@ async def test_enter_opens_the_page_and_escape_goes_back(isolated_home: Path, de
         assert screen.dist_name == "takopi-engine-rocket"
         title = static_text(app, "#details-title")
         assert title == "takopi-engine-rocket  1.4.0\nRocket agent engine for Takopi"
-        facts = static_text(app, "#details-facts")
-        for line in (
-            "Homepage         https://rocket.example",
-            "Source           https://git.example/rocket",
-            "Issues           https://git.example/rocket/issues",
-            "Author           Ada Lovelace <ada@rocket.example>",
-            "License          Apache-2.0; OSI Approved :: Apache Software License",
+        shown = facts(screen)
+        assert shown == {
+            "Homepage": "https://rocket.example",
+            "Source": "https://git.example/rocket",
+            "Issues": "https://git.example/rocket/issues",
+            "Author": "Ada Lovelace <ada@rocket.example>",
+            "License": "Apache-2.0; OSI Approved :: Apache Software License",
             # The inspected interpreter is the app's (FIXED_ENV: 3.11.7).
-            "Requires-Python  >=3.99  ✗ not met: the inspected Python is 3.11.7",
-            "Location         ~/site/takopi_engine_rocket-1.4.0.dist-info",
-        ):
-            assert line in facts.splitlines(), (line, facts)
-        assert "Takopi           >=0.23,<0.24  (takopi: missing;" in facts
+            "Requires-Python": ">=3.99  ✗ not met: the inspected Python is 3.11.7",
+            "Takopi": ">=0.23,<0.24  (takopi: missing; host: takopi-tui 0.1.0)",
+            "Location": "~/site/takopi_engine_rocket-1.4.0.dist-info",
+        }
+        problems = static_text(app, "#details-problems").splitlines()
+        assert problems == [
+            "Problems",
+            "  ✗ needs Python >=3.99; this is 3.11.7",
+            "  ✗ rocket-proto: wrong version: 0.9.0 installed, needs >=1.0",
+            "  ✗ rocket-cache: missing",
+        ]
         deps = static_text(app, "#details-deps").splitlines()
         assert deps[0] == "Dependencies (4)"
         assert "  ✓ rocket-sdk>=2,<3    installed 2.3.1" in deps
@@ -127,9 +139,9 @@ async def test_hostile_metadata_shows_as_text(isolated_home: Path, demo_config: 
         title = static_text(app, "#details-title")
         # Shown literally: no markup parsed, control characters escaped.
         assert "[bold red]LOUD[/bold red] \\x1b]52;c;cHduZWQ=\\x07\\x1b[2J" in title
-        facts = static_text(app, "#details-facts")
-        assert "Mallory [/] \\x1b]52" in facts
-        assert "Home [b]x        javascript:alert(1)\\x1b]52" in facts
+        shown = facts(screen)
+        assert shown["Author"].startswith("Mallory [/] \\x1b]52")
+        assert shown["Home [b]x"].startswith("javascript:alert(1)\\x1b]52")
         readme = screen.query_one("#details-readme", Markdown)
         # The 5 MB README: the widget gets the start of it, and the page says it is cut.
         assert len(readme.source) <= MARKDOWN_LIMIT
