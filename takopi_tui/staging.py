@@ -29,6 +29,23 @@ class ConfigView:
     default_engine: str | None = None
     #: The parsed file, for masking its secret values wherever plugin text quotes them.
     data: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    #: What the settings checks refuse in the file (a value of the wrong type, say): one
+    #: message per problem, naming the file, the line when found and the key path, with
+    #: secret values masked. `takopi run` and saving stop at these; the screen says so.
+    problems: tuple[str, ...] = ()
+
+    @property
+    def problems_text(self) -> str:
+        """The banner for :attr:`problems` ("" when there are none)."""
+        if not self.problems:
+            return ""
+        return "\n".join(
+            [
+                *self.problems,
+                "The file is read, but takopi run and saving refuse these values: fix them in "
+                "the file and it is read again.",
+            ]
+        )
 
 
 def read_config_view(config_path: Path) -> ConfigView:
@@ -39,15 +56,41 @@ def read_config_view(config_path: Path) -> ConfigView:
 
 
 def config_view(config: ConfigFile) -> ConfigView:
+    """The screen's view of ``config``; a ConfigError when not even the enabled list reads
+    (naming the file, the line and the key path)."""
+    from takopi_core.config.locate import with_lines
     from takopi_core.config.toml import enabled_list
+    from takopi_core.errors import ConfigError
 
     data = config.data
+    try:
+        enabled = enabled_list(data, config.path)
+    except ConfigError as exc:
+        raise ConfigError(with_lines(str(exc), config.path, config.text)) from None
     return ConfigView(
-        enabled=enabled_list(data, config.path),
+        enabled=enabled,
         transport=_text(data.get("transport")),
         default_engine=_text(data.get("default_engine")),
         data=data,
+        problems=settings_problems(config),
     )
+
+
+def settings_problems(config: ConfigFile) -> tuple[str, ...]:
+    """What :class:`~takopi_core.config.settings.Settings` refuses in ``config``, each with
+    its line when found; secret values (the file's own) masked."""
+    from takopi_core.config.locate import with_lines
+    from takopi_core.config.settings import Settings
+    from takopi_core.errors import ConfigError
+    from takopi_core.secrets import Masker, mask_text
+
+    try:
+        Settings.from_data(config.data, config.path)
+    except ConfigError as exc:
+        message = with_lines(str(exc), config.path, config.text)
+        secrets = Masker().secret_values(config.data)
+        return tuple(mask_text(message, secrets).splitlines())
+    return ()
 
 
 def _text(value: object) -> str | None:

@@ -143,6 +143,7 @@ class PluginsScreen(FilterActions, StagingActions, ManageActions, DetailsActions
         """Read the config and discover plugins again; False when the config is unreadable."""
         prefetched, self._initial_read = self._initial_read if initial else None, None
         discovery: Discovery | None = None
+        had_problems = bool(self.config.problems)
         try:
             if prefetched is not None:
                 self.config, discovery = prefetched.result()
@@ -161,7 +162,10 @@ class PluginsScreen(FilterActions, StagingActions, ManageActions, DetailsActions
             if prefetched is not None:
                 discovery = prefetched.discovery  # found with the same empty list
         else:
-            if self.config_error is not None:
+            # It parses; the checks `takopi run` makes may still refuse values in it.
+            if self.config.problems:
+                self.show_banner(self.config.problems_text, "error")
+            elif self.config_error is not None or had_problems:
                 self.show_banner("")
             self.config_error = None
         if discovery is None:
