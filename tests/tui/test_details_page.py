@@ -3,10 +3,12 @@ scrolled with the keys; metadata shown as plain text; README links copied, never
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
-from support.demo_plugins import write_demo
+from support.demo_plugins import engine_code, write_demo
 from support.details_dists import HOSTILE, ROCKET, ROCKET_DEPS
+from support.distfactory import ENGINE_GROUP, Dist
 from textual.widgets import Markdown, Static
 from textual.widgets._markdown import MarkdownParagraph
 
@@ -25,8 +27,17 @@ def facts(screen: DetailsScreen) -> dict[str, str]:
     return dict(zip(cells[::2], cells[1::2], strict=True))
 
 
+RST = Dist(
+    name="takopi-engine-rst",
+    entry_points={ENGINE_GROUP: {"rstengine": "rst_engine.backend:BACKEND"}},
+    files={"rst_engine/backend.py": engine_code("rstengine")},
+    headers=[("Description-Content-Type", "text/x-rst")],
+    description="Title\n=====\n\n**not bold** [not markup] `link <https://x.example>`_\n",
+)
+
+
 def _site(home: Path) -> Path:
-    return write_demo(home / "site", ROCKET, *ROCKET_DEPS, HOSTILE)
+    return write_demo(home / "site", ROCKET, *ROCKET_DEPS, HOSTILE, RST)
 
 
 async def _open(pilot, plugin_id: str, key: str = "enter") -> DetailsScreen:
@@ -121,8 +132,21 @@ async def test_a_readme_link_is_copied_never_opened(
     app = make_app(_site(isolated_home))
     opened: list[str] = []
     monkeypatch.setattr(app, "open_url", lambda url, **_: opened.append(url))
+    # The README's image must not be fetched: any connection attempt is recorded.
+    connections: list[object] = []
+
+    def no_network(self: socket.socket, address: object) -> None:
+        connections.append(address)
+        raise OSError("no network in this test")
+
+    monkeypatch.setattr(socket.socket, "connect", no_network)
     async with app.run_test(size=SMALL) as pilot:
         screen = await _open(pilot, "rocket")
+        readme = screen.query_one("#details-readme", Markdown)
+        await wait_for(pilot, lambda: len(readme.children) > 0, what="the README's blocks")
+        # The image is drawn as its alt text.
+        assert "the logo" in readme.query(MarkdownParagraph).first().content.plain
+        assert connections == []
         paragraph = screen.query(MarkdownParagraph).first()
         # What a click on the link runs (the widget's @click action on the link's text).
         await paragraph.run_action("link('https://rocket.example/docs')")
@@ -153,3 +177,13 @@ async def test_hostile_metadata_shows_as_text(isolated_home: Path, demo_config: 
         assert "NOTMARKUP" in svg and "[bold]NOTMARKUP[/bold]" in svg.replace("&#160;", " ")
         for static in screen.query(Static):
             assert "\x1b" not in str(static.render())
+
+
+async def test_an_rst_readme_is_shown_as_written(isolated_home: Path, demo_config: Path):
+    app = make_app(_site(isolated_home))
+    async with app.run_test(size=SMALL) as pilot:
+        await _open(pilot, "rstengine")
+        assert static_text(app, "#details-readme-title") == "README (text/x-rst)"
+        assert static_text(app, "#details-readme") == (
+            "Title\n=====\n\n**not bold** [not markup] `link <https://x.example>`_"
+        )
