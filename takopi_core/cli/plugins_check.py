@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -18,6 +19,10 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from takopi_core.plugins.installed import InstalledPlugin
+
+#: Where the children run: `python -m` puts the working folder first on sys.path, and the
+#: folder takopi was started in (a checkout, a project) must not decide what they import.
+_NEUTRAL_FOLDER = os.path.abspath(os.sep)
 
 #: Seconds the whole check may take on top of the per-plugin limits (the child's start-up).
 _CHECK_SLACK = 60.0
@@ -68,6 +73,7 @@ def check_new(args: argparse.Namespace, python: str, changed: Sequence[Installed
             env=child_environment(config_path_of(args)),
             timeout=limit,
             check=False,
+            cwd=_NEUTRAL_FOLDER,
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         print(f"error: the check could not run: {exc}", file=sys.stderr)
@@ -124,7 +130,13 @@ def offer_enable(args: argparse.Namespace, python: str, changed: Sequence[Instal
         return
     argv = [python, "-m", "takopi_core", "plugins", "enable", "--config", str(path), *missing]
     done = subprocess.run(
-        argv, stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False, timeout=120
+        argv,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+        cwd=_NEUTRAL_FOLDER,
     )
     # Through our stdout (which escapes control characters), not straight to the terminal.
     sys.stdout.write(done.stdout)

@@ -356,3 +356,16 @@ def test_a_new_plugins_error_does_not_show_config_secrets(
     assert "  command leaky (takopi-leaky): error: " in proc.stdout
     assert "cannot log in with" in proc.stdout
     assert secret not in proc.stdout + proc.stderr
+
+
+def test_an_environment_without_takopi_tui_is_installed_into_but_says_it_cannot_check(
+    takopi: InProcessCli, env: TmpEnv, pip_env: dict[str, str]
+) -> None:
+    (env.site_packages / "_takopi_host.pth").unlink()  # pip stays; takopi_core goes
+    assert "No module named 'takopi_core'" in env.run("-I", "-c", "import takopi_core").stderr
+    proc = takopi("plugins", "install", "--python", str(env.python), "-y", DEMO, env=pip_env)
+    assert proc.returncode == 1
+    assert f"installed: {DEMO} 2.0.0\n" in proc.stdout
+    assert f"error: could not check the new plugins with {env.python}: " in proc.stderr
+    assert "No module named 'takopi_core'" in proc.stderr
+    assert f"`{env.python} -m pip install takopi-tui`" in proc.stderr
