@@ -31,7 +31,7 @@ from ..widgets.error_pane import ErrorPane
 from ..widgets.key_bar import KeyBar
 from ..widgets.plugin_table import PluginTable
 from ..widgets.summary import SummaryLine, describe_summary
-from .plugins_details import DetailsActions
+from .plugins_details import DETAILS_BINDINGS, DetailsActions
 from .plugins_filter import FilterActions
 from .plugins_manage import MANAGE_ACTIONS, MANAGE_BINDINGS, ManageActions
 from .plugins_probing import ProbeActions
@@ -72,6 +72,7 @@ class PluginsScreen(FilterActions, StagingActions, ManageActions, DetailsActions
         Binding("e", "errors_only", "Errors", tooltip="Show only plugins with errors"),
         Binding("c", "copy_details", "Copy", show=False, tooltip="Copy the details of this plugin"),
         *MANAGE_BINDINGS,  # i install, U update, x remove (plugins_manage.py)
+        *DETAILS_BINDINGS,  # d (and enter): the distribution's page (plugins_details.py)
         Binding("question_mark", "app.help", "Help", tooltip="Keys and what the marks mean"),
         Binding("escape", "focus_table", "Back to the table", show=False),
     ]

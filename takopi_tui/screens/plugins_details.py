@@ -16,18 +16,20 @@ if TYPE_CHECKING:
     from .screen_options import ScreenOptions
 
 
+#: Spliced into ``PluginsScreen.BINDINGS``, which the help and the palette list.
+DETAILS_BINDINGS = [
+    Binding(
+        "d",
+        "open_details",
+        "Details",
+        show=False,
+        tooltip="The distribution's page: URLs, licence, dependencies, README (also enter)",
+    ),
+]
+
+
 class DetailsActions(Screen[None]):
     """Opens the details page of the selected row's distribution."""
-
-    BINDINGS = [
-        Binding(
-            "d",
-            "open_details",
-            "Details",
-            show=False,
-            tooltip="The distribution's page: URLs, licence, dependencies, README",
-        ),
-    ]
 
     if TYPE_CHECKING:
         # Provided by PluginsScreen.
