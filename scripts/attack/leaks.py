@@ -114,7 +114,9 @@ class Lab:
                         details.append(screen.query_one("#detail-body").content.plain)
                         details.append(app.export_screenshot())
                     out["details"] = "\\n".join(details)
-                    out["errors"] = screen.query_one("#error-body").content.plain
+                    lines = [o.prompt.plain for o in screen.query_one("#error-list").options]
+                    lines.append(screen.query_one("#error-body").content.plain)
+                    out["errors"] = "\\n".join(lines)
                     out["rows"] = "\\n".join(r.id + " " + r.status.value for r in screen.rows)
                 print(json.dumps(out))
 

@@ -23,6 +23,7 @@ from takopi_core.secrets import Masker
 
 from ..environment import display_path
 from ..initial_read import InitialRead
+from ..palette import PluginCommands
 from ..probe_runs import ProbeRuns
 from ..rows import PluginRow, RowFilter, Status, build_rows, count_rows
 from ..staging import ConfigView, Staging, StagingPlan, read_config_view
@@ -31,10 +32,12 @@ from ..widgets.error_pane import ErrorPane
 from ..widgets.key_bar import KeyBar
 from ..widgets.plugin_table import PluginTable
 from ..widgets.summary import SummaryLine, describe_summary
-from .plugins_details import DETAILS_BINDINGS, DetailsActions
+from .plugins_details import DetailsActions
 from .plugins_filter import FilterActions
 from .plugins_manage import MANAGE_ACTIONS, MANAGE_BINDINGS, ManageActions
+from .plugins_panes import PaneActions
 from .plugins_probing import ProbeActions
+from .plugins_sort import SortActions
 from .plugins_staging import StagingActions
 from .screen_options import ScreenOptions
 
@@ -44,15 +47,31 @@ if TYPE_CHECKING:
     from ..watch import SourceWatcher
 
 KIND_KEYS = Binding.Group("Kind", compact=True)
+SORT_KEYS = Binding.Group("Sort", compact=True)
+SPLIT_KEYS = Binding.Group("Resize", compact=True)
 #: Actions whose availability depends on the row or the staged state (see check_action).
 _ROW_ACTIONS = ("save", "undo", "toggle", "check_selected", "copy_details", "remove")
 
 
-class PluginsScreen(FilterActions, StagingActions, ManageActions, DetailsActions, ProbeActions):
+class PluginsScreen(
+    FilterActions,
+    StagingActions,
+    ManageActions,
+    SortActions,
+    PaneActions,
+    DetailsActions,
+    ProbeActions,
+):
     """The main screen of `takopi tui`.
 
-    Toggling and saving live in ``StagingActions``, the row filter in ``FilterActions``.
+    Toggling and saving live in ``StagingActions``, the row filter in ``FilterActions``,
+    sorting in ``SortActions``, maximising, resizing and going to a row in ``PaneActions``.
     """
+
+    #: What stays on screen around a maximised pane: the summary and the keys.
+    ALLOW_IN_MAXIMIZED_VIEW = "#summary, #sort-line, #keys"
+    #: The command palette's per-plugin actions ("Disable ralph", "Go to slack", ...).
+    COMMANDS = {PluginCommands}
 
     BINDINGS = [
         Binding(
@@ -71,8 +90,24 @@ class PluginsScreen(FilterActions, StagingActions, ManageActions, DetailsActions
         Binding("4", "kind('command')", "Commands", group=KIND_KEYS),
         Binding("e", "errors_only", "Errors", tooltip="Show only plugins with errors"),
         Binding("c", "copy_details", "Copy", show=False, tooltip="Copy the details of this plugin"),
+        Binding("o", "sort_next", "Sort", group=SORT_KEYS, tooltip="Sort by the next column"),
+        Binding("O", "sort_reverse", "Reverse sort", group=SORT_KEYS, tooltip="Reverse the sort"),
+        Binding("z", "maximize_pane", "Zoom", tooltip="Maximise the focused pane (escape: back)"),
+        Binding(
+            "left_square_bracket",
+            "resize_panes(-5)",
+            "Smaller panes",
+            group=SPLIT_KEYS,
+            tooltip="Make the panes smaller, the table taller",
+        ),
+        Binding(
+            "right_square_bracket",
+            "resize_panes(5)",
+            "Larger panes",
+            group=SPLIT_KEYS,
+            tooltip="Make the panes larger, the table shorter",
+        ),
         *MANAGE_BINDINGS,  # i install, U update, x remove (plugins_manage.py)
-        *DETAILS_BINDINGS,  # d (and enter): the distribution's page (plugins_details.py)
         Binding("question_mark", "app.help", "Help", tooltip="Keys and what the marks mean"),
         Binding("escape", "focus_table", "Back to the table", show=False),
     ]
@@ -225,7 +260,7 @@ class PluginsScreen(FilterActions, StagingActions, ManageActions, DetailsActions
             elapsed=self.runs.elapsed(),
         )
         self.rows = self.mark_updates(self.rows)
-        shown = [row for row in self.rows if self.row_filter.accepts(row)]
+        shown = self.sorted_rows([row for row in self.rows if self.row_filter.accepts(row)])
         table = self.table
         table.show_rows(shown)
         counts = count_rows(self.rows)
@@ -240,7 +275,9 @@ class PluginsScreen(FilterActions, StagingActions, ManageActions, DetailsActions
         )
         masker = self.masker()
         self.query_one(DetailPane).show(self.current_row, masker)
-        self.query_one(ErrorPane).show_errors(self.discovery, self._visible_results(), masker)
+        errors = self.query_one(ErrorPane)
+        errors.show_errors(self.discovery, self._visible_results(), masker, self.rows)
+        errors.follow(table.highlighted_key)
         self._refresh_keys()
 
     def masker(self) -> Masker:
@@ -285,6 +322,7 @@ class PluginsScreen(FilterActions, StagingActions, ManageActions, DetailsActions
     @on(PluginTable.RowHighlighted, "#plugins")
     def _follow_cursor(self, _event: PluginTable.RowHighlighted) -> None:
         self.query_one(DetailPane).show(self.current_row)
+        self.query_one(ErrorPane).follow(self.table.highlighted_key)
         self._refresh_keys()
 
     def refresh_bindings(self) -> None:

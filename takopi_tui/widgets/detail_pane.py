@@ -134,6 +134,9 @@ def plain_text(row: PluginRow | None, masker: Masker | None = None) -> str:
 class DetailPane(VerticalScroll):
     """A scrollable, selectable view of :func:`describe` for the highlighted row."""
 
+    # `z` maximises it (Textual's scroll containers opt out by default).
+    ALLOW_MAXIMIZE = True
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.border_title = "Details"

@@ -108,14 +108,24 @@ def row_cells(row: PluginRow) -> tuple[Text, ...]:
 HEADER = tuple(Text(label) for _key, label, _width in COLUMNS)
 
 
-def measure(cells: Sequence[Sequence[Text]]) -> tuple[int, ...]:
-    """Content width of each column: fixed, or the widest of the label and the cells."""
+def measure(cells: Sequence[Sequence[Text]], header: Sequence[Text] = HEADER) -> tuple[int, ...]:
+    """Content width of each column: fixed (or its label, when wider: a sort mark), or the
+    widest of the label and the cells."""
     widths = []
-    for index, (_key, label, width) in enumerate(COLUMNS):
+    for index, (_key, _label, width) in enumerate(COLUMNS):
+        label_width = header[index].cell_len
         if width is None:
-            width = max([len(label), *(row[index].cell_len for row in cells)])
-        widths.append(width)
+            width = max([label_width, *(row[index].cell_len for row in cells)])
+        widths.append(max(width, label_width))
     return tuple(widths)
+
+
+def sorted_header(column: str | None, arrow: str) -> tuple[Text, ...]:
+    """The header labels with ``arrow`` (▲ or ▼) after the sort column's label."""
+    return tuple(
+        Text(f"{label} {arrow}", style="bold") if key == column else Text(label)
+        for key, label, _width in COLUMNS
+    )
 
 
 def table_line(cells: Sequence[Text], widths: Sequence[int], width: int) -> Text:
@@ -177,6 +187,18 @@ class PluginTable(ScrollView, can_focus=True):
         def control(self) -> PluginTable:
             return self.table
 
+    class HeaderClicked(Message):
+        """A click on the header of the column ``column`` (a key of ``COLUMNS``)."""
+
+        def __init__(self, table: PluginTable, column: str) -> None:
+            super().__init__()
+            self.table = table
+            self.column = column
+
+        @property
+        def control(self) -> PluginTable:
+            return self.table
+
     class RowSelected(Message):
         """Enter (or a click on the cursor row) on the plugin ``key``."""
 
@@ -194,6 +216,7 @@ class PluginTable(ScrollView, can_focus=True):
         self._rows: list[PluginRow] = []
         self._cells: list[tuple[Text, ...]] = []
         self._keys: list[str] = []
+        self._header: tuple[Text, ...] = HEADER
         self._widths: tuple[int, ...] = measure([])
         self._cursor = 0
         self._announced: str | None = None
@@ -224,7 +247,7 @@ class PluginTable(ScrollView, can_focus=True):
         """Show exactly ``rows``, keeping the cursor on the same plugin when it is still shown."""
         keys = [row.key for row in rows]
         cells = [row_cells(row) for row in rows]
-        widths = measure(cells)
+        widths = measure(cells, self._header)
         if keys == self._keys and widths == self._widths:
             # Same plugins in the same columns (a probe result, a staged toggle): only the
             # lines of the rows that changed are drawn again.
@@ -250,6 +273,24 @@ class PluginTable(ScrollView, can_focus=True):
         # bubbling there, and the app (benchmarks, tests) would never hear of it.
         populated.set_sender(self)
         self.call_after_refresh(self.post_message, populated)
+
+    def show_sort(self, column: str | None, arrow: str = "▲") -> None:
+        """Mark the sort column's header with ``arrow`` (None: the default order, no mark)."""
+        header = sorted_header(column, arrow) if column is not None else HEADER
+        if header != self._header:
+            self._header = header
+            self._widths = measure(self._cells, header)
+            self._data_changed()
+
+    def column_at(self, x: int) -> str | None:
+        """The key of the column drawn at ``x`` (widget coordinates), None past the last."""
+        x += int(self.scroll_x)
+        right = 0
+        for (key, _label, _width), width in zip(COLUMNS, self._widths, strict=True):
+            right += width + 2 * CELL_PADDING
+            if x < right:
+                return key
+        return None
 
     def _data_changed(self) -> None:
         self._clear_lines()
@@ -322,6 +363,12 @@ class PluginTable(ScrollView, can_focus=True):
 
     def on_click(self, event: events.Click) -> None:
         row = event.style.meta.get("row")
+        if row == -1:  # the header
+            column = self.column_at(event.x)
+            if column is not None:
+                event.stop()
+                self.post_message(self.HeaderClicked(self, column))
+            return
         if not isinstance(row, int) or row < 0:
             return
         event.stop()
@@ -347,7 +394,7 @@ class PluginTable(ScrollView, can_focus=True):
         if y == 0:
             if self._header_cache is None:
                 style = self.get_component_styles("plugin-table--header").rich_style
-                self._header_cache = self._strip(HEADER, style, None, -1, width)
+                self._header_cache = self._strip(self._header, style, None, -1, width)
             strip = self._header_cache
         else:
             index = scroll_y + y - 1

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from support.hostile import CONFIG, MARKUP, SECRETS, raw_controls, write_hostile_site
 
-from .tui_support import SIZE, go_to, make_app, row, settle, static_text
+from .tui_support import SIZE, error_pane_text, go_to, make_app, row, settle, static_text
 
 ESCAPED = "\\x1b]52;c;cHduZWQ=\\x07\\x1b[2J\\x1b]0;pwned\\x07\\x9b31m"
 
@@ -33,7 +33,7 @@ async def test_escape_sequences_show_escaped_and_markup_literally(
     app = make_app(site, real=True, config_path=config_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        seen = [screen_text(app), static_text(app, "#error-body")]
+        seen = [screen_text(app), error_pane_text(app)]
         for plugin_id in ("evilcrash", "eviltransport"):
             await go_to(pilot, plugin_id)
             seen += [screen_text(app), static_text(app, "#detail-body")]
@@ -55,7 +55,7 @@ async def test_plugin_messages_quoting_secrets_are_masked(isolated_home: Path, c
         await settle(pilot)
         leaky = row(app, "leaky").result
         assert leaky is not None and leaky.setup_fields  # the declared fields are known
-        errors = static_text(app, "#error-body")
+        errors = error_pane_text(app)
         assert "cannot start with" in errors  # crashy quotes the config
         await go_to(pilot, "leaky")
         details = static_text(app, "#detail-body")

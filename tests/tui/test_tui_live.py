@@ -20,6 +20,7 @@ from takopi_tui.rows import Status
 
 from .tui_support import (
     SIZE,
+    error_pane_text,
     go_to,
     make_app,
     notifications,
@@ -85,7 +86,7 @@ async def test_rows_fill_at_once_then_move_through_loading(isolated_home: Path, 
         hang = row(app, "hang")
         assert hang.status is Status.FAILED
         assert "timed out after 1.5 s while importing" in (hang.error_text or "")
-        assert "hang" in static_text(app, "#error-body")
+        assert "hang" in error_pane_text(app)
 
 
 async def test_disabled_plugins_are_not_probed(demo_site: Path, demo_config: Path):
@@ -110,7 +111,7 @@ async def test_r_rechecks_the_selected_plugin_after_a_fix(demo_site: Path, demo_
         await go_to(pilot, "gemini")
         await pilot.press("r")
         await wait_for(pilot, lambda: row(app, "gemini").status is Status.OK, what="gemini ok")
-        assert "gemini" not in static_text(app, "#error-body")
+        assert "gemini" not in error_pane_text(app)
         # ...and `l` checks everything again.
         module.write_text("raise RuntimeError('broken again')\n")
         await pilot.press("l")

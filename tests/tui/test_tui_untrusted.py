@@ -15,7 +15,17 @@ from support.templates import plugin_dist
 from takopi_tui.rows import Status
 from takopi_tui.screens.dialogs import ConfirmDialog, DiffDialog
 
-from .tui_support import SIZE, go_to, make_app, notifications, row, settle, static_text, wait_for
+from .tui_support import (
+    SIZE,
+    error_pane_text,
+    go_to,
+    make_app,
+    notifications,
+    row,
+    settle,
+    static_text,
+    wait_for,
+)
 
 EVIL_DIST = "takopi-[bold]evil[/]"
 EVIL_MESSAGE = "bad [bold]markup[/] [/] [link=http://x]click[/link] [red"
@@ -74,7 +84,7 @@ async def test_markup_in_plugin_text_renders_literally(isolated_home: Path, conf
         await go_to(pilot, "evil")
         details = static_text(app, "#detail-body")
         assert EVIL_MESSAGE in details and EVIL_DIST in details
-        errors = static_text(app, "#error-body")
+        errors = error_pane_text(app)
         assert EVIL_MESSAGE in errors
         assert "invalid plugin id '[/]'" in errors
         assert f"engine · {EVIL_DIST}" in errors

@@ -164,3 +164,12 @@ def static_text(app: TakopiApp, selector: str) -> str:
     """The plain text of a Static on the current screen."""
     content = app.screen.query_one(selector, Static).content
     return content.plain if isinstance(content, Content) else str(content)
+
+
+def error_pane_text(app: TakopiApp) -> str:
+    """The error pane's text: every line of its list, then the full text shown below it."""
+    from textual.widgets import OptionList
+
+    options = app.plugins_screen.query_one("#error-list", OptionList).options
+    lines = [o.prompt.plain if isinstance(o.prompt, Content) else str(o.prompt) for o in options]
+    return "\n".join([*lines, static_text(app, "#error-body")])

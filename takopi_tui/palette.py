@@ -1,0 +1,169 @@
+"""The command palette's per-plugin actions: "Disable ralph", "Enable ralph", "Go to slack",
+"Set up acme" (transports), "Check ralph again", and the sort orders ("Sort by load time").
+
+:func:`plugin_commands` builds them from the table's rows (pure data, testable without an
+app); :class:`PluginCommands` is the :class:`textual.command.Provider` the plugins screen
+registers in ``COMMANDS``. Every action appears once: a plugin id that two rows share (two
+entry points of different kinds, or one id in two distributions) is labelled with its kind,
+then its distribution.
+
+Plugin ids and distribution names are untrusted: labels are :class:`~textual.content.Content`
+built from plain text (never markup, control characters escaped), and the help lines, which
+the palette parses as markup, have theirs escaped.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+from textual.markup import escape
+
+from takopi_core.text import safe_text
+
+from .rows import PluginRow, Status
+from .sorting import SORT_COLUMNS
+
+if TYPE_CHECKING:
+    from .screens.plugins import PluginsScreen
+
+#: Verbs of the per-plugin actions, in the order they are listed for one plugin.
+GO, DISABLE, ENABLE, SETUP, CHECK = "go", "disable", "enable", "setup", "check"
+
+
+@dataclass(frozen=True, slots=True)
+class PluginCommand:
+    """One palette entry: ``verb`` on the row ``row_key`` (None: ``sort`` holds the column)."""
+
+    label: str
+    """Plain text, control characters already escaped."""
+    help: str
+    """Plain text (escaped for the palette's markup when shown)."""
+    verb: str
+    row_key: str | None = None
+    plugin_id: str | None = None
+    sort: str | None = None
+
+
+def display_names(rows: Sequence[PluginRow]) -> dict[str, str]:
+    """A name per row key that no other row shares: the id, then with its kind, then with
+    its distribution, then with its entry point."""
+    names = {row.key: safe_text(row.id) for row in rows}
+    for extra in (
+        lambda row: row.kind,
+        lambda row: f"{row.kind}, {safe_text(row.dist_label)}",
+        lambda row: f"{row.kind}, {safe_text(row.dist_label)}, {safe_text(row.value)}",
+    ):
+        counts = Counter(names.values())
+        if all(count == 1 for count in counts.values()):
+            break
+        clashing = {key for key, name in names.items() if counts[name] > 1}
+        names = {
+            row.key: f"{safe_text(row.id)} ({extra(row)})" if row.key in clashing else name
+            for row, name in zip(rows, names.values(), strict=True)
+        }
+    return names
+
+
+def plugin_commands(rows: Sequence[PluginRow]) -> list[PluginCommand]:
+    """Every per-plugin action that applies to ``rows`` now, each once, then the sorts."""
+    names = display_names(rows)
+    commands: list[PluginCommand] = []
+    for row in rows:
+        name = names[row.key]
+        dist = safe_text(row.dist_label)
+
+        def add(verb: str, label: str, help_text: str, row: PluginRow = row) -> None:
+            commands.append(PluginCommand(label, help_text, verb, row.key, row.id))
+
+        add(GO, f"Go to {name}", f"Select {row.kind} {name} ({dist}) in the table")
+        if row.distribution is not None:
+            if row.enabled_after:
+                add(DISABLE, f"Disable {name}", f"Stage taking {dist} out of [plugins] enabled")
+            else:
+                add(ENABLE, f"Enable {name}", f"Stage adding {dist} to [plugins] enabled")
+        if row.kind == "transport" and row.problem is None:
+            add(SETUP, f"Set up {name}", "Settings, default engine, diff, write, check")
+        if row.enabled and row.status is not Status.BROKEN:
+            add(CHECK, f"Check {name} again", "Load and validate it in a child process")
+    for column, title in SORT_COLUMNS:
+        what = "load time, slowest first, with the total" if column == "ms" else title
+        commands.append(
+            PluginCommand(f"Sort by {title}", f"Sort the table by {what}", "sort", sort=column)
+        )
+    return commands
+
+
+def _highlighted(label: str, offsets: Iterable[int], style: object) -> Content:
+    """``label`` as plain Content with the matched characters styled (no markup parsed)."""
+    content = Content(label)
+    for offset in offsets:
+        if not label[offset].isspace():
+            content = content.stylize(style, offset, offset + 1)  # type: ignore[arg-type]
+    return content
+
+
+class PluginCommands(Provider):
+    """Per-plugin actions of the plugins screen, from the rows it shows now."""
+
+    def _commands(self) -> list[PluginCommand]:
+        screen = self.screen
+        rows = getattr(screen, "rows", None)
+        return plugin_commands(rows) if isinstance(rows, list) else []
+
+    async def discover(self) -> Hits:
+        for command in self._commands():
+            yield DiscoveryHit(
+                Content(command.label),
+                partial(self._run, command),
+                text=command.label,
+                help=escape(command.help),
+            )
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for command in self._commands():
+            score, offsets = matcher.fuzzy_search.match(query, command.label)
+            if score > 0:
+                yield Hit(
+                    score,
+                    _highlighted(command.label, offsets, matcher.match_style),
+                    partial(self._run, command),
+                    text=command.label,
+                    help=escape(command.help),
+                )
+
+    def _run(self, command: PluginCommand) -> None:
+        from .screens.plugins import PluginsScreen
+
+        screen = self.screen
+        if not isinstance(screen, PluginsScreen):
+            return
+        run_command(screen, command)
+
+
+def run_command(screen: PluginsScreen, command: PluginCommand) -> None:
+    """Do what ``command`` says on ``screen`` (the row may have gone since the palette
+    listed it: then say so)."""
+    if command.sort is not None:
+        screen.action_sort_by(command.sort)
+        return
+    if command.row_key is None or not screen.go_to_row(command.row_key):
+        screen.notify(
+            f"{command.label}: that plugin is no longer listed.", severity="warning", markup=False
+        )
+        return
+    if command.verb in (DISABLE, ENABLE):
+        screen.action_toggle()
+    elif command.verb == SETUP:
+        from .app import TakopiApp
+
+        if isinstance(screen.app, TakopiApp):
+            screen.app.action_setup(command.plugin_id)
+    elif command.verb == CHECK:
+        screen.action_check_selected()
