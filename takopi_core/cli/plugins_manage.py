@@ -198,7 +198,7 @@ def _run(args: argparse.Namespace, command: PipCommand, python: str) -> int:
         return EXIT_OK
     changed = _changed(command, before, after)
     if not changed:
-        print("no plugin distribution changed")
+        print("no plugin distribution changed: what was installed declares no takopi plugins")
         return EXIT_OK
     for plugin in changed:
         old = before.get(plugin.name)

@@ -369,3 +369,18 @@ def test_an_environment_without_takopi_tui_is_installed_into_but_says_it_cannot_
     assert f"error: could not check the new plugins with {env.python}: " in proc.stderr
     assert "No module named 'takopi_core'" in proc.stderr
     assert f"`{env.python} -m pip install takopi-tui`" in proc.stderr
+
+
+def test_installing_a_distribution_without_plugins_says_so(
+    takopi: InProcessCli, env: TmpEnv, pip_env: dict[str, str], tmp_path: Path
+) -> None:
+    library = build_wheel(tmp_path / "w", WheelSpec(name="plain-lib", files={"plain/x.py": ""}))
+    proc = takopi(
+        "plugins", "install", "--python", str(env.python), "-y", str(library), env=pip_env
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "Successfully installed plain-lib-1.0.0" in proc.stdout
+    assert "no plugin distribution changed: what was installed declares no takopi plugins\n" in (
+        proc.stdout
+    )
+    assert "checking" not in proc.stdout
