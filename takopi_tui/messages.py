@@ -12,6 +12,10 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from takopi_core.plugins.check_cache import CheckStamp
+    from takopi_core.plugins.discovery import PluginEntry
     from takopi_core.plugins.probe import LoadResult
 
     from .rows import EntryKey
@@ -51,3 +55,27 @@ class ProbeCrashed(Message):
         super().__init__()
         self.run = run
         self.error = error
+
+
+class ProbeStamped(Message):
+    """The worker took the stamps of a run's plugins, before the probe started."""
+
+    def __init__(self, run: int, stamps: Mapping[EntryKey, CheckStamp]) -> None:
+        super().__init__()
+        self.run = run
+        self.stamps = stamps
+
+
+class ChangesStamped(Message):
+    """After a reload: the stamps of the enabled plugins, to find which changed."""
+
+    def __init__(
+        self,
+        generation: int,
+        entries: Sequence[PluginEntry],
+        stamps: Mapping[EntryKey, CheckStamp],
+    ) -> None:
+        super().__init__()
+        self.generation = generation
+        self.entries = entries
+        self.stamps = stamps

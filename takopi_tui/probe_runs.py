@@ -95,6 +95,13 @@ class ProbeRuns:
         """True while any run is in progress."""
         return bool(self._groups)
 
+    def stamped(self, run: int, stamps: Mapping[EntryKey, CheckStamp]) -> bool:
+        """The run's plugins were stamped (before it started); False when it is stale."""
+        if not self.is_live(run):
+            return False
+        self._stamps[run] = stamps
+        return True
+
     def plugin_started(self, run: int, key: EntryKey) -> bool:
         """The run began loading ``key``; False (and nothing changes) when the run is stale."""
         if not self.is_live(run):

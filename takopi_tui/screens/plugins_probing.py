@@ -2,15 +2,17 @@
 
 A mixin of ``PluginsScreen``. Runs go through the probe factory (a child process by
 default) in a thread worker, which only posts messages; the bookkeeping is
-:class:`takopi_tui.probe_runs.ProbeRuns`. Every run takes a stamp of its plugins' files
-first (:func:`takopi_tui.probing.check_stamps`), so after a reload :meth:`check_changed`
-probes only the plugins that changed or were never checked, and the others keep their
-rows; ``l`` (:meth:`check_all`) re-checks everything.
+:class:`takopi_tui.probe_runs.ProbeRuns`. Every run's worker first takes a stamp of its
+plugins' files (:func:`takopi_tui.probing.check_stamps`), so after a reload
+:meth:`check_changed` probes only the plugins that changed or were never checked, and the
+others keep their rows; ``l`` (:meth:`check_all`) re-checks everything. Stamping is a
+``stat`` per file but finding the files walks each package: with hundreds of plugins that is
+a tenth of a second, so it runs in the worker threads, never on the event loop.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from textual.screen import Screen
@@ -22,7 +24,14 @@ if TYPE_CHECKING:
     from takopi_core.plugins.check_cache import CheckStamp
     from takopi_core.plugins.discovery import Discovery, PluginEntry
 
-    from ..messages import PluginChecked, PluginChecking, ProbeCrashed, ProbeFinished
+    from ..messages import (
+        ChangesStamped,
+        PluginChecked,
+        PluginChecking,
+        ProbeCrashed,
+        ProbeFinished,
+        ProbeStamped,
+    )
     from ..probe_runs import ProbeRuns
     from ..rows import EntryKey, PluginRow
     from ..staging import ConfigView
@@ -30,6 +39,7 @@ if TYPE_CHECKING:
 
 ALL_PROBES = "probe-all"
 ONE_PROBE = "probe-one"
+STAMPING = "stamping"
 
 
 class ProbeActions(Screen[None]):
@@ -40,6 +50,9 @@ class ProbeActions(Screen[None]):
     discovery: Discovery
     config: ConfigView
     _first_probe: str
+    #: check_changed calls so far; a stamping whose number is not the latest is stale.
+    _stamp_generation: int = 0
+    _stamping: bool = False  # a check_changed is stamping (the probe is about to start)
 
     if TYPE_CHECKING:
         # Provided by PluginsScreen.
@@ -50,17 +63,44 @@ class ProbeActions(Screen[None]):
     def check_all(self) -> None:
         """Probe every enabled plugin (cancelling any run in progress): ``l``."""
         self._first_probe = "started"
+        self._stop_stamping()
         self.cancel_probes()
         self.runs.cache.clear()  # everything is checked afresh, whatever its stamp
         self.start_probe(self.discovery.visible(), ALL_PROBES)
 
     def check_changed(self) -> None:
         """After a reload: probe the enabled plugins whose files (or inputs) changed since
-        they were checked, and those never checked; the others keep their result."""
+        they were checked, and those never checked; the others keep their result.
+
+        The stamps are taken in a worker thread; :meth:`on_changes_stamped` starts the run.
+        """
+        from ..messages import ChangesStamped
+
         self._first_probe = "started"
+        self._stop_stamping()
+        self._stamping = True
+        generation = self._stamp_generation
         entries = self.discovery.visible()
-        stamps = check_stamps(self._probe_request(entries), self.config.data)
-        self.start_probe(self.runs.stale(entries, stamps), ALL_PROBES, stamps)
+        request = self._probe_request(entries)
+        config = self.config.data
+
+        def stamp() -> None:
+            self.post_message(ChangesStamped(generation, entries, check_stamps(request, config)))
+
+        self.run_worker(
+            stamp, name=STAMPING, group=STAMPING, thread=True, exclusive=True, exit_on_error=False
+        )
+
+    def on_changes_stamped(self, message: ChangesStamped) -> None:
+        if message.generation != self._stamp_generation:
+            return  # another reload or an `l` came since
+        self._stamping = False
+        stale = self.runs.stale(message.entries, message.stamps)
+        self.start_probe(stale, ALL_PROBES, message.stamps)
+
+    def _stop_stamping(self) -> None:
+        self._stamp_generation += 1
+        self._stamping = False
 
     def _probe_request(self, entries: Sequence[PluginEntry]) -> ProbeRequest:
         setup_engine = None
@@ -83,19 +123,19 @@ class ProbeActions(Screen[None]):
         stamps: Mapping[EntryKey, CheckStamp] | None = None,
     ) -> None:
         """Probe ``entries`` in ``group`` (replacing its run); ``stamps``: their stamps, when
-        taken already (else taken now, before the probe starts, so a file saved while it
-        runs shows as a change at the next reload)."""
+        taken already (else the worker takes them before the probe starts, so a file saved
+        while it runs shows as a change at the next reload)."""
         if not entries:
             self.runs.stop(group)
             self.schedule_refresh()
             return
         request = self._probe_request(entries)
-        if stamps is None:
-            stamps = check_stamps(request, self.config.data)
         probe = self.options.probe_factory(request)
         run = self.runs.start(group, [entry.key for entry in entries], probe, stamps)
+        config = self.config.data
+        take_stamps = None if stamps is not None else (lambda: check_stamps(request, config))
         self.run_worker(
-            lambda: self._drive_probe(probe, run),
+            lambda: self._drive_probe(probe, run, take_stamps),
             name=f"{group}-{run}",
             group=group,
             thread=True,
@@ -105,9 +145,21 @@ class ProbeActions(Screen[None]):
         )
         self.schedule_refresh()
 
-    def _drive_probe(self, probe: ProbeRun, run: int) -> None:
-        """Worker thread: read results and post them; never touches widgets."""
-        from ..messages import PluginChecked, PluginChecking, ProbeCrashed, ProbeFinished
+    def _drive_probe(
+        self,
+        probe: ProbeRun,
+        run: int,
+        take_stamps: Callable[[], Mapping[EntryKey, CheckStamp]] | None = None,
+    ) -> None:
+        """Worker thread: stamp the plugins (when asked), read results and post them; never
+        touches widgets."""
+        from ..messages import (
+            PluginChecked,
+            PluginChecking,
+            ProbeCrashed,
+            ProbeFinished,
+            ProbeStamped,
+        )
 
         worker = get_current_worker()
 
@@ -115,6 +167,9 @@ class ProbeActions(Screen[None]):
             self.post_message(PluginChecking(run, entry.key))
 
         try:
+            if take_stamps is not None:
+                # Posted before any result: the cache has the stamps when results arrive.
+                self.post_message(ProbeStamped(run, take_stamps()))
             for result in probe.results(on_start=checking):
                 if worker.is_cancelled:
                     break
@@ -131,6 +186,9 @@ class ProbeActions(Screen[None]):
         """Timer: redraw while a plugin has been checked long enough to show its time."""
         if self.runs.elapsed():
             self.schedule_refresh()
+
+    def on_probe_stamped(self, message: ProbeStamped) -> None:
+        self.runs.stamped(message.run, message.stamps)
 
     def on_plugin_checking(self, message: PluginChecking) -> None:
         if self.runs.plugin_started(message.run, message.key):
@@ -156,7 +214,7 @@ class ProbeActions(Screen[None]):
     @property
     def probing(self) -> bool:
         """True while a probe run is in progress, or the first one is about to start."""
-        return self.runs.running or self._first_probe != "started"
+        return self.runs.running or self._stamping or self._first_probe != "started"
 
     def action_check_all(self) -> None:
         self.check_all()
