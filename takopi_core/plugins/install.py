@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -153,9 +154,12 @@ def plan_update(names: Sequence[str], python: str = sys.executable) -> PipComman
         from takopi_core.plugins.installed import InstalledError, installed_plugins
 
         try:
-            checked = tuple(sorted(installed_plugins(python), key=normalize_dist_name))
+            installed = sorted(installed_plugins(python), key=normalize_dist_name)
         except InstalledError as exc:
             raise InstallError(str(exc)) from exc
+        # Names come from metadata anyone can write: one that is not a plain distribution
+        # name (``--index-url=...``) is never put on the command line.
+        checked = tuple(name for name in installed if _is_plain_name(name))
         if not checked:
             raise InstallError(f"no plugin distributions are installed for {python}")
     return _plan("update", checked, python)
@@ -224,6 +228,14 @@ def _checked_names(names: Sequence[str], action: Action) -> tuple[str, ...]:
             )
         checked.append(name)
     return tuple(dict.fromkeys(checked))
+
+
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
+
+
+def _is_plain_name(name: str) -> bool:
+    """Whether ``name`` is a bare distribution name (PEP 508's name rule, nothing else)."""
+    return _PLAIN_NAME.fullmatch(name) is not None
 
 
 def _is_local_path(name: str) -> bool:

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from support.distfactory import Dist, write_dist
 from support.tmp_env import WheelSpec, build_wheel, engine_wheel, make_env
 
 from takopi_core.plugins.install import InstallError, plan_update
@@ -71,3 +72,17 @@ def test_interpreter_version(tmp_path: Path) -> None:
     env = make_env(tmp_path / "venv", with_pip=False)
     assert interpreter_version(str(env.python)) == sys.version.split()[0]
     assert interpreter_version(sys.executable) == sys.version.split()[0]
+
+
+def test_update_of_everything_never_puts_a_hostile_name_on_the_command_line(
+    tmp_path: Path,
+) -> None:
+    # Metadata is written by whoever made the distribution: a Name that is a pip option.
+    env = make_env(tmp_path / "venv", with_pip=False)
+    demo = {"takopi.engine_backends": {"demo": "demo:BACKEND"}}
+    write_dist(env.site_packages, Dist(name="--index-url=evil", entry_points=demo))
+    write_dist(env.site_packages, Dist(name="takopi-fine", entry_points=demo))
+    assert "--index-url=evil" in installed_plugins(str(env.python))
+    command = plan_update([], str(env.python))
+    assert command.names == ("takopi-fine",)
+    assert not any(arg.startswith("--index-url") for arg in command.argv)
