@@ -413,8 +413,17 @@ class CliSetup:
 
     # -- step 6 -------------------------------------------------------------------------
 
+    def _default_transport(self) -> object:
+        """The config's ``transport`` as written now (None when it cannot be read)."""
+        from takopi_core.errors import ConfigError
+
+        try:
+            return self.session.load_config().data.get("transport")
+        except ConfigError:
+            return None
+
     def report_check(self, choice: TransportChoice, engine_id: str | None) -> int:
-        from takopi_core.setup.flow import describe_issues
+        from takopi_core.setup.flow import describe_issues, start_command
 
         self.term.say(f"checking {choice.id} again...")
         checked = self.session.check(choice.entry, engine_id)
@@ -425,7 +434,8 @@ class CliSetup:
             self.term.say(f"{choice.id}: not checked (no engine is installed to check it with)")
             return EXIT_OK
         if checked.setup_ok:
-            self.term.say(f"✓ {choice.id} is ready: start it with `takopi run`")
+            command = start_command(choice.id, self._default_transport())
+            self.term.say(f"✓ {choice.id} is ready: start it with `{command}`")
             return EXIT_OK
         self.term.say(f"{choice.id} still needs setup:")
         hidden = [] if self.args.show_secrets else self.secrets

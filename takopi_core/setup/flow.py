@@ -34,7 +34,7 @@ from takopi_core._child import child_environment
 from takopi_core.config.file import ConfigFile
 from takopi_core.config.toml import enabled_list
 from takopi_core.errors import ConfigError
-from takopi_core.ids import ENGINE, TRANSPORT
+from takopi_core.ids import ENGINE, FALLBACK_TRANSPORT, TRANSPORT
 from takopi_core.plugins.discovery import Discovery, PluginEntry, discover
 from takopi_core.plugins.fields import FieldSpec
 from takopi_core.plugins.probe import DEFAULT_TIMEOUT, LoadResult, Probe
@@ -329,6 +329,15 @@ def describe_issues(
         lines.append(safe_text(f"- {mask_text(plain(title).strip(), hidden)}"))
         lines.extend(safe_text(f"    {mask_text(plain(line).strip(), hidden)}") for line in detail)
     return lines
+
+
+def start_command(transport_id: str, default_transport: object) -> str:
+    """How to start ``transport_id``: `takopi run`, with ``--transport ID`` unless it is the
+    default (``default_transport``: the config's ``transport`` value, if any)."""
+    default = default_transport if isinstance(default_transport, str) else ""
+    if transport_id == (default.strip() or FALLBACK_TRANSPORT):
+        return "takopi run"
+    return f"takopi run --transport {transport_id}"
 
 
 _STYLE_TAG = re.compile(

@@ -13,10 +13,9 @@ from pathlib import Path
 
 from takopi_core.config.toml import display_path
 from takopi_core.errors import ConfigError
-from takopi_core.ids import FALLBACK_TRANSPORT
 from takopi_core.secrets import mask_text
 from takopi_core.setup.child import ValidatorRunError
-from takopi_core.setup.flow import TransportChoice, describe_issues
+from takopi_core.setup.flow import TransportChoice, describe_issues, start_command
 
 
 def worker_error(error: BaseException | None) -> str:
@@ -68,15 +67,6 @@ def saved_head(config_path: Path, note: str | None) -> str:
     return f"Saved {display_path(config_path)}." + (f"\n{note}." if note else "")
 
 
-def run_command(transport_id: str, default_transport: object) -> str:
-    """How to start ``transport_id``: ``takopi run``, with ``--transport`` unless it is the
-    default (``default_transport``: the config's ``transport`` value, if any)."""
-    default = default_transport if isinstance(default_transport, str) else FALLBACK_TRANSPORT
-    if transport_id == default.strip():
-        return "takopi run"
-    return f"takopi run --transport {transport_id}"
-
-
 def result_report(
     head: str, checked: TransportChoice, secrets: list[str], default_transport: object = None
 ) -> tuple[str, str]:
@@ -93,7 +83,7 @@ def result_report(
         lines.append(f"{checked.id}: not checked (no engine is installed to check it with).")
         level = "warning"
     elif checked.setup_ok:
-        command = run_command(checked.id, default_transport)
+        command = start_command(checked.id, default_transport)
         lines.append(f"✓ {checked.id} is ready. Start it with `{command}`.")
     else:
         lines.append(f"{checked.id} still needs setup:")
