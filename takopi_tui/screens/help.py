@@ -22,6 +22,9 @@ EXTRA_KEYS: tuple[tuple[str, str], ...] = (
     ("↑ ↓ j k", "Move in the table"),
     ("enter", "The distribution's details page (escape returns)"),
     ("tab", "Next pane: the details, then the errors"),
+    ("enter (errors)", "Go to that error's plugin in the table"),
+    ("click header", "Sort by that column; click it again to reverse"),
+    ("escape", "Restores a maximised pane first (z maximises)"),
     ("ctrl+p", "Command palette: every action by name"),
     ("ctrl+c", "Copy the selected text"),
 )
