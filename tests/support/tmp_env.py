@@ -13,7 +13,9 @@ Tests must never install into the project's own ``.venv``, so they make a fresh 
   lands in ``DIR`` only.
 - :func:`build_wheel` writes a real wheel (zip, ``WHEEL``, ``METADATA``,
   ``entry_points.txt``, ``RECORD`` with sha256 hashes, per the wheel spec) for a small
-  plugin distribution; pip installs it from the file (``--no-index``).
+  plugin distribution; pip installs it from the file (``--no-index``). Written here rather
+  than by ``pip wheel``: the venv's setuptools (65) has no ``bdist_wheel`` without the
+  ``wheel`` package, and build isolation would fetch setuptools from the network.
 """
 
 from __future__ import annotations
