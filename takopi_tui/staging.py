@@ -33,19 +33,31 @@ class ConfigView:
     #: message per problem, naming the file, the line when found and the key path, with
     #: secret values masked. `takopi run` and saving stop at these; the screen says so.
     problems: tuple[str, ...] = ()
+    #: Wrong values in engine tables (``[codex] model = 5``), per engine id, in the same form:
+    #: not refused when saving, so a bad ``[pi]`` does not stop a run on Codex; the engine
+    #: refuses them when it is built.
+    engine_problems: Mapping[str, tuple[str, ...]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
 
     @property
     def problems_text(self) -> str:
-        """The banner for :attr:`problems` ("" when there are none)."""
-        if not self.problems:
-            return ""
-        return "\n".join(
-            [
+        """The banner for :attr:`problems` and :attr:`engine_problems` ("" when none)."""
+        lines: list[str] = []
+        if self.problems:
+            lines += [
                 *self.problems,
                 "The file is read, but takopi run and saving refuse these values: fix them in "
                 "the file and it is read again.",
             ]
-        )
+        if self.engine_problems:
+            lines += [line for engine in self.engine_problems.values() for line in engine]
+            names = ", ".join(self.engine_problems)
+            lines.append(
+                f"A run on {names} stops at these values (other engines run): fix them in "
+                "the file and it is read again."
+            )
+        return "\n".join(lines)
 
 
 def read_config_view(config_path: Path) -> ConfigView:
@@ -72,25 +84,35 @@ def config_view(config: ConfigFile) -> ConfigView:
         transport=_text(data.get("transport")),
         default_engine=_text(data.get("default_engine")),
         data=data,
-        problems=settings_problems(config),
+        **settings_problems(config),
     )
 
 
-def settings_problems(config: ConfigFile) -> tuple[str, ...]:
-    """What :class:`~takopi_core.config.settings.Settings` refuses in ``config``, each with
-    its line when found; secret values (the file's own) masked."""
+def settings_problems(config: ConfigFile) -> dict[str, Any]:
+    """What the :class:`~takopi_core.config.settings.Settings` checks find wrong in
+    ``config``: ``problems`` (refused) and ``engine_problems`` (per engine), each message
+    with its line when found and the file's secret values masked."""
     from takopi_core.config.locate import with_lines
     from takopi_core.config.settings import Settings
     from takopi_core.errors import ConfigError
     from takopi_core.secrets import Masker, mask_text
 
+    secrets: list[str] | None = None
+
+    def located(message: str) -> tuple[str, ...]:
+        nonlocal secrets
+        if secrets is None:
+            secrets = Masker().secret_values(config.data)
+        return tuple(mask_text(with_lines(message, config.path, config.text), secrets).splitlines())
+
     try:
-        Settings.from_data(config.data, config.path)
+        settings = Settings.from_data(config.data, config.path)
     except ConfigError as exc:
-        message = with_lines(str(exc), config.path, config.text)
-        secrets = Masker().secret_values(config.data)
-        return tuple(mask_text(message, secrets).splitlines())
-    return ()
+        return {"problems": located(str(exc))}
+    engines = {
+        engine: located("\n".join(lines)) for engine, lines in settings.engine_problems.items()
+    }
+    return {"engine_problems": MappingProxyType(engines)} if engines else {}
 
 
 def _text(value: object) -> str | None:

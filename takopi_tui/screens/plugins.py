@@ -179,7 +179,7 @@ class PluginsScreen(
         """Read the config and discover plugins again; False when the config is unreadable."""
         prefetched, self._initial_read = self._initial_read if initial else None, None
         discovery: Discovery | None = None
-        had_problems = bool(self.config.problems)
+        had_problems = bool(self.config.problems_text)
         try:
             if prefetched is not None:
                 self.config, discovery = prefetched.result()
@@ -199,7 +199,7 @@ class PluginsScreen(
                 discovery = prefetched.discovery  # found with the same empty list
         else:
             # It parses; the checks `takopi run` makes may still refuse values in it.
-            if self.config.problems:
+            if self.config.problems_text:
                 self.show_banner(self.config.problems_text, "error")
             elif self.config_error is not None or had_problems:
                 self.show_banner("")
