@@ -17,13 +17,13 @@ and so is removing ``takopi-tui`` itself or installing upstream's ``takopi`` (it
 package would shadow this host's ``takopi`` face).
 
 :func:`latest_versions` asks the package index (``pip index versions``) in parallel children
-with a time limit; :func:`updates_available` compares its answer with installed versions.
+with a time limit; :func:`updates_available` compares its answer with installed versions
+(both live in :mod:`takopi_core.plugins.index` and are re-exported here).
 """
 
 from __future__ import annotations
 
 import io
-import os
 import re
 import shlex
 import shutil
@@ -360,10 +360,3 @@ def stream(command: PipCommand) -> PipStream:
     InstallError when the program cannot be started at all.
     """
     return PipStream(command)
-
-
-def interpreter_exists(python: str) -> bool:
-    """Whether ``python`` names an executable file (a path, or a name on PATH)."""
-    if os.sep in python:
-        return os.path.isfile(python) and os.access(python, os.X_OK)
-    return shutil.which(python) is not None
