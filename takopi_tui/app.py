@@ -175,14 +175,14 @@ class TakopiApp(App[None]):
 
         if isinstance(self.screen, SetupWizard):
             return
-        row = self.plugins_screen.current_row if transport_id is None else None
+        target = transport_id or self._selected_transport()
+        main = self.plugins_screen
+        row = next((r for r in main.rows if r.kind == "transport" and r.id == target), None)
         if (
             row is not None
-            and row.kind == "transport"
             and not row.enabled
             and row.distribution is not None
-            and self._selected_transport() == row.id
-            and self.plugins_screen.config_error is None
+            and main.config_error is None
         ):
             from .screens.dialogs import ConfirmDialog
 
@@ -197,7 +197,7 @@ class TakopiApp(App[None]):
                 callback=lambda yes: self._open_wizard(plugin_id, distribution) if yes else None,
             )
             return
-        self._open_wizard(transport_id or self._selected_transport())
+        self._open_wizard(target)
 
     def _open_wizard(self, transport_id: str | None, enable: str | None = None) -> None:
         from .handover import suspend_and_run

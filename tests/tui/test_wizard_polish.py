@@ -251,3 +251,19 @@ async def test_setup_on_a_disabled_transport_no_leaves_it(site: Path, config_pat
         await pilot.pause()
         assert app.screen is app.plugins_screen
     assert config_path.read_text() == DISABLED
+
+
+async def test_setup_by_name_on_a_disabled_transport_asks_too(
+    site: Path, config_path: Path
+) -> None:
+    """The palette's "Set up chatty" names the transport: the same question."""
+    config_path.parent.mkdir(parents=True, exist_ok=True)
+    config_path.write_text(DISABLED, encoding="utf-8")
+    app = wizard_app(site)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await go_to(pilot, "askme")  # the cursor elsewhere
+        app.action_setup("chatty")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="the question")
+        body = app.screen.query_one("#dialog-body").content.plain
+        assert body.startswith("chatty is disabled. Enable it and set it up?")
