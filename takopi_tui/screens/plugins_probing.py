@@ -13,16 +13,20 @@ a tenth of a second, so it runs in the worker threads, never on the event loop.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from textual.screen import Screen
 from textual.worker import get_current_worker
 
 from ..probing import ProbeRequest, ProbeRun, check_stamps
+from ..rows import Status
+from ..widgets.detail_pane import DetailPane
 
 if TYPE_CHECKING:
     from takopi_core.plugins.check_cache import CheckStamp
     from takopi_core.plugins.discovery import Discovery, PluginEntry
+    from takopi_core.secrets import Masker
 
     from ..messages import (
         ChangesStamped,
@@ -35,6 +39,7 @@ if TYPE_CHECKING:
     from ..probe_runs import ProbeRuns
     from ..rows import EntryKey, PluginRow
     from ..staging import ConfigView
+    from ..widgets.plugin_table import PluginTable
     from .screen_options import ScreenOptions
 
 ALL_PROBES = "probe-all"
@@ -50,6 +55,7 @@ class ProbeActions(Screen[None]):
     discovery: Discovery
     config: ConfigView
     _first_probe: str
+    rows: list[PluginRow]
     #: check_changed calls so far; a stamping whose number is not the latest is stale.
     _stamp_generation: int = 0
     _stamping: bool = False  # a check_changed is stamping (the probe is about to start)
@@ -58,7 +64,10 @@ class ProbeActions(Screen[None]):
         # Provided by PluginsScreen.
         @property
         def current_row(self) -> PluginRow | None: ...
+        @property
+        def table(self) -> PluginTable: ...
         def schedule_refresh(self) -> None: ...
+        def masker(self) -> Masker: ...
 
     def check_all(self) -> None:
         """Probe every enabled plugin (cancelling any run in progress): ``l``."""
@@ -183,9 +192,25 @@ class ProbeActions(Screen[None]):
         self.runs.stop_all()
 
     def _tick_elapsed(self) -> None:
-        """Timer: redraw while a plugin has been checked long enough to show its time."""
-        if self.runs.elapsed():
-            self.schedule_refresh()
+        """Timer: tick the time of the rows checked long enough to show it.
+
+        Only those rows are redrawn (a full refresh with hundreds of plugins takes tens of
+        milliseconds, ten times a second while a plugin hangs).
+        """
+        elapsed = self.runs.elapsed()
+        if not elapsed:
+            return
+        ticked = []
+        for index, row in enumerate(self.rows):
+            if row.status is Status.LOADING and row.checking_for != elapsed.get(row.entry_key):
+                self.rows[index] = replace(row, checking_for=elapsed.get(row.entry_key))
+                ticked.append(self.rows[index])
+        if not ticked:
+            return
+        self.table.update_rows(ticked)
+        current = self.current_row
+        if current is not None and current in ticked:
+            self.query_one(DetailPane).show(current, self.masker())
 
     def on_probe_stamped(self, message: ProbeStamped) -> None:
         self.runs.stamped(message.run, message.stamps)

@@ -274,6 +274,20 @@ class PluginTable(ScrollView, can_focus=True):
         populated.set_sender(self)
         self.call_after_refresh(self.post_message, populated)
 
+    def update_rows(self, rows: Sequence[PluginRow]) -> None:
+        """Redraw ``rows`` in place (same keys, same column widths: a loading row's elapsed
+        time ticking), without measuring or rebuilding the others; unknown keys are skipped."""
+        index_of = {key: index for index, key in enumerate(self._keys)}
+        for row in rows:
+            index = index_of.get(row.key)
+            if index is None:
+                continue
+            self._rows[index] = row
+            self._cells[index] = row_cells(row)
+            self._line_cache.pop((index, False), None)
+            self._line_cache.pop((index, True), None)
+        self.refresh()
+
     def show_sort(self, column: str | None, arrow: str = "▲") -> None:
         """Mark the sort column's header with ``arrow`` (None: the default order, no mark)."""
         header = sorted_header(column, arrow) if column is not None else HEADER
