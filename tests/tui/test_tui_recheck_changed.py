@@ -113,3 +113,25 @@ async def test_enabling_a_plugin_in_the_config_checks_just_it(tmp_path: Path, co
         assert requests[-1] == ["beta"]
         assert (_imports(counts, "alpha"), _imports(counts, "beta")) == (1, 1)
         assert row(app, "alpha").status is Status.OK
+
+
+async def test_saving_an_enabled_plugin_checks_just_it(demo_site: Path, demo_config: Path):
+    from takopi_tui.screens.dialogs import DiffDialog
+
+    from .tui_support import go_to, scripted
+
+    calls: list[ProbeRequest] = []
+    app = make_app(demo_site, probe_factory=scripted(log=calls))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        first = {entry.id for entry in calls[-1].entries}
+        assert "discord" not in first and "acme" in first
+        await go_to(pilot, "discord")
+        await pilot.press("space", "ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, DiffDialog), what="diff dialog")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: row(app, "discord").status is Status.OK, what="discord ok")
+        await settle(pilot)
+        assert [entry.id for entry in calls[-1].entries] == ["discord"]
+        assert row(app, "acme").status is Status.OK  # kept, not checked again
+        assert len(calls) == 2
