@@ -1,9 +1,10 @@
 """The built-in engines' config tables (``[codex]``, ``[claude]``, ``[opencode]``, ``[pi]``),
 typed, and the CLIs those engines drive.
 
-The keys are the ones upstream Takopi reads, with their upstream defaults, so a config written
-for upstream keeps working. One addition: ``[codex] model`` (upstream Codex takes a model only
-from a per-chat override). A table is checked as a whole: :func:`parse_engine_table` raises
+The keys are the ones upstream Takopi 0.23.4 reads, with their upstream defaults, so a config
+written for upstream keeps working; anything else is an unknown key ``takopi doctor`` reports
+(``[codex] model`` too: upstream's Codex takes a model only from a chat's ``/model``
+override). A table is checked as a whole: :func:`parse_engine_table` raises
 one :class:`ConfigError` listing every wrong value, each as ``<file>: `<engine>.<key>` ...``.
 
 Only the standard library is imported here: `takopi plugins` reads :data:`BUILTIN_ENGINE_CLIS`
@@ -64,7 +65,6 @@ class CodexSettings:
     extra_args: tuple[str, ...] = CODEX_DEFAULT_EXTRA_ARGS
     profile: str | None = None
     mode: CodexMode = "app_server"
-    model: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +97,8 @@ BuiltinEngineSettings: TypeAlias = CodexSettings | ClaudeSettings | OpenCodeSett
 
 #: The keys each built-in engine reads; anything else in its table is reported by doctor.
 BUILTIN_ENGINE_KEYS: Mapping[str, frozenset[str]] = {
-    "codex": frozenset({"extra_args", "profile", "mode", "model"}),
+    # Upstream's codex build_runner reads these three; the model comes from /model only.
+    "codex": frozenset({"extra_args", "profile", "mode"}),
     "claude": frozenset(
         {"model", "allowed_tools", "dangerously_skip_permissions", "use_api_billing"}
     ),
@@ -206,7 +207,6 @@ def _codex(reader: _Table) -> CodexSettings:
         extra_args=extra_args,
         profile=reader.text("profile"),
         mode=mode,
-        model=reader.text("model"),
     )
 
 

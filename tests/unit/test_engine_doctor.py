@@ -19,7 +19,7 @@ CONFIG = """\
 default_engine = "codex"
 
 [codex]
-model = "gpt-5"
+profile = "work"
 temperature = 1
 
 [claude]

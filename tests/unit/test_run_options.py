@@ -103,9 +103,9 @@ async def test_concurrent_runs_are_isolated() -> None:
 
 
 def test_codex_arguments_follow_the_run_options() -> None:
-    runner = CodexRunner(CodexSettings(model="cfg-model"))
+    runner = CodexRunner(CodexSettings())
     plain = runner.build_args("p", None, state=None)
-    assert plain[plain.index("--model") + 1] == "cfg-model"
+    assert "--model" not in plain  # as upstream: no model without a /model override
     assert not any(arg.startswith("model_reasoning_effort=") for arg in plain)
     with apply_run_options(EngineRunOptions(model="gpt-x", reasoning="high")):
         args = runner.build_args("p", None, state=None)

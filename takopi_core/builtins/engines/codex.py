@@ -5,8 +5,9 @@ Invocation, as upstream builds it::
     codex <extra_args> [--profile P] [--model M] [-c model_reasoning_effort=R]
           exec --json --skip-git-repo-check --color=never [resume <thread_id>] -
 
-``extra_args`` defaults to ``-c notify=[]``. The model is the per-run one, else
-``[codex] model``. Resume lines are `` `codex resume <thread_id>` ``.
+``extra_args`` defaults to ``-c notify=[]``. The model and reasoning level are the per-run
+ones (``/model``, ``/reasoning``); as upstream, ``[codex]`` has no model key. Resume lines are
+`` `codex resume <thread_id>` ``.
 """
 
 from __future__ import annotations
@@ -50,9 +51,8 @@ class CodexRunner(BuiltinEngineRunner):
     def build_args(self, prompt: str, resume: ResumeToken | None, *, state: Any) -> list[str]:
         options = current_run_options()
         args = list(self.global_args)
-        model = options.model or self.settings.model
-        if model:
-            args += ["--model", model]
+        if options.model:
+            args += ["--model", options.model]
         if options.reasoning:
             args += ["-c", f"model_reasoning_effort={options.reasoning}"]
         args += ["exec", "--json", "--skip-git-repo-check", "--color=never"]
