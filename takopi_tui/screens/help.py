@@ -7,15 +7,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from rich.cells import cell_len
+from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from ..rows import Status
-from ..widgets.plugin_table import STATUS_GLYPHS
+from ..widgets.plugin_table import NEEDS_SETUP, STATUS_GLYPHS
 from .dialogs import DIALOG_CSS
 
 EXTRA_KEYS: tuple[tuple[str, str], ...] = (
@@ -44,6 +46,9 @@ STATUS_HELP: dict[Status, str] = {
     Status.BROKEN: "Skipped by discovery (invalid, reserved or duplicate id)",
 }
 
+#: The OK row of a transport whose check_setup reported issues.
+NEEDS_SETUP_HELP = "A transport that loads, but is not set up yet: s sets it up"
+
 
 def key_rows(bindings: Iterable[Binding], display: object) -> list[tuple[str, str]]:
     """(keys, description) for every described binding; same actions share one line."""
@@ -58,19 +63,29 @@ def key_rows(bindings: Iterable[Binding], display: object) -> list[tuple[str, st
     return [(" ".join(keys), description) for keys, description in merged.values()]
 
 
-def help_content(keys: Sequence[tuple[str, str]]) -> Content:
-    width = max(len(k) for k, _ in (*keys, *EXTRA_KEYS, *MARKS)) + 2
-    parts: list[Content] = [Content.styled("Keys\n", "bold $accent")]
-    for key, text in (*keys, *EXTRA_KEYS):
-        parts.append(Content.assemble((f"  {key:<{width}}", "bold"), text, "\n"))
-    parts.append(Content.styled("\nMarks\n", "bold $accent"))
-    for mark, text in MARKS:
-        parts.append(Content.assemble((f"  {mark:<{width}}", "bold"), text, "\n"))
-    parts.append(Content.styled("\nStatus\n", "bold $accent"))
-    for status, text in STATUS_HELP.items():
-        label = STATUS_GLYPHS[status][0].replace("{reason}", "invalid id")
-        parts.append(Content.assemble((f"  {label:<{width}}", "bold"), text, "\n"))
-    return Content("").join(parts).rstrip()
+def help_content(keys: Sequence[tuple[str, str]]) -> Table:
+    """Keys, marks and statuses as a two-column grid: a long description wraps inside its
+    own column, under itself, never back under the keys."""
+    statuses = [
+        (STATUS_GLYPHS[status][0].replace("{reason}", "invalid id"), text)
+        for status, text in STATUS_HELP.items()
+    ]
+    statuses.insert(list(STATUS_HELP).index(Status.OK) + 1, (NEEDS_SETUP, NEEDS_SETUP_HELP))
+    width = max(cell_len(k) for k, _ in (*keys, *EXTRA_KEYS, *MARKS, *statuses)) + 2
+    grid = Table.grid(padding=(0, 1), expand=True)
+    grid.add_column(min_width=width, no_wrap=True, style="bold")
+    grid.add_column(ratio=1, overflow="fold")
+    for title, rows in (
+        ("Keys", [*keys, *EXTRA_KEYS]),
+        ("Marks", list(MARKS)),
+        ("Status", statuses),
+    ):
+        if title != "Keys":
+            grid.add_row("", "")
+        grid.add_row(Text(title, style="bold"), "")
+        for label, text in rows:
+            grid.add_row(Text(f"  {label}"), Text(text))
+    return grid
 
 
 class HelpScreen(ModalScreen[None]):

@@ -32,7 +32,7 @@ from ..widgets.error_pane import ErrorPane
 from ..widgets.key_bar import KeyBar
 from ..widgets.plugin_table import PluginTable
 from ..widgets.summary import SummaryLine, describe_summary
-from .plugins_details import DetailsActions
+from .plugins_details import DETAILS_BINDINGS, DetailsActions
 from .plugins_filter import FilterActions
 from .plugins_manage import MANAGE_ACTIONS, MANAGE_BINDINGS, ManageActions
 from .plugins_panes import PaneActions
@@ -78,6 +78,9 @@ class PluginsScreen(
             "space", "toggle", "Toggle", tooltip="Enable or disable this plugin's distribution"
         ),
         Binding("ctrl+s", "save", "Save", tooltip="Preview the change to takopi.toml and save it"),
+        # With nothing staged, ctrl+s says so instead of doing nothing (the same key: the
+        # first binding whose action check_action allows runs).
+        Binding("ctrl+s", "nothing_to_save", show=False),
         Binding("u", "undo", "Undo", tooltip="Drop every staged change"),
         Binding("l", "check_all", "Check all", tooltip="Load and validate every enabled plugin"),
         Binding("r", "check_selected", "Check", tooltip="Load and validate the selected plugin"),
@@ -108,7 +111,10 @@ class PluginsScreen(
             tooltip="Make the panes larger, the table shorter",
         ),
         *MANAGE_BINDINGS,  # i install, U update, x remove (plugins_manage.py)
+        *DETAILS_BINDINGS,  # d (and enter): the distribution's page (plugins_details.py)
         Binding("question_mark", "app.help", "Help", tooltip="Keys and what the marks mean"),
+        # Escape first clears an applied filter (shown then), else goes back to the table.
+        Binding("escape", "clear_filter", "Clear filter", tooltip="Show every plugin again"),
         Binding("escape", "focus_table", "Back to the table", show=False),
     ]
 
@@ -381,6 +387,10 @@ class PluginsScreen(
             return focused is None or focused.id != "filter"
         if action in ("save", "undo"):
             return self.has_staged
+        if action == "nothing_to_save":
+            return not self.has_staged
+        if action == "clear_filter":
+            return self.row_filter.active and self.maximized is None
         if action == "toggle":
             row = self.current_row
             return row is not None and row.distribution is not None

@@ -42,6 +42,9 @@ COLUMNS: tuple[tuple[str, str, int | None], ...] = (
 )
 CELL_PADDING = 1  # blank columns either side of every cell
 
+#: The Status of a transport that loads but whose setup check reported issues.
+NEEDS_SETUP = "✓ ok, needs setup"
+
 STATUS_GLYPHS: dict[Status, tuple[str, str]] = {
     Status.NOT_CHECKED: ("○ not checked", "dim"),
     Status.LOADING: ("⟳ checking", "bold yellow"),
@@ -66,7 +69,7 @@ def status_cell(row: PluginRow) -> Text:
     elif row.status is Status.LOADING and row.checking_for is not None:
         label += f" {elapsed_text(row.checking_for)}"
     elif row.status is Status.OK and row.result is not None and row.result.setup_ok is False:
-        return Text("✓ ok, needs setup", style="yellow")
+        return Text(NEEDS_SETUP, style="yellow")
     return Text(label, style=style)
 
 

@@ -163,7 +163,16 @@ def notifications(app: TakopiApp) -> list[str]:
 def static_text(app: TakopiApp, selector: str) -> str:
     """The plain text of a Static on the current screen."""
     content = app.screen.query_one(selector, Static).content
-    return content.plain if isinstance(content, Content) else str(content)
+    if isinstance(content, Content):
+        return content.plain
+    if isinstance(content, str):
+        return content
+    # a Rich renderable (the help's grid): its text as Rich lays it out
+    from rich.console import Console
+
+    console = Console(width=200, record=True, color_system=None)
+    console.print(content)
+    return console.export_text()
 
 
 def error_pane_text(app: TakopiApp) -> str:
