@@ -176,12 +176,23 @@ class ErrorPane(Vertical):
         items = tuple(items)
         if items == self.items and (masker is None or masker == self.masker):
             return
+        browsing = self._browsed() if self._list.has_focus else None
         self.items = items
         self.masker = masker or self.masker
         self.border_title = f"Errors ({len(items)})" if items else "Errors"
         self._list.set_options(error_line(item.record, self.masker) for item in items)
         self._list.display = bool(items)
-        self.follow(self._followed, force=True)
+        if browsing in items:
+            # Moving through the list while results arrive: stay on the error being read.
+            index = items.index(browsing)
+            self._list.highlighted = index
+            self._show_full(index)
+        else:
+            self.follow(self._followed, force=True)
+
+    def _browsed(self) -> ErrorItem | None:
+        index = self._list.highlighted
+        return self.items[index] if index is not None and index < len(self.items) else None
 
     def follow(self, row_key: str | None, *, force: bool = False) -> None:
         """Mark the error of the row ``row_key`` and show its full text (the table moved)."""

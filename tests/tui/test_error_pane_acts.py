@@ -123,3 +123,24 @@ async def test_no_errors_says_so(isolated_home: Path, config_path: Path):
         assert error_lines(app) == []
         assert not error_list(app).display
         assert static_text(app, "#error-body") == "No errors."
+
+
+async def test_the_list_stays_on_the_error_being_read_while_results_arrive(
+    demo_site: Path, demo_config: Path
+):
+    script = dict(SCRIPT)  # the probe reads it on each run: changed below, between runs
+    app = make_app(demo_site, probe_factory=scripted(script))
+    async with app.run_test(size=(130, 40)) as pilot:
+        await settle(pilot)
+        screen = app.plugins_screen
+        await go_to(pilot, "gemini")  # the table's row has an error of its own
+        screen.set_focus(error_list(app))
+        await pilot.pause()
+        await pilot.press("down")  # reading the second error: Bad-Id
+        assert "Bad-Id" in marked(app)
+        script["acme"] = {"status": "failed", "message": "acme broke meanwhile"}
+        screen.check_all()  # new results change the list under the reader
+        await settle(pilot)
+        assert len(error_lines(app)) == 3
+        assert "Bad-Id" in marked(app)
+        assert "invalid plugin id 'Bad-Id'" in static_text(app, "#error-body")
