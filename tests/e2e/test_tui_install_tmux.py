@@ -40,29 +40,34 @@ def test_install_a_wheel_from_the_tui(tmux: Tmux, isolated_home: Path, config_pa
     command = f"env -u COLUMNS -u LINES {python} -m takopi_core tui; echo TUI-EXIT=$?; sleep 60"
     tmux.start(command, environ, (120, 36))
 
-    screen = tmux.wait_for(lambda s: "✓ ok" in line_of(s, "codex"), "the built-ins checked")
+    # Generous limits: under a loaded full run the probe and pip take several times longer.
+    screen = tmux.wait_for(
+        lambda s: "✓ ok" in line_of(s, "codex"), "the built-ins checked", timeout=90
+    )
     assert "venv/bin/python" in screen  # the summary names the inspected interpreter
     assert not line_of(screen, "zed")
 
     tmux.keys("i")
-    tmux.wait_for(lambda s: "Install a plugin" in s, "the catalogue")
+    tmux.wait_for(lambda s: "Install a plugin" in s, "the catalogue", timeout=60)
     tmux.keys("-l", str(wheel))  # typed literally into the search box
-    tmux.wait_for(lambda s: "Not in the catalogue" in s, "the as-typed line")
+    tmux.wait_for(lambda s: "Not in the catalogue" in s, "the as-typed line", timeout=60)
     tmux.keys("Enter")
-    screen = tmux.wait_for(lambda s: "Install (y)" in s, "the command dialog")
+    screen = tmux.wait_for(lambda s: "Install (y)" in s, "the command dialog", timeout=60)
     # The exact command, with the venv's interpreter (the path may wrap inside the dialog).
     assert "venv/bin/python -m pip install" in screen
     assert "takopi_engine_zed-1.0.0-py3-none-any.whl" in screen
 
     tmux.keys("y")
-    screen = tmux.wait_for(lambda s: "✓ done" in s, "pip to finish", timeout=60)
+    screen = tmux.wait_for(lambda s: "✓ done" in s, "pip to finish", timeout=120)
     assert "Successfully installed takopi-engine-zed-1.0.0" in screen
     assert env.has_distribution("takopi-engine-zed")
 
     tmux.keys("Escape")
-    screen = tmux.wait_for(lambda s: "✓ ok" in line_of(s, "zed"), "zed to be listed and checked")
+    screen = tmux.wait_for(
+        lambda s: "✓ ok" in line_of(s, "zed"), "zed to be listed and checked", timeout=90
+    )
     assert "takopi-engine-zed" in line_of(screen, "zed")
     assert "1.0.0" in line_of(screen, "zed")
 
     tmux.keys("q")
-    tmux.wait_for(lambda s: "TUI-EXIT=0" in s, "the app to quit")
+    tmux.wait_for(lambda s: "TUI-EXIT=0" in s, "the app to quit", timeout=60)

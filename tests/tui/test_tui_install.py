@@ -88,7 +88,7 @@ async def test_install_a_wheel_then_the_plugin_is_listed_and_checked(env: TmpEnv
         assert f"Successfully installed {DIST}-1.0.0" in log
         assert env.has_distribution(DIST)  # into the inspected venv, not ours
         await pilot.press("escape")
-        await wait_for(pilot, lambda: any(r.id == "zed" for r in app.plugins_screen.rows))
+        await wait_for(pilot, lambda: any(r.id == "zed" for r in app.plugins_screen.rows), 60)
         await settle(pilot)
         zed = row(app, "zed")
         assert zed.status is Status.OK, zed
@@ -108,7 +108,7 @@ async def test_with_an_enabled_list_the_new_plugin_is_checked_and_offered(
         await install_from_wheel_path(pilot, wheel)
         await pilot.press("escape")
         await wait_for(
-            pilot, lambda: isinstance(app.screen, ConfirmDialog), timeout=30, what="the offer"
+            pilot, lambda: isinstance(app.screen, ConfirmDialog), timeout=60, what="the offer"
         )
         body = static_text(app, "#dialog-body")
         assert "engine zed: ✓ loads" in body, body
@@ -129,20 +129,20 @@ async def test_update_mark_then_update_then_remove(env: TmpEnv, tmp_path):
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
         # pip index versions (real, offline: it finds the wheels folder) -> the mark
-        await wait_for(pilot, lambda: row(app, "zed").latest == "1.1.0", timeout=30)
+        await wait_for(pilot, lambda: row(app, "zed").latest == "1.1.0", timeout=60)
         await go_to(pilot, "zed")
         await pilot.press("U")
         pane = await confirm_and_run(pilot, expect=["-m pip install --upgrade", DIST])
         assert pane.result is not None and pane.result.ok
         await pilot.press("escape")
-        await wait_for(pilot, lambda: row(app, "zed").version == "1.1.0", what="the new version")
-        await wait_for(pilot, lambda: row(app, "zed").latest is None, timeout=30, what="no mark")
+        await wait_for(pilot, lambda: row(app, "zed").version == "1.1.0", 60, "the new version")
+        await wait_for(pilot, lambda: row(app, "zed").latest is None, timeout=60, what="no mark")
         await go_to(pilot, "zed")
         await pilot.press("x")
         pane = await confirm_and_run(pilot, expect=["-m pip uninstall -y", DIST])
         assert pane.result is not None and pane.result.ok
         await pilot.press("escape")
-        await wait_for(pilot, lambda: not any(r.id == "zed" for r in app.plugins_screen.rows))
+        await wait_for(pilot, lambda: not any(r.id == "zed" for r in app.plugins_screen.rows), 60)
         assert not env.has_distribution(DIST)
 
 
