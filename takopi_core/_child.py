@@ -105,6 +105,10 @@ class OutputTail:
         if len(self._data) > 2 * self.limit:
             del self._data[: len(self._data) - self.limit]
 
+    def data(self) -> bytes:
+        """The last ``limit`` bytes (all of them when the stream carried no more)."""
+        return bytes(self._data[-self.limit :])
+
     def text(self, chars: int = STDERR_TAIL_CHARS) -> str:
         """The tail as text, at most ``chars`` characters (``…`` marks a cut start)."""
         text = bytes(self._data[-self.limit :]).decode("utf-8", "replace").strip()

@@ -14,11 +14,11 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
+import threading
 from collections.abc import Mapping
-from typing import Any
+from typing import IO, Any
 
-from takopi_core._child import file_tail, kill_group
+from takopi_core._child import OutputTail, kill_group
 from takopi_core.plugins.discovery import PluginEntry
 
 DEFAULT_VALIDATE_TIMEOUT = 20.0
@@ -53,6 +53,10 @@ def run_validators(
     return _run_job(job, wanted, env=env, timeout=timeout, python=python)
 
 
+#: The most the child may write to its reply channel: a reply is one short JSON line.
+MAX_REPLY_BYTES = 1 << 20
+
+
 def _run_job(
     job: Mapping[str, Any],
     wanted: list[str],
@@ -61,39 +65,74 @@ def _run_job(
     timeout: float,
     python: str | None,
 ) -> dict[str, str]:
-    with tempfile.TemporaryFile() as stderr_file:
-        child = subprocess.Popen(
-            [python or sys.executable, "-P", "-m", "takopi_core.setup.child"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=stderr_file,
-            env=dict(env) if env is not None else None,
-            start_new_session=True,  # a kill on timeout takes the validator's helpers too
+    child = subprocess.Popen(
+        [python or sys.executable, "-P", "-m", "takopi_core.setup.child"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=dict(env) if env is not None else None,
+        start_new_session=True,  # a kill on timeout takes the validator's helpers too
+    )
+    # Both channels are drained in threads into bounded buffers: plugin code may write
+    # without end to either (the reply fd is inherited), and neither memory nor disk pays.
+    reply, errors = OutputTail(MAX_REPLY_BYTES), OutputTail()
+    readers = [
+        threading.Thread(target=_drain, args=(stream, tail), daemon=True)
+        for stream, tail in ((child.stdout, reply), (child.stderr, errors))
+    ]
+    for reader in readers:
+        reader.start()
+    try:
+        # default=str: TOML dates and times travel as text (compared, never validated).
+        _feed(child, json.dumps(job, default=str).encode())
+        child.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        message = f"the check did not finish within {timeout:g} s"
+        return {key: message for key in wanted}
+    finally:
+        kill_group(child)
+        child.wait()
+        for reader in readers:
+            reader.join(timeout=5)
+    if reply.total > MAX_REPLY_BYTES:
+        raise ValidatorRunError(
+            f"the validator process wrote {reply.total} bytes where a one-line reply was "
+            f"expected (at most {MAX_REPLY_BYTES})"
         )
-        try:
-            # default=str: TOML dates and times travel as text (compared, never validated).
-            payload = json.dumps(job, default=str).encode()
-            out, _ = child.communicate(payload, timeout=timeout)
-        except subprocess.TimeoutExpired:
-            kill_group(child)
-            child.communicate()
-            message = f"the check did not finish within {timeout:g} s"
-            return {key: message for key in wanted}
-        finally:
-            kill_group(child)
-        if child.returncode != 0 or not out.strip():
-            tail = file_tail(stderr_file, 2000)
-            how = (
-                f"signal {-child.returncode}"
-                if child.returncode < 0
-                else f"status {child.returncode}"
-            )
-            detail = f":\n{tail}" if tail else ""
-            raise ValidatorRunError(f"the validator process ended with {how}{detail}")
-    reply = json.loads(out.decode("utf-8", "replace").strip().splitlines()[-1])
-    if reply.get("error"):
-        raise ValidatorRunError(str(reply["error"]))
-    return {str(k): str(v) for k, v in (reply.get("errors") or {}).items()}
+    out = reply.data()
+    if child.returncode != 0 or not out.strip():
+        tail = errors.text(2000)
+        code = child.returncode
+        how = f"signal {-code}" if code < 0 else f"status {code}"
+        detail = f":\n{tail}" if tail else ""
+        raise ValidatorRunError(f"the validator process ended with {how}{detail}")
+    try:
+        answer = json.loads(out.decode("utf-8", "replace").strip().splitlines()[-1])
+    except ValueError:
+        raise ValidatorRunError("the validator process's reply is not JSON") from None
+    if not isinstance(answer, dict):
+        raise ValidatorRunError("the validator process's reply is not a JSON object")
+    if answer.get("error"):
+        raise ValidatorRunError(str(answer["error"]))
+    return {str(k): str(v) for k, v in (answer.get("errors") or {}).items()}
+
+
+def _drain(stream: IO[bytes] | None, tail: OutputTail) -> None:
+    if stream is None:
+        return
+    with stream:
+        while chunk := stream.read(65536):
+            tail.feed(chunk)
+
+
+def _feed(child: subprocess.Popen[bytes], payload: bytes) -> None:
+    """Write the job and close stdin; a child that exits without reading it is no error."""
+    assert child.stdin is not None
+    try:
+        with child.stdin:
+            child.stdin.write(payload)
+    except (BrokenPipeError, OSError):
+        pass
 
 
 def run_table_validators(
