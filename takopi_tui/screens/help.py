@@ -35,6 +35,7 @@ MARKS: tuple[tuple[str, str], ...] = (
     ("●  ○", "Enabled / disabled in [plugins] enabled"),
     ("●* ○*", "Staged: what the row will be after ctrl+s"),
     ("built-in", "Comes with takopi-tui (the name `takopi` in the list counts too)"),
+    ("↑ 1.2.0", "Version column: a newer release is on the package index (U updates)"),
 )
 
 STATUS_HELP: dict[Status, str] = {
