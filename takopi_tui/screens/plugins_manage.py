@@ -16,6 +16,7 @@ is said about it.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING
@@ -110,7 +111,7 @@ class ManageActions(Screen[None]):
                 answer = latest(list(installed), python)
             except Exception:  # offline, no pip there: no marks, and nothing to say
                 return
-            self.app.call_from_thread(self._got_versions, installed, answer)
+            self._from_thread(self._got_versions, installed, answer)
 
         self.run_worker(
             ask,
@@ -306,9 +307,9 @@ class ManageActions(Screen[None]):
             try:
                 results = list(probe.results())
             except Exception as exc:  # the probe machinery failed: offer anyway, say so
-                self.app.call_from_thread(self._offer_enable, entries, [], str(exc))
+                self._from_thread(self._offer_enable, entries, [], str(exc))
                 return
-            self.app.call_from_thread(self._offer_enable, entries, results, None)
+            self._from_thread(self._offer_enable, entries, results, None)
 
         self.run_worker(
             check,
@@ -356,6 +357,12 @@ class ManageActions(Screen[None]):
     def _enable(self, dists: list[str]) -> None:
         for dist in dists:
             self._stage(dist, True)
+
+    def _from_thread(self, callback: Callable[..., object], *args: object) -> None:
+        """Run ``callback`` on the UI thread, unless the app has closed meanwhile."""
+        # RuntimeError: the app (its loop) is gone, and there is nobody to tell.
+        with contextlib.suppress(RuntimeError):
+            self.app.call_from_thread(callback, *args)
 
     def check_manage(self, action: str) -> bool:
         """Whether ``action`` (one of MANAGE_ACTIONS) applies to the selected row now."""
