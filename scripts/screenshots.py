@@ -78,12 +78,21 @@ async def help_screen(pilot) -> None:  # type: ignore[no-untyped-def]
     await pilot.pause(0.3)
 
 
+async def catalogue(pilot) -> None:  # type: ignore[no-untyped-def]
+    pilot.app.animation_level = "none"  # the search box's cursor stands still
+    await pilot.press("i")
+    await pilot.pause(0.3)
+    await pilot.press(*"engine")
+    await pilot.pause()
+
+
 SHOTS: dict[str, Callable[..., Awaitable[None]]] = {
     "plugins": main_screen,
     "errors": errors,
     "save-diff": diff_dialog,
     "filter": filtering,
     "help": help_screen,
+    "catalogue": catalogue,
 }
 
 
