@@ -165,9 +165,11 @@ def markdown_part(text: str) -> tuple[str, bool]:
         if size > MARKDOWN_LIMIT:
             break
         kept.append(line)
-    # Back to the last blank line, so no block (a fence, a table) is cut in half.
-    while kept and kept[-1].strip() and len(kept) > 1:
-        kept.pop()
+    # Back to the last blank line, so no block (a fence, a table) is cut in half; a README
+    # without one (a single long list) is cut where it is.
+    blank = max((i for i, line in enumerate(kept) if not line.strip()), default=0)
+    if blank:
+        kept = kept[:blank]
     return "\n".join(kept).rstrip(), True
 
 

@@ -12,7 +12,12 @@ from support.distfactory import ENGINE_GROUP, Dist
 from textual.widgets import Markdown, Static
 from textual.widgets._markdown import MarkdownParagraph
 
-from takopi_tui.screens.details import MARKDOWN_LIMIT, DetailsScreen
+from takopi_tui.screens.details import (
+    MARKDOWN_LIMIT,
+    MARKDOWN_LINES,
+    DetailsScreen,
+    markdown_part,
+)
 from takopi_tui.widgets.detail_pane import DetailPane
 from takopi_tui.widgets.plugin_table import PluginTable
 
@@ -187,3 +192,16 @@ async def test_an_rst_readme_is_shown_as_written(isolated_home: Path, demo_confi
         assert static_text(app, "#details-readme") == (
             "Title\n=====\n\n**not bold** [not markup] `link <https://x.example>`_"
         )
+
+
+def test_a_long_markdown_readme_is_cut_at_a_blank_line() -> None:
+    block = "```\n" + "code line\n" * 5 + "```\n\n"
+    text = block * (MARKDOWN_LIMIT // len(block) + 10)
+    part, cut = markdown_part(text)
+    assert cut and len(part) <= MARKDOWN_LIMIT
+    assert part.endswith("```")  # never inside a fence: whole blocks only
+    assert part.count("```") % 2 == 0
+    many_lines = "- item\n" * (MARKDOWN_LINES + 50)
+    part, cut = markdown_part(many_lines)
+    assert cut and MARKDOWN_LINES - 1 <= len(part.splitlines()) <= MARKDOWN_LINES
+    assert markdown_part("# short\n\ntext") == ("# short\n\ntext", False)
