@@ -224,14 +224,13 @@ async def test_invocation_new_and_resumed(
     assert resumed["stdin"] == "again"
 
 
-def test_profile_model_and_per_run_options(tmp_path: Path) -> None:
+def test_profile_and_per_run_options(tmp_path: Path) -> None:
+    # `model` is not a [codex] key upstream (doctor reports it): only /model gives --model.
     runner = runner_for(tmp_path, {"profile": "work", "model": "gpt-5", "extra_args": []})
     state = runner.new_state("p", None)
     assert runner.build_args("p", None, state=state) == [
         "--profile",
         "work",
-        "--model",
-        "gpt-5",
         "exec",
         "--json",
         "--skip-git-repo-check",
