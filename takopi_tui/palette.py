@@ -3,9 +3,9 @@
 
 :func:`plugin_commands` builds them from the table's rows (pure data, testable without an
 app); :class:`PluginCommands` is the :class:`textual.command.Provider` the plugins screen
-registers in ``COMMANDS``. Every action appears once: a plugin id that two rows share (two
-entry points of different kinds, or one id in two distributions) is labelled with its kind,
-then its distribution.
+registers in ``COMMANDS``, and the screen runs the chosen entry (``run_plugin_command``).
+Every action appears once: a plugin id that two rows share (two entry points of different
+kinds, or one id in two distributions) is labelled with its kind, then its distribution.
 
 Plugin ids and distribution names are untrusted: labels are :class:`~textual.content.Content`
 built from plain text (never markup, control characters escaped), and the help lines, which
@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import Protocol, runtime_checkable
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
@@ -28,9 +28,6 @@ from takopi_core.text import safe_text
 
 from .rows import PluginRow, Status
 from .sorting import SORT_COLUMNS
-
-if TYPE_CHECKING:
-    from .screens.plugins import PluginsScreen
 
 #: Verbs of the per-plugin actions, in the order they are listed for one plugin.
 GO, DISABLE, ENABLE, SETUP, CHECK = "go", "disable", "enable", "setup", "check"
@@ -99,6 +96,16 @@ def plugin_commands(rows: Sequence[PluginRow]) -> list[PluginCommand]:
     return commands
 
 
+@runtime_checkable
+class PluginActionsScreen(Protocol):
+    """What the provider needs of the plugins screen (named so, not imported: the screen
+    imports this module)."""
+
+    rows: list[PluginRow]
+
+    def run_plugin_command(self, command: PluginCommand) -> None: ...
+
+
 def _highlighted(label: str, offsets: Iterable[int], style: object) -> Content:
     """``label`` as plain Content with the matched characters styled (no markup parsed)."""
     content = Content(label)
@@ -113,8 +120,7 @@ class PluginCommands(Provider):
 
     def _commands(self) -> list[PluginCommand]:
         screen = self.screen
-        rows = getattr(screen, "rows", None)
-        return plugin_commands(rows) if isinstance(rows, list) else []
+        return plugin_commands(screen.rows) if isinstance(screen, PluginActionsScreen) else []
 
     async def discover(self) -> Hits:
         for command in self._commands():
@@ -139,31 +145,6 @@ class PluginCommands(Provider):
                 )
 
     def _run(self, command: PluginCommand) -> None:
-        from .screens.plugins import PluginsScreen
-
         screen = self.screen
-        if not isinstance(screen, PluginsScreen):
-            return
-        run_command(screen, command)
-
-
-def run_command(screen: PluginsScreen, command: PluginCommand) -> None:
-    """Do what ``command`` says on ``screen`` (the row may have gone since the palette
-    listed it: then say so)."""
-    if command.sort is not None:
-        screen.action_sort_by(command.sort)
-        return
-    if command.row_key is None or not screen.go_to_row(command.row_key):
-        screen.notify(
-            f"{command.label}: that plugin is no longer listed.", severity="warning", markup=False
-        )
-        return
-    if command.verb in (DISABLE, ENABLE):
-        screen.action_toggle()
-    elif command.verb == SETUP:
-        from .app import TakopiApp
-
-        if isinstance(screen.app, TakopiApp):
-            screen.app.action_setup(command.plugin_id)
-    elif command.verb == CHECK:
-        screen.action_check_selected()
+        if isinstance(screen, PluginActionsScreen):
+            screen.run_plugin_command(command)

@@ -1,6 +1,6 @@
 """The plugins screen's panes: maximise one (`z`; Escape or `z` restores), resize the split
 between the table and the panes below (`[` `]`), and go to a plugin's row (from the error
-pane's Enter and the command palette).
+pane's Enter and the command palette, whose per-plugin actions run here).
 
 Maximising is Textual's own (``Screen.maximize``); the split is the panes' height as a
 percentage of the screen, set through ``styles`` and kept for the session only.
@@ -16,6 +16,7 @@ from textual import on
 from textual.screen import Screen
 from textual.widget import Widget
 
+from ..palette import CHECK, DISABLE, ENABLE, SETUP, PluginCommand
 from ..rows import RowFilter
 from ..widgets.error_pane import ErrorPane
 
@@ -43,6 +44,9 @@ class PaneActions(Screen[None]):
         def table(self) -> PluginTable: ...
         def refresh_view(self) -> None: ...
         def show_banner(self, text: str, level: str = "info") -> None: ...
+        def action_sort_by(self, column: str) -> None: ...
+        def action_toggle(self) -> None: ...  # type: ignore[override]  # StagingActions
+        def action_check_selected(self) -> None: ...
 
     # -- maximise --------------------------------------------------------------------------
 
@@ -106,3 +110,28 @@ class PaneActions(Screen[None]):
     @on(ErrorPane.GoTo)
     def _go_to_error(self, event: ErrorPane.GoTo) -> None:
         self.go_to_row(event.row_key)
+
+    # -- the command palette's per-plugin actions ------------------------------------------
+
+    def run_plugin_command(self, command: PluginCommand) -> None:
+        """Do what a palette entry says (its row may have gone since it was listed: say so)."""
+        if command.sort is not None:
+            self.action_sort_by(command.sort)
+            return
+        if command.row_key is None or not self.go_to_row(command.row_key):
+            self.notify(
+                f"{command.label}: that plugin is no longer listed.",
+                severity="warning",
+                markup=False,
+            )
+            return
+        if command.verb in (DISABLE, ENABLE):
+            self.action_toggle()
+        elif command.verb == SETUP:
+            # Called directly: run_action would ask check_action while the palette is still
+            # the top screen, and refuse. (TakopiApp is not imported: it imports this screen.)
+            setup = getattr(self.app, "action_setup", None)
+            if setup is not None:
+                setup(command.plugin_id)
+        elif command.verb == CHECK:
+            self.action_check_selected()
