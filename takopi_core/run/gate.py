@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from takopi_core.plugins.discovery import PluginEntry
-from takopi_core.plugins.probe import LoadResult, Probe
+from takopi_core.plugins.probe import LoadResult, Probe, default_workers
 
 __all__ = ["PluginGate", "check_plugins"]
 
@@ -71,10 +71,13 @@ class PluginGate:
         if not todo:
             return
         try:
+            # A pool, so a plugin that hangs delays the start by its timeout once, not
+            # everyone's checks after it.
+            workers = default_workers()
             if self.timeout is None:
-                probe = Probe(todo, env=self.env)
+                probe = Probe(todo, env=self.env, workers=workers)
             else:
-                probe = Probe(todo, timeout=self.timeout, env=self.env)
+                probe = Probe(todo, timeout=self.timeout, env=self.env, workers=workers)
             for result in probe.results():
                 self.results[result.key] = result
         except Exception as exc:
