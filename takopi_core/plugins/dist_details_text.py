@@ -8,7 +8,7 @@ whole page as the CLI prints it. Every string in :class:`DistDetails` is already
 from __future__ import annotations
 
 from takopi_core import __version__
-from takopi_core.plugins.dist_details import README_LIMIT, DistDetails
+from takopi_core.plugins.dist_details import README_LIMIT, Dependency, DepState, DistDetails
 
 _LABEL_WIDTH = 16
 
@@ -54,7 +54,7 @@ def render_details(details: DistDetails, *, readme: bool = True) -> str:
     width = min(width, 40)
     for dep in details.dependencies:
         extra = f"  [extra {dep.extra}]" if dep.extra else ""
-        lines.append(f"  {dep.requirement:<{width}}  {dep.label}{extra}")
+        lines.append(f"  {dep.requirement:<{width}}  {dependency_label(details, dep)}{extra}")
     if details.skipped:
         lines.append(f"  ({skipped_line(details)})")
     if details.extras:
@@ -123,12 +123,23 @@ def readme_cut_line(details: DistDetails) -> str:
     )
 
 
-def _people(role: str, name: str | None, email: str | None) -> list[tuple[str, str]]:
+def people_line(name: str | None, email: str | None) -> str | None:
+    """``Ada <ada@example.org>``; an Author-email that already names the person as it is."""
     if name and email:
-        return [(role, f"{name} <{email}>" if "<" not in email else f"{name}, {email}")]
-    if name or email:
-        return [(role, name or email or "")]
-    return []
+        return email if "<" in email else f"{name} <{email}>"
+    return name or email or None
+
+
+def dependency_label(details: DistDetails, dep: Dependency) -> str:
+    """What is installed for ``dep``; the `takopi` requirement not being met is expected here."""
+    if dep is details.takopi and dep.state is DepState.MISSING:
+        return "not installed: takopi-tui provides the takopi package instead"
+    return dep.label
+
+
+def _people(role: str, name: str | None, email: str | None) -> list[tuple[str, str]]:
+    who = people_line(name, email)
+    return [(role, who)] if who else []
 
 
 def _field(label: str, value: str) -> str:

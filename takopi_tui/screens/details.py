@@ -34,8 +34,10 @@ from takopi_core.plugins.dist_details import (
     details_for,
 )
 from takopi_core.plugins.dist_details_text import (
+    dependency_label,
     extras_line,
     license_line,
+    people_line,
     skipped_line,
     takopi_line,
 )
@@ -77,7 +79,7 @@ def fact_rows(details: DistDetails) -> list[tuple[str, Content]]:
         ("Author", details.author, details.author_email),
         ("Maintainer", details.maintainer, details.maintainer_email),
     ):
-        who = " ".join(part if part != email else f"<{part}>" for part in (name, email) if part)
+        who = people_line(name, email)
         if who:
             rows.append((role, Content(who)))
     licence = license_line(details)
@@ -133,6 +135,9 @@ def describe_dependencies(details: DistDetails) -> Content:
     width = min(max((len(d.requirement) for d in details.dependencies), default=0), 40) + 2
     for dep in details.dependencies:
         mark, style = _MARKS[dep.state]
+        label = dependency_label(details, dep)
+        if label != dep.label:  # the takopi requirement, met by this host itself
+            mark, style = "·", "$text-muted"
         extra = (f"  [extra {dep.extra}]", "$text-muted") if dep.extra else ""
         parts.append(
             Content.assemble(
@@ -140,7 +145,7 @@ def describe_dependencies(details: DistDetails) -> Content:
                 (mark, style),
                 " ",
                 f"{dep.requirement:<{width}}",
-                (dep.label, style if dep.state is not DepState.INSTALLED else ""),
+                (label, style if dep.state is not DepState.INSTALLED else ""),
                 extra,
                 "\n",
             )

@@ -87,6 +87,10 @@ async def test_enter_opens_the_page_and_escape_goes_back(isolated_home: Path, de
         assert "  ✓ rocket-sdk>=2,<3    installed 2.3.1" in deps
         assert "  ! rocket-proto>=1.0   wrong version: 0.9.0 installed, needs >=1.0" in deps
         assert "  ✗ rocket-cache        missing" in deps
+        takopi = (
+            "  · takopi>=0.23,<0.24  not installed: takopi-tui provides the takopi package instead"
+        )
+        assert takopi in deps
         assert any("(2 more apply only to extras" in line for line in deps)
         assert "  Extras: tracing" in deps
         entry_points = static_text(app, "#details-entry-points").splitlines()

@@ -20,6 +20,7 @@ from takopi_core.plugins.dist_details import (
     DistNotFound,
     details_for,
 )
+from takopi_core.plugins.dist_details_text import render_details
 
 HERE = "{}.{}".format(*sys.version_info[:2])
 
@@ -256,3 +257,21 @@ def test_unknown_and_unreadable_distributions(site: Path) -> None:
     )
     with pytest.raises(DistMetadataError, match=r"cannot be read.*reinstall"):
         _details(site, "latin")
+
+
+def test_the_text_page_names_people_once_and_explains_the_takopi_requirement(site: Path) -> None:
+    write_dists(
+        site,
+        Dist(
+            name="plug",
+            requires=["takopi>=0.23"],
+            headers=[("Author", "Ada"), ("Author-email", "Ada Lovelace <ada@example.org>")],
+        ),
+        Dist(name="plain", headers=[("Author", "Bob"), ("Author-email", "bob@example.org")]),
+    )
+    text = render_details(_details(site, "plug")).splitlines()
+    # PEP 621 writes the name into Author-email; it is not repeated around it.
+    assert "  Author          Ada Lovelace <ada@example.org>" in text
+    assert "  takopi>=0.23  not installed: takopi-tui provides the takopi package instead" in text
+    plain = render_details(_details(site, "plain")).splitlines()
+    assert "  Author          Bob <bob@example.org>" in plain
