@@ -1,4 +1,6 @@
-"""`takopi run`'s gate checks its plugins in a pool: one plugin waiting does not hold the rest.
+"""Every command checks plugins in the probe's pool: one plugin waiting does not hold the rest.
+
+`takopi run`'s gate, `takopi doctor` and `takopi plugins --load`.
 
 Proved without timing: plugin "a" (checked first) loads only once plugin "b" has started
 importing (a marker file b writes). One checker at a time, a would wait for b until its
@@ -13,6 +15,7 @@ from pathlib import Path
 import pytest
 from support.demo_plugins import engine_code
 from support.distfactory import ENGINE_GROUP, Dist, write_dists
+from support.paths import run_takopi
 
 from takopi_core.plugins.discovery import discover
 from takopi_core.plugins.probe import default_workers
@@ -53,3 +56,19 @@ def test_the_gate_checks_plugins_side_by_side(site: Path, tmp_path: Path) -> Non
     gate.check(entries)
     assert gate.problem(entries[0]) is None, gate.results
     assert gate.problem(entries[1]) is None
+
+
+@pytest.mark.skipif(default_workers() < 2, reason="a pool needs two cores")
+@pytest.mark.parametrize(
+    ("command", "loaded"),
+    [(("doctor",), "visible plugins load"), (("plugins", "--load"), "a (takopi-engine-a)  ok")],
+)
+def test_the_cli_checks_plugins_side_by_side(
+    site: Path, tmp_path: Path, command: tuple[str, ...], loaded: str
+) -> None:
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    write_dists(site, *_dists(markers))
+    done = run_takopi(*command, "--timeout", "5", site=site)
+    assert "timed out" not in done.stdout, done.stdout
+    assert loaded in done.stdout, done.stdout
