@@ -163,9 +163,15 @@ class ManageActions(Screen[None]):
                 markup=False,
             )
             return
-        python = self.options.environment.python
+        env = self.options.environment
         plan = plan_update if choice.installed else plan_install
-        self._confirm(lambda: plan([choice.name], python))
+        notes = []
+        if entry is not None and entry.supports_python(env.version) is False:
+            notes.append(
+                f"{entry.name} needs Python {entry.requires_python}; this environment has "
+                f"{env.version}, so pip will find no release of it to install."
+            )
+        self._confirm(lambda: plan([choice.name], env.python), notes=notes)
 
     def action_update(self) -> None:
         """Upgrade the selected row's distribution; the dialog offers every one instead."""
@@ -261,7 +267,15 @@ class ManageActions(Screen[None]):
         """The pip pane closed: discover and check again, say what changed, offer to enable."""
         if result is None:
             return  # it could not start; the pane said why
-        self.reload()
+        if not self.reload():
+            self.notify(
+                "pip has ended, but takopi.toml cannot be read (see above), so the table "
+                "still shows the plugins as they were: fix the file and it is read again.",
+                title="Not reloaded",
+                severity="warning",
+                markup=False,
+            )
+            return
         after = installed_distributions(self.discovery)
         changed = changed_distributions(before, after)
         gone = sorted(set(map(normalize_dist_name, before)) - set(map(normalize_dist_name, after)))

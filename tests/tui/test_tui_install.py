@@ -229,3 +229,19 @@ async def test_a_uv_made_environment_gets_the_uv_command(tmp_path: Path, monkeyp
             f"{uv} pip install --python {uv_env.python} takopi-ralph"
         )
         assert static_text(app, "#command-where").startswith("This runs uv for ")
+
+
+async def test_a_config_broken_meanwhile_is_said_after_pip(
+    env: TmpEnv, tmp_path, config_path: Path
+):
+    wheel = tmp_path / "wheels" / "takopi_engine_zed-1.0.0-py3-none-any.whl"
+    app = inspecting(env)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await install_from_wheel_path(pilot, wheel)
+        config_path.parent.mkdir(parents=True, exist_ok=True)
+        config_path.write_text("[plugins\n")  # an edit elsewhere, half done
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: any("cannot be read" in t for t in notifications(app)))
+        assert not any(r.id == "zed" for r in app.plugins_screen.rows)
+        assert not any(t.startswith("Installed") for t in notifications(app))
