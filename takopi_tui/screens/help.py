@@ -40,7 +40,7 @@ MARKS: tuple[tuple[str, str], ...] = (
 
 STATUS_HELP: dict[Status, str] = {
     Status.NOT_CHECKED: "Listed from metadata; not loaded yet",
-    Status.LOADING: "Being checked in a child process (the probe)",
+    Status.LOADING: "Being checked in a child process (the probe); from 1 s on, for how long",
     Status.OK: "Loaded and validated (load ms in the last column)",
     Status.FAILED: "Failed to load or validate: see the details and error panes",
     Status.DISABLED: "Its distribution is not enabled, so it is not loaded",
