@@ -30,12 +30,14 @@ async def test_z_maximises_the_focused_pane_and_escape_restores(demo_site: Path,
         await pilot.pause()
         normal = details.region
         await pilot.press("z")
+        await pilot.pause()
         assert screen.maximized is details
         assert details.region.width == SIZE[0]
         assert details.region.height > normal.height
         assert not screen.table.region.area  # the table is not drawn meanwhile
         assert screen.query_one("#keys").region.area  # the keys still are
         await pilot.press("escape")
+        await pilot.pause()
         assert screen.maximized is None
         assert details.region == normal
         assert screen.focused is details
