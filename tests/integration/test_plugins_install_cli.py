@@ -384,3 +384,25 @@ def test_installing_a_distribution_without_plugins_says_so(
         proc.stdout
     )
     assert "checking" not in proc.stdout
+
+
+def test_an_explicit_config_is_the_one_checked_and_named(
+    takopi: InProcessCli, env: TmpEnv, pip_env: dict[str, str], tmp_path: Path, config_path: Path
+) -> None:
+    other = tmp_path / "other.toml"
+    _enabled_list(other, ["takopi"])
+    _enabled_list(config_path, ["takopi", DEMO])  # the default config: would count as enabled
+    proc = takopi(
+        "plugins",
+        "install",
+        "--config",
+        str(other),
+        "--python",
+        str(env.python),
+        "-y",
+        DEMO,
+        env=pip_env,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert f"  engine demo ({DEMO}): ok, not enabled\n" in proc.stdout
+    assert f"Enable it: takopi plugins enable --config {other} {DEMO}\n" in proc.stdout
