@@ -10,6 +10,7 @@ spinner and a line count, and stops it (the child's whole process group) on esca
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -189,6 +190,7 @@ class PipOutputScreen(ModalScreen["InstallResult | None"]):
         self.line_count = 0
         self._run: PipRun | None = None
         self._frame = 0
+        self._started = time.monotonic()
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog pip-output") as dialog:
@@ -267,9 +269,13 @@ class PipOutputScreen(ModalScreen["InstallResult | None"]):
         """What the status line says: running (with a spinner), or how it ended."""
         lines = f"{self.line_count} line{'s' if self.line_count != 1 else ''} of output"
         if self.running:
-            spinner = SPINNER[self._frame] if self.app.animation_level != "none" else "⟳"
             doing = "stopping" if self.cancelling else "running"
-            return Content.assemble((f"{spinner} {doing}", "bold $warning"), f" · {lines}")
+            if self.app.animation_level == "none":  # screenshots: no spinner, no clock
+                return Content.assemble((f"⟳ {doing}", "bold $warning"), f" · {lines}")
+            elapsed = time.monotonic() - self._started
+            return Content.assemble(
+                (f"{SPINNER[self._frame]} {doing} {elapsed:.0f} s", "bold $warning"), f" · {lines}"
+            )
         result = self.result
         if result is None:
             return Content.assemble(("✗ could not start", "bold $error"), " · escape closes")

@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from textual.widgets import Log
 
 from takopi_core.plugins.install import PipCommand, PipStream
@@ -31,7 +32,10 @@ def alive(pid: int) -> bool:
     return True
 
 
-async def test_escape_stops_the_child_and_its_helpers(demo_site: Path, tmp_path: Path):
+@pytest.mark.parametrize("key", ["escape", "ctrl+c"])
+async def test_escape_or_ctrl_c_stops_the_child_and_its_helpers(
+    demo_site: Path, tmp_path: Path, key: str
+):
     pid_file = tmp_path / "helper.pid"
     command = script_command(
         "import subprocess, sys, time\n"
@@ -52,7 +56,7 @@ async def test_escape_stops_the_child_and_its_helpers(demo_site: Path, tmp_path:
         child, helper = run.pid, int(pid_file.read_text())
         assert alive(child) and alive(helper)
         started = time.monotonic()
-        await pilot.press("escape")
+        await pilot.press(key)
         await wait_for(pilot, lambda: not pane.running, what="the cancel")
         assert time.monotonic() - started < 10
         assert pane.result is not None and pane.result.cancelled
