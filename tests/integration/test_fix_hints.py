@@ -314,3 +314,26 @@ def test_setup_of_a_transport_that_fails_to_load_says_what_to_do(site: Path) -> 
     done = run_takopi("setup", "needy", "--non-interactive", site=site)
     assert done.returncode == 1, done.stdout + done.stderr
     assert f"fix: {PY} -m pip install 'fx-setup-absent-lib>=1'" in done.stderr, done.stderr
+
+
+def test_reserved_and_nameless_entry_points_say_what_to_do(site: Path) -> None:
+    from takopi_core.plugins.discovery import discover
+    from takopi_core.plugins.report import collect_errors
+
+    reserved = engine_dist("reserved", "")
+    reserved.entry_points = {ENGINE_GROUP: {"cancel": "fx_reserved.backend:BACKEND"}}
+    nameless = engine_dist("nameless", "")
+    nameless.name = None
+    write_dists(site, reserved, nameless)
+    found = discover(["takopi-engine-reserved"], path=[str(site)])
+    fixes = {(r.id, r.distribution): (r.fix, r.enabled) for r in collect_errors(found)}
+    assert fixes[("cancel", "takopi-engine-reserved")] == (
+        f"hide it: takopi plugins disable takopi-engine-reserved, or remove it: {PY} -m pip "
+        "uninstall takopi-engine-reserved",
+        True,
+    )
+    fix, enabled = fixes[("nameless", None)]
+    assert not enabled
+    assert (
+        fix.startswith("its metadata names no distribution") and "nameless-1.0.0.dist-info" in fix
+    )
