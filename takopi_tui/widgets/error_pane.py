@@ -148,7 +148,8 @@ class ErrorPane(Vertical):
 
     def compose(self) -> ComposeResult:
         yield self._list
-        with VerticalScroll(id="error-detail"):
+        # Not a tab stop: one per pane, as before (the wheel scrolls it; `z` gives it room).
+        with VerticalScroll(id="error-detail", can_focus=False):
             yield self._body
 
     @property

@@ -144,3 +144,17 @@ async def test_the_list_stays_on_the_error_being_read_while_results_arrive(
         assert len(error_lines(app)) == 3
         assert "Bad-Id" in marked(app)
         assert "invalid plugin id 'Bad-Id'" in static_text(app, "#error-body")
+
+
+async def test_tab_stops_are_the_table_the_details_and_the_errors(
+    demo_site: Path, demo_config: Path
+):
+    app = make_app(demo_site, probe_factory=scripted(SCRIPT))
+    async with app.run_test(size=(130, 40)) as pilot:
+        await settle(pilot)
+        screen = app.plugins_screen
+        stops = []
+        for _ in range(3):
+            await pilot.press("tab")
+            stops.append(screen.focused.id if screen.focused is not None else None)
+        assert stops == ["details", "error-list", "plugins"]  # one stop per pane, as before
