@@ -81,12 +81,12 @@ async def test_engine_table_of_the_wrong_type_is_in_the_banner(
     demo_site: Path, config_path: Path
 ) -> None:
     config_path.parent.mkdir(parents=True, exist_ok=True)
-    config_path.write_text('default_engine = "codex"\n\n[codex]\nmodel = 5\n')
+    config_path.write_text('default_engine = "codex"\n\n[codex]\nextra_args = "x"\n')
     app = make_app(demo_site)
     async with app.run_test(size=(130, 40)) as pilot:
         await settle(pilot)
         text = banner(app)
-        assert f"{config_path}:4: `codex.model` must be a string, found an integer" in text
+        assert f"{config_path}:4: `codex.extra_args` must be a list of strings" in text
         # Not refused by saving (a bad [codex] must not stop a run on another engine):
         # the banner says when it matters.
         assert "codex" in text.splitlines()[-1]
