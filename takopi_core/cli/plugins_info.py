@@ -40,9 +40,9 @@ def run_info(args: argparse.Namespace) -> int:
     from takopi_core.cli import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
     from takopi_core.plugins.dist_details import DistMetadataError, DistNotFound, details_for
 
-    name = resolve_name(args.name)
+    name, location = resolve_name(args.name)
     try:
-        details = details_for(name, extras=args.extra)
+        details = details_for(name, extras=args.extra, location=location)
     except DistNotFound as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -66,8 +66,9 @@ def run_info(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def resolve_name(name: str) -> str:
-    """``name`` itself, or the distribution of the plugin whose id it is."""
+def resolve_name(name: str) -> tuple[str, str | None]:
+    """The distribution ``name`` stands for, and its ``.dist-info`` folder when discovery
+    knows it: ``name`` is a distribution name or a plugin id."""
     from importlib import metadata
 
     try:
@@ -75,11 +76,17 @@ def resolve_name(name: str) -> str:
     except metadata.PackageNotFoundError:
         pass
     else:
-        return name
+        return name, None
+    from takopi_core.ids import normalize_dist_name
     from takopi_core.plugins.discovery import discover
 
     found = discover()
-    for entry in found.entries + found.errors:
-        if entry.id == name and entry.distribution:
-            return str(entry.distribution)
-    return name
+    wanted = normalize_dist_name(name)
+    for entry in found.entries:
+        dist = entry.distribution
+        if dist and (entry.id == name or normalize_dist_name(dist) == wanted):
+            return str(dist), entry.location
+    for error in found.errors:
+        if error.id == name and error.distribution:
+            return str(error.distribution), None
+    return name, None

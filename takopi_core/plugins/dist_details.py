@@ -14,11 +14,13 @@ length, so callers can show it as plain text. Callers must still never parse it 
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from importlib import metadata
+from pathlib import Path
 from typing import Literal
 
 from packaging.markers import InvalidMarker, UndefinedComparison, UndefinedEnvironmentName
@@ -170,6 +172,7 @@ def details_for(
     path: Sequence[str] | None = None,
     extras: Iterable[str] = (),
     python_version: str | None = None,
+    location: str | None = None,
 ) -> DistDetails:
     """The details of the installed distribution ``dist_name``.
 
@@ -177,9 +180,16 @@ def details_for(
     ``path`` does); ``extras`` are the extras asked for, whose requirements are listed too.
     ``python_version`` is the inspected interpreter's (default: this one's), which
     ``Requires-Python`` is checked against; markers are evaluated for this interpreter.
+    ``location`` is the ``.dist-info`` folder to read when the caller knows it (discovery
+    does): ``importlib.metadata`` finds a distribution by its folder's name, which need not
+    match its ``Name``, and with two copies on the path the caller means the one it listed.
     Raises :class:`DistNotFound` or :class:`DistMetadataError`.
     """
-    dist = _find(dist_name, path)
+    dist: metadata.Distribution | None
+    if location is not None and os.path.isdir(location):
+        dist = metadata.PathDistribution(Path(location))
+    else:
+        dist = _find(dist_name, path)
     if dist is None:
         raise DistNotFound(dist_name)
     where = getattr(dist, "_path", None)

@@ -193,13 +193,16 @@ class DetailsScreen(Screen[None]):
         *,
         search_path: Sequence[str] | None = None,
         python_version: str | None = None,
+        location: str | None = None,
     ) -> None:
         super().__init__()
         self.dist_name = dist_name
         self.details: DistDetails | None = None
         self.error: str | None = None
         try:
-            self.details = details_for(dist_name, path=search_path, python_version=python_version)
+            self.details = details_for(
+                dist_name, path=search_path, python_version=python_version, location=location
+            )
         except (DistNotFound, DistMetadataError) as exc:
             self.error = str(exc)
 

@@ -54,5 +54,6 @@ class DetailsActions(Screen[None]):
                 row.distribution,
                 search_path=self.options.search_path,
                 python_version=self.options.environment.version,
+                location=row.location,
             )
         )

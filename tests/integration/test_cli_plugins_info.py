@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from support.cli import InProcessCli
-from support.distfactory import ENGINE_GROUP, Dist, write_dists
+from support.distfactory import ENGINE_GROUP, Dist, write_dist, write_dists
 
 PLUGIN = Dist(
     name="takopi-engine-acme",
@@ -94,3 +94,19 @@ def test_info_on_an_unknown_name_says_what_to_do(site: Path, takopi: InProcessCl
     assert proc.returncode == 2
     assert "no distribution named 'no-such-plugin'" in proc.stderr
     assert "`takopi plugins` lists" in proc.stderr
+
+
+def test_info_finds_a_dist_info_folder_named_unlike_its_distribution(
+    site: Path, takopi: InProcessCli
+) -> None:
+    info = write_dist(
+        site,
+        Dist(
+            name="takopi-engine-odd", version="2.0", entry_points={ENGINE_GROUP: {"odd": "odd:B"}}
+        ),
+    )
+    info.rename(site / "renamed_folder-2.0.dist-info")
+    for name in ("takopi-engine-odd", "odd"):
+        proc = takopi("plugins", "info", name, "--no-readme", site=site)
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.startswith("takopi-engine-odd 2.0\n")

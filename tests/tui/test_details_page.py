@@ -8,7 +8,7 @@ from pathlib import Path
 
 from support.demo_plugins import engine_code, write_demo
 from support.details_dists import HOSTILE, ROCKET, ROCKET_DEPS
-from support.distfactory import ENGINE_GROUP, Dist
+from support.distfactory import ENGINE_GROUP, Dist, write_dist
 from textual.widgets import Markdown, Static
 from textual.widgets._markdown import MarkdownParagraph
 
@@ -209,3 +209,23 @@ def test_a_long_markdown_readme_is_cut_at_a_blank_line() -> None:
     part, cut = markdown_part(many_lines)
     assert cut and MARKDOWN_LINES - 1 <= len(part.splitlines()) <= MARKDOWN_LINES
     assert markdown_part("# short\n\ntext") == ("# short\n\ntext", False)
+
+
+async def test_the_page_reads_the_rows_own_dist_info(isolated_home: Path, demo_config: Path):
+    """The folder name need not match the Name header: the page reads the folder the row
+    came from (importlib.metadata finds distributions by folder name only)."""
+    site = _site(isolated_home)
+    info = write_dist(
+        site,
+        Dist(
+            name="takopi-engine-odd",
+            version="2.0",
+            summary="odd one",
+            entry_points={ENGINE_GROUP: {"odd": "odd_engine:BACKEND"}},
+        ),
+    )
+    info.rename(site / "renamed_folder-2.0.dist-info")
+    app = make_app(site)
+    async with app.run_test(size=SMALL) as pilot:
+        await _open(pilot, "odd")
+        assert static_text(app, "#details-title") == "takopi-engine-odd  2.0\nodd one"

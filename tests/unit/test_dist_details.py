@@ -275,3 +275,12 @@ def test_the_text_page_names_people_once_and_explains_the_takopi_requirement(sit
     assert "  takopi>=0.23  not installed: takopi-tui provides the takopi package instead" in text
     plain = render_details(_details(site, "plain")).splitlines()
     assert "  Author          Bob <bob@example.org>" in plain
+
+
+def test_a_known_dist_info_folder_is_read_whatever_its_name(site: Path) -> None:
+    info = write_dists(site, Dist(name="real-name", version="3.0")) / "real_name-3.0.dist-info"
+    moved = info.rename(site / "other_name-3.0.dist-info")
+    with pytest.raises(DistNotFound):
+        _details(site, "real-name")  # importlib.metadata goes by the folder's name
+    details = _details(site, "real-name", location=str(moved))
+    assert (details.name, details.version, details.location) == ("real-name", "3.0", str(moved))
