@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from takopi_core.plugins.catalogue import CatalogueEntry
 
 
 def register(actions: argparse._SubParsersAction) -> None:
@@ -53,27 +57,44 @@ def run_catalogue(args: argparse.Namespace) -> int:
         installed = {}
     version = interpreter_version(python)
     if args.json:
-        import json
-
-        items = [
-            {
-                "name": entry.name,
-                "published": entry.published,
-                "plugins": {kind: list(ids) for kind, ids in entry.plugins.items()},
-                "summary": entry.summary,
-                "requires_python": entry.requires_python,
-                "python_ok": entry.supports_python(version) if version else None,
-                "homepage": entry.homepage,
-                "installed": installed.get(normalize_dist_name(entry.name)),
-            }
-            for entry in entries
-        ]
-        json.dump(items, sys.stdout, indent=2)
-        sys.stdout.write("\n")
-        return EXIT_OK if entries else EXIT_PROBLEMS
-    if not entries:
+        _print_json(entries, installed, version)
+    elif entries:
+        _print_text(entries, installed, version)
+    else:
         print(f"no published plugin matches {query!r}; `takopi plugins catalogue` lists all")
-        return EXIT_PROBLEMS
+    return EXIT_OK if entries else EXIT_PROBLEMS
+
+
+def _print_json(
+    entries: list[CatalogueEntry], installed: dict[str, str], version: str | None
+) -> None:
+    import json
+
+    from takopi_core.ids import normalize_dist_name
+
+    items = [
+        {
+            "name": entry.name,
+            "published": entry.published,
+            "plugins": {kind: list(ids) for kind, ids in entry.plugins.items()},
+            "summary": entry.summary,
+            "requires_python": entry.requires_python,
+            "python_ok": entry.supports_python(version) if version else None,
+            "homepage": entry.homepage,
+            "installed": installed.get(normalize_dist_name(entry.name)),
+        }
+        for entry in entries
+    ]
+    json.dump(items, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+
+
+def _print_text(
+    entries: list[CatalogueEntry], installed: dict[str, str], version: str | None
+) -> None:
+    """Each entry: name, kinds and ids, marks; its summary, the Python it needs, homepage."""
+    from takopi_core.ids import normalize_dist_name
+
     for entry in entries:
         plugins = ", ".join(
             f"{kind} {'/'.join(ids)}" if ids else kind
@@ -85,18 +106,15 @@ def run_catalogue(args: argparse.Namespace) -> int:
             marks.append(f"installed {have}")
         if not entry.published:
             marks.append("not on the package index")
-        print(
-            f"{entry.name}  [{plugins or 'kind unknown'}]"
-            + (f"  ({', '.join(marks)})" if marks else "")
-        )
+        shown_marks = f"  ({', '.join(marks)})" if marks else ""
+        print(f"{entry.name}  [{plugins or 'kind unknown'}]{shown_marks}")
         print(f"    {entry.summary}")
         if entry.requires_python:
             fits = entry.supports_python(version) if version else None
-            note = "" if fits is None else ("" if fits else f": this is Python {version}")
+            note = f": this is Python {version}" if fits is False else ""
             print(f"    needs Python {entry.requires_python}{note}")
         if entry.homepage:
             print(f"    {entry.homepage}")
     published = [e for e in entries if e.published]
     if published:
         print(f"\nInstall one: takopi plugins install {published[0].name}")
-    return EXIT_OK
