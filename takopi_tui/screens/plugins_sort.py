@@ -95,4 +95,6 @@ class SortActions(Screen[None]):
         if order.column == "ms":
             parts += [(" · ", "$text-muted"), load_profile(self.rows).describe()]
         parts += [(" · o next column · O reverse", "$text-muted")]
-        line.update(Content.assemble(*parts))
+        content = Content.assemble(*parts)
+        if content.plain != getattr(line.content, "plain", None):  # redrawn only on change
+            line.update(content)
