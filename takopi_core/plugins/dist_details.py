@@ -197,12 +197,13 @@ def details_for(
         meta = dist.metadata
     except (OSError, UnicodeDecodeError) as exc:
         raise DistMetadataError(
-            f"the metadata of {safe_text(dist_name)!r} ({where}) cannot be read: "
+            f"the metadata of {safe_text(dist_name)!r} ({safe_text(where)}) cannot be read: "
             f"{safe_text(exc)}; reinstall the distribution"
         ) from exc
     if meta is None:  # a dist-info folder without METADATA (importlib gives None)
         raise DistMetadataError(
-            f"{safe_text(dist_name)!r} ({where}) has no METADATA file; reinstall the distribution"
+            f"{safe_text(dist_name)!r} ({safe_text(where)}) has no METADATA file; "
+            "reinstall the distribution"
         )
     fields = meta.json
     requested = tuple(canonicalize_name(e) for e in extras)
