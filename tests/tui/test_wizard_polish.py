@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from textual.widgets import Input, OptionList
+from textual.widgets import Checkbox, Input, OptionList, Static
 
 from takopi_tui.screens.dialogs import ConfirmDialog
 from takopi_tui.screens.setup_wizard import SetupWizard
@@ -121,7 +121,7 @@ async def test_back_on_step_one_asks_when_something_was_entered(
         assert isinstance(app.screen, ConfirmDialog)  # "Discard the setup?"
         await pilot.press("n")
         await pilot.pause()
-        assert app.screen is screen and screen.step == 1
+        assert wizard(app) is screen and screen.step == 1
 
 
 async def test_status_clears_once_the_marked_fields_are_fixed(
@@ -179,8 +179,9 @@ async def test_ready_message_names_the_transport_when_it_is_not_the_default(
         assert screen.step == 4
         screen.query_one("#engine-list", OptionList).highlighted = 0  # fakecli: installed
         await pilot.pause()
-        assert screen.query_one("#make-default").display
-        assert not screen.query_one("#make-default").value  # askme stays the default
+        box = screen.query_one("#make-default", Checkbox)
+        assert box.display
+        assert not box.value  # askme stays the default
         await next_step(pilot, screen)
         await next_step(pilot, screen)
         assert screen.step == 6
@@ -206,8 +207,7 @@ async def test_setup_on_a_disabled_transport_offers_to_enable_it(
         await go_to(pilot, "chatty")
         await pilot.press("s")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="the question")
-        dialog = app.screen
-        body = dialog.query_one("#dialog-body").content.plain
+        body = app.screen.query_one("#dialog-body", Static).content.plain
         assert body.startswith("chatty is disabled. Enable it and set it up?")
         await pilot.press("y")
         await wait_for(pilot, lambda: isinstance(app.screen, SetupWizard), what="the wizard")
@@ -265,5 +265,5 @@ async def test_setup_by_name_on_a_disabled_transport_asks_too(
         await go_to(pilot, "askme")  # the cursor elsewhere
         app.action_setup("chatty")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="the question")
-        body = app.screen.query_one("#dialog-body").content.plain
+        body = app.screen.query_one("#dialog-body", Static).content.plain
         assert body.startswith("chatty is disabled. Enable it and set it up?")
