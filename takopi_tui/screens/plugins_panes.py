@@ -47,6 +47,7 @@ class PaneActions(Screen[None]):
         def action_sort_by(self, column: str) -> None: ...
         def action_toggle(self) -> None: ...  # type: ignore[override]  # StagingActions
         def action_check_selected(self) -> None: ...
+        def action_clear_filter(self) -> None: ...
 
     # -- maximise --------------------------------------------------------------------------
 
@@ -84,21 +85,14 @@ class PaneActions(Screen[None]):
     def go_to_row(self, row_key: str) -> bool:
         """Select the row ``row_key`` and focus the table; False when there is no such row.
 
-        A row the filter hides is shown by clearing the filter (and saying so).
+        A row the filter hides is shown by clearing the filter (FilterActions says so).
         """
         if not any(row.key == row_key for row in self.rows):
             return False
         table = self.table
         if row_key not in table.shown_keys and self.row_filter.active:
-            from textual.widgets import Input  # the filter bar is mounted by then
-
-            self.row_filter = RowFilter()
-            for bar in self.query("#filter").results(Input):
-                bar.display = False
-                with bar.prevent(Input.Changed):
-                    bar.value = ""
-            self.refresh_view()
-            self.notify("Filter cleared to show that plugin.", markup=False)
+            self.action_clear_filter()  # says so
+            self.refresh_view()  # now: the row must be shown to be selected
         if row_key not in table.shown_keys:
             return False
         if self.maximized is not None:

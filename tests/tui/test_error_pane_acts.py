@@ -109,7 +109,7 @@ async def test_enter_on_a_filtered_out_error_clears_the_filter(demo_site: Path, 
         assert not screen.row_filter.active
         current = screen.current_row
         assert current is not None and current.id == "Bad-Id"
-        assert "Filter cleared to show that plugin." in app.notified
+        assert "Filter cleared: showing every plugin." in app.notified
 
 
 async def test_no_errors_says_so(isolated_home: Path, config_path: Path):
