@@ -82,6 +82,8 @@ class ManageActions(Screen[None]):
         def check_changed(self) -> None: ...
         def schedule_refresh(self) -> None: ...
         def _stage(self, distribution: str, enable: bool) -> None: ...
+        @property
+        def probing(self) -> bool: ...
 
     # -- the table's update marks -----------------------------------------------------------
 
@@ -93,8 +95,9 @@ class ManageActions(Screen[None]):
 
     def on_plugin_table_populated(self, _message: PluginTable.Populated) -> None:
         # Textual calls this handler of every class in the screen's MRO: this one asks the
-        # index once, when the first rows are on screen (the children then cost no start-up).
-        if not self._asked_index:
+        # index once, when the first check of the plugins is over (the rows are redrawn
+        # then), so pip's children compete neither with start-up nor with the probe.
+        if not self._asked_index and not self.probing:
             self._asked_index = True
             self.check_updates()
 
