@@ -178,7 +178,7 @@ async def _run_runner(
     outcome: _Outcome,
     running_task: RunningTask | None,
     on_thread_known: OnThreadKnown | None,
-    on_event: Callable[[TakopiEvent], None],
+    on_event: Callable[[TakopiEvent], object],
 ) -> None:
     """Iterate the runner until it ends or ``running_task.cancel_requested`` fires."""
 
@@ -307,11 +307,10 @@ async def handle_message(
             last_rendered=initial,
         )
 
-    def on_event(event: TakopiEvent) -> None:
-        if edits is not None:
-            edits.on_event(event)
-        else:
-            tracker.note_event(event)
+    # Called once per event: the bound method itself, not a closure choosing it every time.
+    on_event: Callable[[TakopiEvent], object] = (
+        edits.on_event if edits is not None else tracker.note_event
+    )
 
     outcome = _Outcome()
     async with anyio.create_task_group() as editor_group:

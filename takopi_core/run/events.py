@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from takopi_core.run.model import (
-    Action,
     ActionEvent,
     ActionKind,
     ActionLevel,
@@ -14,6 +13,7 @@ from takopi_core.run.model import (
     EngineId,
     ResumeToken,
     StartedEvent,
+    new_action_event,
 )
 
 
@@ -55,13 +55,8 @@ class EventFactory:
         message: str | None = None,
         level: ActionLevel | None = None,
     ) -> ActionEvent:
-        return ActionEvent(
-            engine=self.engine,
-            action=Action(id=action_id, kind=kind, title=title, detail=detail or {}),
-            phase=phase,
-            ok=ok,
-            message=message,
-            level=level,
+        return new_action_event(
+            self.engine, action_id, kind, title, detail or {}, phase, ok, message, level
         )
 
     def action_started(

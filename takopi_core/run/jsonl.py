@@ -36,6 +36,9 @@ from takopi_core.run.runner import BaseRunner
 
 _logger = get_logger(__name__)
 
+#: ``json.loads`` without its per-call keyword checks (the same decoder it uses by default).
+_decode_json = json.JSONDecoder().decode
+
 
 @dataclass(slots=True)
 class JsonlRunState:
@@ -156,7 +159,7 @@ class JsonlSubprocessRunner(BaseRunner):
     def decode_jsonl(self, *, line: bytes) -> Any | None:
         """The JSON value of ``line``, or None when it is not JSON."""
         try:
-            return json.loads(line.decode("utf-8", errors="replace"))
+            return _decode_json(line.decode("utf-8", errors="replace"))
         except json.JSONDecodeError:
             return None
 
@@ -289,6 +292,7 @@ class JsonlSubprocessRunner(BaseRunner):
                 completed = False
                 dropped_after_completed = False
                 line_no = 0
+                events_for_line = self._events_for_line  # once, not once per line
                 async for raw_line in self.iter_json_lines(proc.stdout):
                     if completed:
                         if not dropped_after_completed:
@@ -299,8 +303,7 @@ class JsonlSubprocessRunner(BaseRunner):
                     if not raw:
                         continue
                     line_no += 1
-                    events = self._events_for_line(raw, state, resume, found_session)
-                    for event in events:
+                    for event in events_for_line(raw, state, resume, found_session):
                         if isinstance(event, StartedEvent):
                             found_session, emit = self.handle_started_event(
                                 event, expected_session=resume, found_session=found_session

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from takopi_core.run.context import get_run_base_dir
-from takopi_core.run.model import Action, ActionEvent, ResumeToken, StartedEvent
+from takopi_core.run.model import Action, ActionEvent, ResumeToken, StartedEvent, slot_setters
 from takopi_core.run.transport import RenderedMessage
 
 
@@ -44,42 +44,60 @@ class ProgressState:
     context_line: str | None
 
 
+_new = object.__new__
+(
+    _set_action,
+    _set_phase,
+    _set_ok,
+    _set_display_phase,
+    _set_completed,
+    _set_first_seen,
+    _set_last_update,
+) = slot_setters(ActionState)
+
+
 class _ActionRecord:
     """The mutable twin of ``ActionState``: events update it in place, and the frozen
     ``ActionState`` is built only when a snapshot needs it (a flood of events costs no
     allocations beyond the events themselves)."""
 
-    __slots__ = ("action", "completed", "display_phase", "first_seen", "index", "last_update",
-                 "ok", "phase", "state")  # fmt: skip
+    __slots__ = ("completed", "display_phase", "event", "first_seen", "index", "last_update",
+                 "state")  # fmt: skip
     # Set by ProgressTracker.note_event before the first frozen() call.
-    action: Action
+    event: ActionEvent
     completed: bool
     display_phase: str
-    index: int
     last_update: int
-    ok: bool | None
-    phase: str
 
-    def __init__(self, first_seen: int) -> None:
+    def __init__(self, first_seen: int, index: int) -> None:
         self.first_seen = first_seen
+        self.index = index
+        #: The frozen state, None while an event changed the record since it was built.
         self.state: ActionState | None = None
 
     def frozen(self) -> ActionState:
-        if self.state is None:
-            self.state = ActionState(
-                action=self.action,
-                phase=self.phase,
-                ok=self.ok,
-                display_phase=self.display_phase,
-                completed=self.completed,
-                first_seen=self.first_seen,
-                last_update=self.last_update,
-            )
-        return self.state
+        state = self.state
+        if state is None:
+            # ActionState(event.action, event.phase, ...), built as model.new_action_event
+            # builds events (a snapshot builds one per action changed since the last).
+            event = self.event
+            state = self.state = _new(ActionState)
+            _set_action(state, event.action)
+            _set_phase(state, event.phase)
+            _set_ok(state, event.ok)
+            _set_display_phase(state, self.display_phase)
+            _set_completed(state, self.completed)
+            _set_first_seen(state, self.first_seen)
+            _set_last_update(state, self.last_update)
+        return state
 
 
 class ProgressTracker:
-    """Accumulates a run's events into the state a progress message shows."""
+    """Accumulates a run's events into the state a progress message shows.
+
+    ``note_event`` runs once per event of a run (100,000 in a long one), so it only updates
+    a mutable record; the frozen states are built when a snapshot asks for them.
+    """
 
     def __init__(self, *, engine: str) -> None:
         self.engine = engine
@@ -89,11 +107,11 @@ class ProgressTracker:
         self._actions: dict[str, _ActionRecord] = {}
         self._seq = 0
         # The frozen states in that order, kept between snapshots: a snapshot refreshes only
-        # the actions changed since the last one, so a run with tens of thousands of actions
-        # does not rebuild every state on each render (that was quadratic in the run).
-        self._order: list[_ActionRecord] = []
-        self._states: list[ActionState] = []
-        self._changed: set[int] = set()
+        # the records changed since the last one (``_dirty``, each listed once), so a run with
+        # tens of thousands of actions does not rebuild every state on each render (that was
+        # quadratic in the run).
+        self._states: list[ActionState | None] = []
+        self._dirty: list[_ActionRecord] = []
 
     def note_event(self, event: object) -> bool:
         """Fold ``event`` in; return whether the rendered view may have changed."""
@@ -101,29 +119,30 @@ class ProgressTracker:
             action = event.action
             if action.kind == "turn":
                 return False
-            action_id = str(action.id or "")
+            action_id = action.id
             if not action_id:
                 return False
+            if not isinstance(action_id, str):
+                action_id = str(action_id)
             phase = event.phase
-            completed = phase == "completed"
-            self._seq += 1
+            seq = self._seq = self._seq + 1
             record = self._actions.get(action_id)
             if record is None:
                 self.action_count += 1
-                record = self._actions[action_id] = _ActionRecord(self._seq)
-                record.index = len(self._order)
-                self._order.append(record)
-                is_update = phase == "updated"
+                record = self._actions[action_id] = _ActionRecord(seq, len(self._states))
+                self._states.append(None)
+                self._dirty.append(record)
+                updating = phase == "updated"
             else:
-                is_update = phase == "updated" or (phase == "started" and not record.completed)
-            record.action = action
-            record.phase = phase
-            record.ok = event.ok
-            record.display_phase = "updated" if is_update and not completed else phase
+                updating = phase == "updated" or (phase == "started" and not record.completed)
+                if record.state is not None:
+                    record.state = None
+                    self._dirty.append(record)
+            completed = phase == "completed"
+            record.event = event
+            record.display_phase = "updated" if updating and not completed else phase
             record.completed = completed
-            record.last_update = self._seq
-            record.state = None
-            self._changed.add(record.index)
+            record.last_update = seq
             return True
         if isinstance(event, StartedEvent):
             self.resume = event.resume
@@ -136,14 +155,11 @@ class ProgressTracker:
             self.resume = resume
 
     def _frozen_actions(self) -> tuple[ActionState, ...]:
-        states, order = self._states, self._order
-        for index in sorted(self._changed):
-            if index == len(states):
-                states.append(order[index].frozen())
-            else:
-                states[index] = order[index].frozen()
-        self._changed.clear()
-        return tuple(states)
+        states = self._states
+        for record in self._dirty:
+            states[record.index] = record.frozen()
+        self._dirty.clear()
+        return tuple(states)  # type: ignore[arg-type]  # no None left: every record is built
 
     def snapshot(
         self,

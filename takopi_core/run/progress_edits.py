@@ -54,19 +54,23 @@ class ProgressEdits:
         self.rendered_seq = 0
         self.edits_issued = 0
         self._due = anyio.Event()
+        # Whether ``_due`` is raised, kept as a plain flag: on_event runs once per event, and
+        # asking the event itself costs two calls through anyio each time.
+        self._due_raised = False
 
     def on_event(self, event: TakopiEvent) -> None:
         if not self.tracker.note_event(event):
             return
         self.event_seq += 1
-        due = self._due
-        if not due.is_set():
-            due.set()
+        if not self._due_raised:
+            self._due_raised = True
+            self._due.set()
 
     async def run(self) -> None:
         while True:
             await self._due.wait()
             self._due = anyio.Event()
+            self._due_raised = False
             if self.event_seq != self.rendered_seq:
                 await self._render()
 

@@ -11,13 +11,19 @@ schema did), unknown item types and ``collab_tool_call`` produce nothing.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
 
-from takopi_core.builtins.engines.tools import relative_command
 from takopi_core.run.events import EventFactory
-from takopi_core.run.model import Action, ActionEvent, ActionPhase, ResumeToken, TakopiEvent
+from takopi_core.run.model import (
+    ActionEvent,
+    ActionPhase,
+    ResumeToken,
+    TakopiEvent,
+    new_action_event,
+)
 
 ENGINE = "codex"
 
@@ -37,6 +43,9 @@ class CodexStream:
         self.factory = EventFactory(ENGINE)
         self.title = title
         self.base = base
+        # What relative_command removes from command titles, built once per run rather than
+        # once per command line of a long stream.
+        self._base_prefix = f"{base}{os.sep}"
         self.note_seq = 0
         self.turn_index = 0
         # The current turn's last agent message with phase final_answer, and its last one
@@ -63,11 +72,18 @@ class CodexStream:
         if not isinstance(data, dict):
             return []
         kind = data.get("type")
-        if kind in _PHASES:
+        phase = _PHASES.get(kind)  # type: ignore[arg-type]
+        if phase is not None:  # item lines: nearly every line of a run, so checked first
             item = data.get("item")
             if not isinstance(item, dict):
                 return []
-            return self._item(_PHASES[kind], item)
+            item_id, item_type = item.get("id"), item.get("type")
+            if not isinstance(item_id, str) or not isinstance(item_type, str):
+                return []
+            handler = _ITEM_HANDLERS.get(item_type)
+            if handler is None:  # unknown types and collab_tool_call: nothing to show
+                return []
+            return handler(self, phase, item_id, item)
         if kind == "thread.started":
             thread_id = data.get("thread_id")
             if not isinstance(thread_id, str) or not thread_id:
@@ -133,16 +149,6 @@ class CodexStream:
 
     # -- items ------------------------------------------------------------------------------
 
-    def _item(self, phase: ActionPhase, item: dict[str, Any]) -> list[TakopiEvent]:
-        item_id = item.get("id")
-        item_type = item.get("type")
-        if not isinstance(item_id, str) or not isinstance(item_type, str):
-            return []
-        handler = _ITEM_HANDLERS.get(item_type)
-        if handler is None:  # unknown types and collab_tool_call: nothing to show
-            return []
-        return handler(self, phase, item_id, item)
-
     def _agent_message(self, phase: ActionPhase, item_id: str, item: dict[str, Any]) -> list[Any]:
         text = str(item.get("text") or "")
         message_phase = item.get("phase")
@@ -160,7 +166,8 @@ class CodexStream:
         return [self._action(phase, item_id, "note", str(item.get("text") or ""), ok=True)]
 
     def _command(self, phase: ActionPhase, item_id: str, item: dict[str, Any]) -> list[Any]:
-        title = relative_command(str(item.get("command") or ""), self.base)
+        # relative_command(command, self.base), with the prefix built once.
+        title = str(item.get("command") or "").replace(self._base_prefix, "")
         if phase != "completed":
             return [self._action(phase, item_id, "command", title)]
         exit_code = item.get("exit_code")
@@ -269,9 +276,12 @@ class CodexStream:
     ) -> ActionEvent:
         """``ok`` is only reported on the completed phase. Built directly (not through the
         factory): this runs once per line of a long stream."""
-        return ActionEvent(
+        return new_action_event(
             ENGINE,
-            Action(item_id, kind, title, detail if detail is not None else {}),
+            item_id,
+            kind,
+            title,
+            detail if detail is not None else {},
             phase,
             ok if phase == "completed" else None,
         )
