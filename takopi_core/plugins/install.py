@@ -23,6 +23,7 @@ with a time limit; :func:`updates_available` compares its answer with installed 
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 import shlex
@@ -314,10 +315,11 @@ class PipStream(Iterator[str]):
                 return
             self.cancelled = True
         signal_group(self._process.pid, signal.SIGTERM)
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             self._process.wait(timeout=3)
-        except subprocess.TimeoutExpired:
-            kill_group(self._process)
+        # Then the whole group, whether or not pip itself is gone: a helper it started (a
+        # build backend) may ignore SIGTERM, and it holds the output pipe open.
+        kill_group(self._process)
 
     def _finish(self) -> None:
         if self._result is not None:

@@ -115,3 +115,32 @@ def test_a_missing_program_is_an_install_error(tmp_path: Path) -> None:
 def test_the_child_never_waits_for_input() -> None:
     running = stream(_command("import sys\nprint(repr(sys.stdin.read()))"))
     assert list(running) == ["''"]
+
+
+def test_cancel_kills_a_helper_that_ignores_sigterm(tmp_path: Path) -> None:
+    helper_pid = tmp_path / "helper.pid"
+    helper = (
+        "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+        "print('helper ready', flush=True); time.sleep(600)"
+    )
+    script = (
+        "import subprocess, sys, time\n"
+        f"helper = subprocess.Popen([sys.executable, '-c', {helper!r}], stdout=subprocess.PIPE)\n"
+        "helper.stdout.readline()  # its SIGTERM handler is in place\n"
+        f"open({str(helper_pid)!r}, 'w').write(str(helper.pid))\n"
+        "print('started', flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    running = stream(_command(script))
+    assert next(running) == "started"
+    helper_process = int(helper_pid.read_text())
+    running.cancel()  # the leader dies of SIGTERM at once; the helper shrugs it off
+    # The helper holds the output pipe open: iteration ends only once it is gone too.
+    reader = threading.Thread(target=running.wait, daemon=True)
+    reader.start()
+    reader.join(timeout=20)
+    alive = _alive(helper_process)
+    if alive:
+        os.kill(helper_process, 9)  # do not leave it behind for the 10 minutes it sleeps
+    assert not alive and not reader.is_alive()
+    assert running.result.cancelled
