@@ -24,6 +24,10 @@ CLI_EQUIVALENTS: tuple[tuple[str, str], ...] = (
     ("takopi plugins disable{config} NAME --dry-run", "preview the change as a diff (ctrl+s)"),
     ("takopi plugins enable{config} --all", "show every installed plugin again"),
     ("takopi setup ID", "set up a transport"),
+    ("takopi plugins catalogue [QUERY]", "search the published plugins (i)"),
+    ("takopi plugins install NAME", "install a plugin with pip, after confirming (i)"),
+    ("takopi plugins update [NAME]", "upgrade one or every plugin distribution (U)"),
+    ("takopi plugins remove NAME", "uninstall a plugin distribution (x)"),
 )
 
 
