@@ -161,6 +161,12 @@ class SetupWizard(SettingsForm):
         self._secrets = config_secrets(self._config_data())
         self._set_busy(False)
         if self.query_one(ChooseStep).show(survey, self.preselect):
+            if self.enable:
+                self._note(
+                    "#survey-note",
+                    f"Which transport do you want to set up? (Setting up {self.preselect} also "
+                    f"enables {self.enable}: it is disabled now.)",
+                )
             self._update_buttons()
 
     def _config_data(self) -> dict[str, Any]:
@@ -340,6 +346,12 @@ class SetupWizard(SettingsForm):
             self.engine = event.option.id
             self.action_next()
 
+    @property
+    def _enabling(self) -> str | None:
+        """The distribution this setup also enables: only for the transport it was asked for."""
+        chosen = self.choice.id if self.choice is not None else None
+        return self.enable if chosen == self.preselect else None
+
     def _make_default_value(self) -> bool:
         return self.query_one(DefaultsStep).make_default
 
@@ -353,7 +365,7 @@ class SetupWizard(SettingsForm):
                 specs=self.specs,
                 make_default=self._make_default_value(),
                 default_engine=self.engine if self.engine != self.survey.default_engine else None,
-                enable=self.enable,
+                enable=self._enabling,
             )
         except ConfigError as exc:
             self._set_status(f"Cannot prepare the change: {exc}", "error")
@@ -361,10 +373,10 @@ class SetupWizard(SettingsForm):
         self.change = change
         self.config, self.new_text, diff = change.config, change.new_text, change.diff
         path = display_path(self.config.path)
-        if diff and self.enable:
+        if diff and self._enabling:
             self._note(
                 "#diff-path",
-                f"These changes will be written to {path} (they also enable {self.enable}, "
+                f"These changes will be written to {path} (they also enable {self._enabling}, "
                 "which [plugins] enabled does not list yet):",
             )
         elif diff:

@@ -215,6 +215,7 @@ async def test_setup_on_a_disabled_transport_offers_to_enable_it(
         await wait_for(pilot, lambda: screen.survey is not None and not screen.busy)
         options = screen.query_one("#transport-list", OptionList)
         assert options.highlighted_option.id == "chatty"
+        assert "also enables takopi-transport-chatty" in text(screen, "#survey-note")
         await next_step(pilot, screen)
         await next_step(pilot, screen)
         set_input(screen, "bot_token", "ok-enabled-1")
@@ -267,3 +268,29 @@ async def test_setup_by_name_on_a_disabled_transport_asks_too(
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="the question")
         body = app.screen.query_one("#dialog-body", Static).content.plain
         assert body.startswith("chatty is disabled. Enable it and set it up?")
+
+
+async def test_choosing_another_transport_does_not_enable_the_first(
+    site: Path, config_path: Path
+) -> None:
+    config_path.parent.mkdir(parents=True, exist_ok=True)
+    config_path.write_text(DISABLED, encoding="utf-8")
+    app = wizard_app(site)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await go_to(pilot, "chatty")
+        await pilot.press("s")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="the question")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: isinstance(app.screen, SetupWizard), what="the wizard")
+        screen = wizard(app)
+        await wait_for(pilot, lambda: screen.survey is not None and not screen.busy)
+        options = screen.query_one("#transport-list", OptionList)
+        options.highlighted = [o.id for o in options.options].index("askme")
+        await pilot.pause()
+        for _ in range(4):  # choose askme; its issues; its own setup (not run); the defaults
+            await next_step(pilot, screen)
+        assert screen.step == 5, text(screen, "#wizard-status")
+        diff = text(screen, "#wizard-diff")
+        assert "takopi-transport-chatty" not in diff
+        assert "also enable" not in text(screen, "#diff-path")
