@@ -123,6 +123,26 @@ def diff_content(diff: str) -> Content:
     return Content("\n").join(lines)
 
 
+def scroll_to_first_change(scroll: VerticalScroll, body: Static, diff: str) -> None:
+    """Scroll ``scroll`` (showing ``diff`` in ``body``) to the first changed line, with a
+    line of context above it: on a short terminal the change may be far below the top."""
+    lines = diff_content(diff).split("\n")
+    first = next(
+        (
+            i
+            for i, line in enumerate(lines)
+            if line.plain[:1] in "+-" and line.plain[:3] not in ("+++", "---")
+        ),
+        None,
+    )
+    width = body.content_region.width
+    if first is None or width <= 0:
+        return
+    # Long lines wrap: count the rows above the target, not the lines.
+    row = sum(len(line.wrap(width)) for line in lines[: max(0, first - 1)])
+    scroll.scroll_to(y=row, animate=False)
+
+
 class DiffDialog(ModalScreen[bool]):
     """Preview the change to the config file; dismisses with True to save."""
 
@@ -171,25 +191,11 @@ class DiffDialog(ModalScreen[bool]):
         self.call_after_refresh(self._fit_diff)
 
     def _show_first_change(self) -> None:
-        """Scroll the diff to its first changed line, with a line of context above it."""
-        lines = diff_content(self._diff).split("\n")
-        first = next(
-            (
-                i
-                for i, line in enumerate(lines)
-                if line.plain[:1] in "+-" and line.plain[:3] not in ("+++", "---")
-            ),
-            None,
+        scroll_to_first_change(
+            self.query_one("#diff-scroll", VerticalScroll),
+            self.query_one("#diff-body", Static),
+            self._diff,
         )
-        if first is None:
-            return
-        body = self.query_one("#diff-body", Static)
-        width = body.content_region.width
-        if width <= 0:
-            return
-        # Long lines wrap: count the rows above the target, not the lines.
-        row = sum(len(line.wrap(width)) for line in lines[: max(0, first - 1)])
-        self.query_one("#diff-scroll", VerticalScroll).scroll_to(y=row, animate=False)
 
     def _fit_diff(self) -> None:
         """Shrink the diff area so the path, the notes and the buttons stay inside the dialog.
