@@ -18,11 +18,13 @@ from takopi_core.plugins.discovery import Discovery, PluginEntry, discover
 
 
 class PluginLoadFailed(RuntimeError):
-    """Loading or validating a plugin failed; ``str()`` is the reason."""
+    """Loading or validating a plugin failed; ``str()`` is the reason, ``fix`` what to do
+    (see :mod:`takopi_core.plugins.fixes`)."""
 
-    def __init__(self, entry: PluginEntry, message: str) -> None:
+    def __init__(self, entry: PluginEntry, message: str, fix: str | None = None) -> None:
         super().__init__(message)
         self.entry = entry
+        self.fix = fix
 
 
 def resolve_entry_point(entry: PluginEntry) -> metadata.EntryPoint:
@@ -116,13 +118,19 @@ def _is_async_callable(fn: Any) -> bool:
 
 def load_entry(entry: PluginEntry) -> Any:
     """Import ``entry``'s object and validate it; raises PluginLoadFailed on any failure."""
+    from takopi_core.plugins.load_errors import NOTHING
+
+    obj: Any = NOTHING
     try:
         obj = resolve_entry_point(entry).load()
         validate_backend(entry, obj)
     except PluginLoadFailed:
         raise
     except Exception as exc:
-        raise PluginLoadFailed(entry, str(exc) or type(exc).__name__) from exc
+        from takopi_core.plugins.load_errors import explain_with_fix
+
+        fix = explain_with_fix(entry, exc, obj)[1]
+        raise PluginLoadFailed(entry, str(exc) or type(exc).__name__, fix) from exc
     return obj
 
 
@@ -146,11 +154,17 @@ def load_backend(
     if entry is None:
         for error in found.errors:
             if error.kind == kind and error.id == plugin_id:
-                raise ConfigError(f"Failed to load {kind} {plugin_id!r}: {error.message}")
+                from takopi_core.plugins.fixes import discovery_fix
+
+                fix = discovery_fix(error.reason, error.id, error.distribution)
+                raise ConfigError(
+                    f"Failed to load {kind} {plugin_id!r}: {error.message}; to fix: {fix}"
+                )
         available = ", ".join(sorted(visible))
         suffix = f" Available: {available}." if available else ""
         raise ConfigError(f"Unknown {kind} {plugin_id!r}.{suffix}")
     try:
         return load_entry(entry)
     except PluginLoadFailed as exc:
-        raise ConfigError(f"Failed to load {kind} {plugin_id!r}: {exc}") from exc
+        fix = f"; to fix: {exc.fix}" if exc.fix else ""
+        raise ConfigError(f"Failed to load {kind} {plugin_id!r}: {exc}{fix}") from exc

@@ -337,3 +337,25 @@ def test_reserved_and_nameless_entry_points_say_what_to_do(site: Path) -> None:
     assert (
         fix.startswith("its metadata names no distribution") and "nameless-1.0.0.dist-info" in fix
     )
+
+
+def test_the_run_path_says_what_to_do_about_a_plugin_that_fails_to_load(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `takopi run` loads its plugins in its own process (as a host must): the same fix.
+    from takopi_core.errors import ConfigError
+    from takopi_core.plugins.discovery import discover
+    from takopi_core.plugins.loading import load_backend
+
+    write_dists(
+        site,
+        engine_dist("runneeds", "import fx_run_absent_lib\n", requires=["fx-run-absent-lib>=4"]),
+    )
+    monkeypatch.syspath_prepend(str(site))
+    found = discover(path=[str(site)])
+    with pytest.raises(ConfigError) as caught:
+        load_backend("engine", "runneeds", discovery=found)
+    assert str(caught.value) == (
+        "Failed to load engine 'runneeds': No module named 'fx_run_absent_lib'; to fix: "
+        f"{shlex.quote(sys.executable)} -m pip install 'fx-run-absent-lib>=4'"
+    )

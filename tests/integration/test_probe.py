@@ -13,8 +13,8 @@ from support.distfactory import GUIDE_EXAMPLES, write_dists
 from support.plugin_zoo import BROKEN, ZOO, good_engine_code
 
 from takopi_core.plugins.discovery import discover
+from takopi_core.plugins.load_errors import python_matches
 from takopi_core.plugins.probe import LoadResult, Probe, probe_all
-from takopi_core.plugins.probe_child import python_matches
 from takopi_core.plugins.setup_engine import setup_engine_for
 
 
