@@ -311,8 +311,9 @@ class PipStream(Iterator[str]):
     def cancel(self) -> None:
         """Stop the child and its helpers: SIGTERM to the group, SIGKILL if it lingers."""
         with self._lock:
-            if self._process.poll() is not None:
-                return
+            if self._result is not None:
+                return  # read to the end: nothing left to stop
+            # Even when pip has exited: a helper it left may hold the output open.
             self.cancelled = True
         signal_group(self._process.pid, signal.SIGTERM)
         with contextlib.suppress(subprocess.TimeoutExpired):

@@ -29,6 +29,13 @@ def _alive(pid: int) -> bool:
         return False
 
 
+def _still_alive_after(pid: int, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return _alive(pid)
+
+
 def test_lines_come_merged_in_order_with_the_exit_status() -> None:
     script = (
         "import sys\n"
@@ -139,8 +146,30 @@ def test_cancel_kills_a_helper_that_ignores_sigterm(tmp_path: Path) -> None:
     reader = threading.Thread(target=running.wait, daemon=True)
     reader.start()
     reader.join(timeout=20)
-    alive = _alive(helper_process)
+    alive = _still_alive_after(helper_process, seconds=5)  # exit closes files first
     if alive:
         os.kill(helper_process, 9)  # do not leave it behind for the 10 minutes it sleeps
     assert not alive and not reader.is_alive()
     assert running.result.cancelled
+
+
+def test_cancel_after_pip_exited_still_ends_a_helper_holding_the_output(tmp_path: Path) -> None:
+    helper_pid = tmp_path / "helper.pid"
+    script = (
+        "import subprocess, sys\n"
+        "helper = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)'])\n"
+        f"open({str(helper_pid)!r}, 'w').write(str(helper.pid))\n"
+        "print('done here', flush=True)\n"  # and exits 0, the helper still writing to us
+    )
+    running = stream(_command(script))
+    assert next(running) == "done here"
+    helper_process = int(helper_pid.read_text())
+    reader = threading.Thread(target=running.wait, daemon=True)
+    reader.start()
+    time.sleep(0.2)  # the reader now waits on the pipe the helper holds open
+    running.cancel()
+    reader.join(timeout=20)
+    alive = _still_alive_after(helper_process, seconds=5)  # exit closes files first
+    if alive:
+        os.kill(helper_process, 9)
+    assert not alive and not reader.is_alive()
