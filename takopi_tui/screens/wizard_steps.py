@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
@@ -190,8 +191,17 @@ class SettingsStep(VerticalScroll):
                 return
 
 
-class DefaultsStep(Vertical):
-    """Step 4: the default engine, and whether this transport becomes the default."""
+class DefaultsStep(VerticalScroll):
+    """Step 4: the default engine, and whether this transport becomes the default.
+
+    A scroll area: on a short terminal (80x24) the checkbox and its note are below the fold.
+    """
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        # Focus scrolls the checkbox into view; its note, just below, says what it changes.
+        if event.widget.id == "make-default":
+            note_widget = self.query_one("#default-note")
+            self.call_after_refresh(self.scroll_to_widget, note_widget, animate=False)
 
     def compose(self) -> ComposeResult:
         yield Label(Content("Default engine"), classes="section")

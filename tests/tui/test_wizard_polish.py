@@ -294,3 +294,21 @@ async def test_choosing_another_transport_does_not_enable_the_first(
         diff = text(screen, "#wizard-diff")
         assert "takopi-transport-chatty" not in diff
         assert "also enable" not in text(screen, "#diff-path")
+
+
+async def test_small_terminal_defaults_step_keeps_the_checkbox_in_view(
+    site: Path, start_config: Path
+) -> None:
+    app = wizard_app(site)
+    async with app.run_test(size=SMALL) as pilot:
+        screen = await to_settings(pilot)
+        set_input(screen, "bot_token", "ok-small-4")
+        await next_step(pilot, screen)
+        assert screen.step == 4
+        box = screen.query_one("#make-default", Checkbox)
+        assert box.display
+        box.focus()
+        await pilot.pause()
+        await pilot.pause()
+        assert inside(screen, box, "#step-4")
+        assert inside(screen, "#default-note", "#step-4")
