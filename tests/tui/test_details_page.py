@@ -111,6 +111,9 @@ async def test_d_opens_the_page_and_tab_reaches_the_detail_pane(
         screen = await _open(pilot, "acme", key="d")
         assert screen.dist_name == "takopi-engine-acme"
         assert "No README in the metadata." in static_text(app, "#details-readme")
+        await pilot.press("c")  # the page as `takopi plugins info` prints it
+        assert app.clipboard.startswith("takopi-engine-acme 0.3.0\n")
+        assert "Entry points\n  engine     acme" in app.clipboard
         await pilot.press("q")  # q closes the page, it does not quit the app
         await wait_for(pilot, lambda: not isinstance(app.screen, DetailsScreen), what="back")
         assert app.is_running
