@@ -399,7 +399,10 @@ class CliSetup:
             if engine.install_hint:
                 self.term.say(f"     install: {engine.install_hint}")
             elif not engine.loaded and engine.result is not None:
-                self.term.say(f"     {engine.result.message}")
+                # A plugin's text may quote the config back: its secrets are masked.
+                self.term.say(f"     {self.masked(engine.result.message or 'failed to load')}")
+                if engine.result.fix:
+                    self.term.say(f"     fix: {self.masked(engine.result.fix)}")
         if not self.interactive or not usable:
             return None
         suggested = survey.suggested_engine()

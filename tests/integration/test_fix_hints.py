@@ -359,3 +359,19 @@ def test_the_run_path_says_what_to_do_about_a_plugin_that_fails_to_load(
         "Failed to load engine 'runneeds': No module named 'fx_run_absent_lib'; to fix: "
         f"{shlex.quote(sys.executable)} -m pip install 'fx-run-absent-lib>=4'"
     )
+
+
+def test_setup_lists_an_engine_that_fails_to_load_with_its_fix(site: Path, tmp_path: Path) -> None:
+    from support.setup_plugins import child_env, make_bin, write_setup_site
+
+    write_setup_site(
+        site,
+        engine_dist("engneeds", "import fx_eng_absent_lib\n", requires=["fx-eng-absent-lib>=5"]),
+    )
+    env = child_env(site, make_bin(tmp_path / "bin", "fakecli-bin"))
+    done = run_takopi("setup", "chatty", "--non-interactive", "bot_token=ok-1", env=env)
+    lines = done.stdout.splitlines()
+    at = next(i for i, line in enumerate(lines) if "engneeds" in line)
+    assert f"fix: {PY} -m pip install 'fx-eng-absent-lib>=5'" in "\n".join(lines[at : at + 3]), (
+        done.stdout
+    )
