@@ -61,13 +61,17 @@ class _ActionRecord:
     ``ActionState`` is built only when a snapshot needs it (a flood of events costs no
     allocations beyond the events themselves)."""
 
-    __slots__ = ("completed", "display_phase", "event", "first_seen", "index", "last_update",
-                 "state")  # fmt: skip
-    # Set by ProgressTracker.note_event before the first frozen() call.
-    event: ActionEvent
+    __slots__ = ("action", "completed", "display_phase", "first_seen", "index", "last_update",
+                 "ok", "phase", "state")  # fmt: skip
+    # Set by ProgressTracker.note_event before the first frozen() call. The event's fields,
+    # not the event: a run keeps one record per action, and every object it keeps alive is
+    # one more for each of the garbage collector's full passes to visit.
+    action: Action
     completed: bool
     display_phase: str
     last_update: int
+    ok: bool | None
+    phase: str
 
     def __init__(self, first_seen: int, index: int) -> None:
         self.first_seen = first_seen
@@ -80,11 +84,10 @@ class _ActionRecord:
         if state is None:
             # ActionState(event.action, event.phase, ...), built as model.new_action_event
             # builds events (a snapshot builds one per action changed since the last).
-            event = self.event
             state = self.state = _new(ActionState)
-            _set_action(state, event.action)
-            _set_phase(state, event.phase)
-            _set_ok(state, event.ok)
+            _set_action(state, self.action)
+            _set_phase(state, self.phase)
+            _set_ok(state, self.ok)
             _set_display_phase(state, self.display_phase)
             _set_completed(state, self.completed)
             _set_first_seen(state, self.first_seen)
@@ -139,7 +142,9 @@ class ProgressTracker:
                     record.state = None
                     self._dirty.append(record)
             completed = phase == "completed"
-            record.event = event
+            record.action = action
+            record.phase = phase
+            record.ok = event.ok
             record.display_phase = "updated" if updating and not completed else phase
             record.completed = completed
             record.last_update = seq
@@ -230,7 +235,15 @@ def _inline_code(text: str) -> str:
 
 
 def _shorten(text: str) -> str:
-    return textwrap.shorten(text, width=MAX_TITLE_CHARS, placeholder="…") or text[:MAX_TITLE_CHARS]
+    """``text`` with its whitespace collapsed, cut to ``MAX_TITLE_CHARS`` at a word with "…".
+
+    What ``textwrap.shorten`` returns; a title that fits once collapsed (nearly all) is
+    returned without building a ``TextWrapper``, which costs ~30x more: a render shortens
+    every shown title, and a busy run renders hundreds of times."""
+    collapsed = " ".join(text.split())
+    if len(collapsed) > MAX_TITLE_CHARS:
+        collapsed = textwrap.shorten(collapsed, width=MAX_TITLE_CHARS, placeholder="…")
+    return collapsed or text[:MAX_TITLE_CHARS]
 
 
 def _relative_path(path: str, base_dir: Path | None) -> str:
