@@ -70,6 +70,10 @@ __all__ = [
 Action = Literal["install", "update", "remove"]
 Tool = Literal["pip", "uv"]
 
+#: Seconds the output may stay open after pip exited (a helper it left still holding it)
+#: before that helper's process group is killed.
+LEFTOVER_GRACE = 5.0
+
 #: Archive endings pip installs from a local file.
 _ARCHIVES = (".whl", ".tar.gz", ".zip", ".tar.bz2", ".tgz")
 
@@ -286,6 +290,15 @@ class PipStream(Iterator[str]):
             self._process.stdout, encoding="utf-8", errors="replace", newline=None
         )
         self._lock = threading.Lock()
+        self._read_to_end = threading.Event()
+        threading.Thread(target=self._end_leftovers, name="pip-leftovers", daemon=True).start()
+
+    def _end_leftovers(self) -> None:
+        """Once pip has exited, end helpers it left holding the output open (after a grace):
+        otherwise reading would wait for them however long they live."""
+        self._process.wait()
+        if not self._read_to_end.wait(timeout=LEFTOVER_GRACE):
+            kill_group(self._process)
 
     @property
     def pid(self) -> int:
@@ -326,6 +339,7 @@ class PipStream(Iterator[str]):
         if self._result is not None:
             return
         returncode = self._process.wait()
+        self._read_to_end.set()
         self._reader.close()
         self._result = InstallResult(self.command, returncode, tuple(self.lines), self.cancelled)
 

@@ -173,3 +173,30 @@ def test_cancel_after_pip_exited_still_ends_a_helper_holding_the_output(tmp_path
     if alive:
         os.kill(helper_process, 9)
     assert not alive and not reader.is_alive()
+
+
+def test_a_helper_pip_leaves_holding_the_output_is_ended_after_a_grace(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from takopi_core.plugins import install
+
+    monkeypatch.setattr(install, "LEFTOVER_GRACE", 0.5)
+    helper_pid = tmp_path / "helper.pid"
+    script = (
+        "import subprocess, sys\n"
+        "helper = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)'])\n"
+        f"open({str(helper_pid)!r}, 'w').write(str(helper.pid))\n"
+        "print('Successfully installed demo-1.0', flush=True)\n"
+    )
+    running = stream(_command(script))
+    reader = threading.Thread(target=running.wait, daemon=True)
+    reader.start()
+    reader.join(timeout=20)
+    helper_process = int(helper_pid.read_text())
+    alive = _still_alive_after(helper_process, seconds=5)
+    if alive:
+        os.kill(helper_process, 9)
+    assert not alive and not reader.is_alive()
+    result = running.result
+    assert result.returncode == 0 and not result.cancelled and result.ok
+    assert result.lines == ("Successfully installed demo-1.0",)
