@@ -46,7 +46,7 @@ def _status_line(row: PluginRow) -> tuple[str, str]:
         return f"skipped by discovery: {row.broken_reason}", "bold $error"
     if row.status is Status.LOADING:
         if row.checking_for is not None:
-            return f"checking… ({row.checking_for:.1f} s so far)", "$warning"
+            return f"checking… {row.checking_for:.1f} s", "$warning"
         return "checking…", "$warning"
     if row.status is Status.DISABLED:
         return "disabled: not checked (its distribution is not in [plugins] enabled)", ""

@@ -58,7 +58,7 @@ async def test_a_hanging_row_ticks_then_says_how_to_raise_the_timeout(tmp_path: 
         )
         assert row(app, "quick").status is Status.OK  # checked beside the hang
         await go_to(pilot, "hang")
-        assert "s so far" in describe(row(app, "hang")).plain
+        assert "checking… " in describe(row(app, "hang")).plain
         await settle(pilot)
         hang = row(app, "hang")
         assert hang.status is Status.FAILED
