@@ -117,7 +117,7 @@ def error_line(record: ErrorRecord, masker: Masker | None = None) -> Content:
     )
 
 
-_HINT = "Enter on an error goes to its plugin; the error of the selected plugin is marked."
+_HINT = "Enter on one goes to its plugin."
 
 
 class ErrorPane(Vertical):
@@ -210,7 +210,7 @@ class ErrorPane(Vertical):
         elif index is None:
             count = len(self.items)
             text = Content.assemble(
-                ("The selected plugin has no errors. ", "$success"),
+                ("No error for the selected plugin. ", "$success"),
                 f"{count} error{'s' if count != 1 else ''} above. {_HINT}",
             )
         else:

@@ -70,9 +70,7 @@ async def test_the_pane_follows_the_selected_row(demo_site: Path, demo_config: P
         assert "invalid plugin id 'Bad-Id'" in static_text(app, "#error-body")
         await go_to(pilot, "acme")
         assert marked(app) == ""
-        assert "The selected plugin has no errors. 2 errors above" in static_text(
-            app, "#error-body"
-        )
+        assert "No error for the selected plugin. 2 errors above" in static_text(app, "#error-body")
 
 
 async def test_enter_on_an_error_goes_to_its_row(demo_site: Path, demo_config: Path):

@@ -23,10 +23,10 @@ def test_snapshot_sorted_by_load_time(
 
     async def run_before(pilot: Pilot) -> None:
         await ready(pilot)
-        await go_to(pilot, "telegram")
         screen = pilot.app.screen
         while screen.table_sort.column != "ms":  # type: ignore[attr-defined]
             await pilot.press("o")
+        await go_to(pilot, "telegram")
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
