@@ -203,7 +203,7 @@ def _run(args: argparse.Namespace, command: PipCommand, python: str) -> int:
     for plugin in changed:
         old = before.get(plugin.name)
         was = f" (was {old.version})" if old is not None and old.version != plugin.version else ""
-        print(f"{_verb(command, old)}: {plugin.name} {plugin.version}{was}")
+        print(f"{_verb(command, old, plugin)}: {plugin.name} {plugin.version}{was}")
     from takopi_core.cli.plugins_check import check_new, offer_enable
 
     failed = check_new(args, python, changed)
@@ -255,10 +255,12 @@ def _changed(
     return changed
 
 
-def _verb(command: PipCommand, old: InstalledPlugin | None) -> str:
+def _verb(command: PipCommand, old: InstalledPlugin | None, new: InstalledPlugin) -> str:
     if old is None:
         return "installed"
-    return "updated" if command.action == "update" else "reinstalled"
+    if old.version == new.version:
+        return "unchanged"  # named, and pip found it already satisfied
+    return "updated" if command.action == "update" else "installed"
 
 
 def _report_removed(
@@ -315,11 +317,17 @@ def _outdated(python: str) -> list[str]:
     print(f"asking the package index about {len(installed)} distributions...", flush=True)
     latest = latest_versions(list(installed), python)
     updates = updates_available(installed, latest)
+    # No answer for this Python: is there a release for a newer one? (Say so, do not mark.)
+    unknown = [name for name, version in latest.items() if version is None]
+    beyond = latest_versions(unknown, python, any_python=True) if unknown else {}
+    too_new = updates_available({n: installed[n] for n in unknown}, beyond)
     width = max(len(name) for name in installed)
     for name, version in installed.items():
         newest = latest.get(name)
         if name in updates:
             print(f"* {name:<{width}}  {version} -> {newest}")
+        elif name in too_new:
+            print(f"  {name:<{width}}  {version}  ({beyond[name]} needs a newer Python)")
         elif newest is None:
             print(f"  {name:<{width}}  {version}  (the index did not say)")
         else:

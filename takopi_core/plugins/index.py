@@ -55,18 +55,21 @@ def latest_versions(
     python: str = sys.executable,
     *,
     timeout: float = INDEX_TIMEOUT,
+    any_python: bool = False,
 ) -> dict[str, str | None]:
     """The newest version of each name on the package index, as ``python``'s pip sees it.
 
     One ``python -m pip index versions NAME`` child per name, several at once, each ended
     (its whole group) after ``timeout`` seconds. A name maps to None when the answer is
     unknown: offline, not on the index, no release for this Python, a timeout, or no pip in
-    that environment.
+    that environment. ``any_python`` counts releases whose Requires-Python the environment's
+    Python does not meet too (``--ignore-requires-python``): to say that a newer release
+    exists but needs a newer Python.
     """
     unique = list(dict.fromkeys(names))
     if not unique:
         return {}
-    asker = _IndexAsker(python, timeout)
+    asker = _IndexAsker(python, timeout, ["--ignore-requires-python"] if any_python else [])
     workers = min(INDEX_WORKERS, len(unique))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="pip-index") as pool:
         return dict(zip(unique, pool.map(asker.latest, unique), strict=True))
@@ -79,22 +82,23 @@ class _IndexAsker:
     with ``--python-version`` set to that environment's, so Requires-Python still counts.
     """
 
-    def __init__(self, python: str, timeout: float) -> None:
+    def __init__(self, python: str, timeout: float, options: list[str]) -> None:
         self.python = python
         self.timeout = timeout
+        self.options = options
         self._lock = threading.Lock()
         self._fallback: list[str] | None = None
 
     def latest(self, name: str) -> str | None:
         if name.startswith("-") or requirement_name(name) is None:
             return None
-        answer = _run_index([self.python, "-m", "pip"], name, self.timeout)
+        answer = _run_index([self.python, "-m", "pip", *self.options], name, self.timeout)
         if answer is not _NO_PIP:
             return answer
         fallback = self._fallback_pip()
         if fallback is None:
             return None
-        again = _run_index(fallback, name, self.timeout)
+        again = _run_index([*fallback, *self.options], name, self.timeout)
         return None if again is _NO_PIP else again
 
     def _fallback_pip(self) -> list[str] | None:

@@ -17,7 +17,14 @@ from pathlib import Path
 import pytest
 from support.cli import InProcessCli
 from support.pty_session import PtySession
-from support.tmp_env import TmpEnv, WheelSpec, build_wheel, engine_wheel, make_env
+from support.tmp_env import (
+    TmpEnv,
+    WheelSpec,
+    build_wheel,
+    engine_wheel,
+    make_env,
+    simple_index,
+)
 
 DEMO = "takopi-engine-demo"
 
@@ -44,9 +51,20 @@ def env(tmp_path: Path) -> TmpEnv:
 
 
 @pytest.fixture
-def pip_env(wheels: Path) -> dict[str, str]:
-    """pip settings for the commands' children: the wheel folder is the whole index."""
-    return {"PIP_CONFIG_FILE": os.devnull, "PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(wheels)}
+def index_root(tmp_path: Path) -> Path:
+    return tmp_path / "simple"
+
+
+@pytest.fixture
+def pip_env(wheels: Path, index_root: Path) -> dict[str, str]:
+    """pip settings for the commands' children: a local index of the wheel folder is the
+    whole package index (config files off, so no other index or constraint applies)."""
+    simple_index(index_root, wheels)
+    return {
+        "PIP_CONFIG_FILE": os.devnull,
+        "PIP_INDEX_URL": index_root.as_uri(),
+        "PIP_FIND_LINKS": "",
+    }
 
 
 def _enabled_list(config_path: Path, names: list[str]) -> None:
@@ -128,13 +146,29 @@ def test_pip_failing_is_exit_1_and_a_catalogue_plugin_needing_newer_python_is_wa
 
 
 def test_update_without_names_marks_and_upgrades_the_outdated(
-    takopi: InProcessCli, env: TmpEnv, pip_env: dict[str, str], wheels: Path
+    takopi: InProcessCli,
+    env: TmpEnv,
+    pip_env: dict[str, str],
+    wheels: Path,
+    tmp_path: Path,
+    index_root: Path,
 ) -> None:
     assert env.pip_install(next(wheels.glob("takopi_engine_demo-1.0.0-*.whl"))).returncode == 0
+    # Installed at 1.0.0; its only newer release (2.0.0, below) needs a Python from the future.
+    future = "takopi-future"
+    points = {"takopi.command_backends": {"future": "takopi_future:BACKEND"}}
+    files = {"takopi_future/__init__.py": ""}
+    old = WheelSpec(name=future, entry_points=points, files=files)
+    new = WheelSpec(
+        name=future, version="2.0.0", entry_points=points, files=files, requires_python=">=3.99"
+    )
+    assert env.pip_install(build_wheel(tmp_path / "old", old)).returncode == 0
+    simple_index(index_root, build_wheel(tmp_path / "new", new).parent)
     proc = takopi("plugins", "update", "--python", str(env.python), "--yes", env=pip_env)
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     assert f"* {DEMO}  1.0.0 -> 2.0.0\n" in out
+    assert f"  {future:<{len(DEMO)}}  1.0.0  (2.0.0 needs a newer Python)\n" in out
     assert f"$ {env.python} -m pip install --upgrade {DEMO}\n" in out
     assert f"updated: {DEMO} 2.0.0 (was 1.0.0)\n" in out
     assert f"  engine demo ({DEMO}): ok\n" in out
@@ -142,6 +176,9 @@ def test_update_without_names_marks_and_upgrades_the_outdated(
     assert again.returncode == 0
     assert f"  {DEMO}  2.0.0  up to date\n" in again.stdout
     assert "nothing to update" in again.stdout and "$ " not in again.stdout
+    named = takopi("plugins", "update", "--python", str(env.python), "-y", DEMO, env=pip_env)
+    assert named.returncode == 0, named.stderr
+    assert f"unchanged: {DEMO} 2.0.0\n" in named.stdout
 
 
 def test_remove_uninstalls_and_refuses_takopi_tui_and_options(

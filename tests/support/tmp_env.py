@@ -123,6 +123,7 @@ class WheelSpec:
     files: dict[str, str] = field(default_factory=dict)
     summary: str = "A test plugin"
     requires: list[str] = field(default_factory=list)
+    requires_python: str | None = None
 
 
 def build_wheel(out_dir: Path, spec: WheelSpec) -> Path:
@@ -136,6 +137,7 @@ def build_wheel(out_dir: Path, spec: WheelSpec) -> Path:
         f"Version: {spec.version}",
         f"Summary: {spec.summary}",
         *(f"Requires-Dist: {req}" for req in spec.requires),
+        *([f"Requires-Python: {spec.requires_python}"] if spec.requires_python else []),
     ]
     entry_lines: list[str] = []
     for group, points in spec.entry_points.items():
@@ -181,3 +183,35 @@ def engine_wheel(out_dir: Path, name: str, engine_id: str, version: str = "1.0.0
             files={f"{module}/__init__.py": source},
         ),
     )
+
+
+def simple_index(root: Path, wheels: Path) -> Path:
+    """A package index (PEP 503 "simple" pages) over the wheels in ``wheels``, at ``root``.
+
+    Each link carries ``data-requires-python`` from its wheel's metadata, as a real index
+    does, so pip leaves out releases the environment's Python does not meet (with
+    ``--find-links`` it cannot know before downloading). Point pip at it with
+    ``PIP_INDEX_URL=root.as_uri()``; pages are rewritten on each call (new wheels show).
+    """
+    import html
+    from email.parser import Parser
+
+    projects: dict[str, list[str]] = {}
+    for wheel in sorted(wheels.glob("*.whl")):
+        with zipfile.ZipFile(wheel) as archive:
+            [meta] = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
+            headers = Parser().parsestr(archive.read(meta).decode(), headersonly=True)
+        name = str(headers["Name"]).lower().replace("_", "-").replace(".", "-")
+        requires = headers["Requires-Python"]
+        attribute = f' data-requires-python="{html.escape(requires)}"' if requires else ""
+        projects.setdefault(name, []).append(
+            f'<a href="{wheel.as_uri()}"{attribute}>{wheel.name}</a><br>'
+        )
+    for name, links in projects.items():
+        page = root / name
+        page.mkdir(parents=True, exist_ok=True)
+        (page / "index.html").write_text(
+            "<!DOCTYPE html><html><body>\n" + "\n".join(links) + "\n</body></html>\n",
+            encoding="utf-8",
+        )
+    return root
