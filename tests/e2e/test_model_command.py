@@ -87,9 +87,7 @@ def test_model_override_reaches_codex_and_show_reports_it(codex_env: dict[str, s
     assert argv.index("--model") < argv.index("exec")  # a global option, as upstream puts it
 
 
-def test_model_clear_restores_the_cli_default(
-    codex_env: dict[str, str], config_path: Path
-) -> None:
+def test_model_clear_restores_the_cli_default(codex_env: dict[str, str], config_path: Path) -> None:
     # Not upstream's key: doctor reports it as unknown and the runner leaves it alone.
     write_config(config_path, '[codex]\nmodel = "cfg-model"\n')
     out = chat(
