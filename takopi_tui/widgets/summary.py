@@ -2,8 +2,8 @@
 
 It is one line at any width. The counts always show; what gives way when the terminal is
 narrow is the rest, in order: the "config"/"python" labels, the interpreter's path (its
-version stays), then the middle of the config path (an ellipsis keeps its start and file
-name), and at last the short forms of the counts.
+version stays), the middle of the config path (an ellipsis keeps its start and file name),
+then the counts' short forms with the path whole again, and that path shortened in turn.
 """
 
 from __future__ import annotations
@@ -76,19 +76,19 @@ def describe_summary(
     version = safe_text(env.version)
     sep: Part = (" │ ", "$text-muted")
     labelled: list[Part] = [("config ", "$text-muted"), config, sep, ("python ", "$text-muted")]
-    forms: list[list[Part]] = []
-    for short in (False, True):
-        counts_parts = _count_parts(counts, row_filter, shown, short=short)
-        forms += [
-            [*brand, *counts_parts, sep, *labelled, f"{python} {version}"],
-            [*brand, *counts_parts, sep, config, sep, f"{python} {version}"],
-            [*brand, *counts_parts, sep, config, sep, f"python {version}"],
-        ]
-    # Narrower still: the config path shortened in the middle, down to MIN_PATH_CELLS.
+    full = _count_parts(counts, row_filter, shown, short=False)
     tight = _count_parts(counts, row_filter, shown, short=True)
-    for cells in range(len(config) - 1, MIN_PATH_CELLS - 1, -1):
-        path = shorten_middle(config, cells)
-        forms.append([*brand, *tight, sep, path, sep, f"python {version}"])
+    forms: list[list[Part]] = [
+        [*brand, *full, sep, *labelled, f"{python} {version}"],
+        [*brand, *full, sep, config, sep, f"{python} {version}"],
+        [*brand, *full, sep, config, sep, f"python {version}"],
+    ]
+    # Narrower: the config path shortened in the middle (down to MIN_PATH_CELLS), first with
+    # the counts in full, then with their short forms.
+    for counts_parts in (full, tight):
+        for cells in range(len(config) - (counts_parts is full), MIN_PATH_CELLS - 1, -1):
+            path = shorten_middle(config, cells)
+            forms.append([*brand, *counts_parts, sep, path, sep, f"python {version}"])
     lines = [Content.assemble(*parts) for parts in forms]
     return lines
 
