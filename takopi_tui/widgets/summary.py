@@ -3,7 +3,8 @@
 It is one line at any width. The counts always show; what gives way when the terminal is
 narrow is the rest, in order: the "config"/"python" labels, the interpreter's path (its
 version stays), the middle of the config path (an ellipsis keeps its start and file name),
-then the counts' short forms with the path whole again, and that path shortened in turn.
+then the counts' short forms with the path whole again, that path shortened in turn, and
+at last the path, the interpreter and the name, leaving the counts alone.
 """
 
 from __future__ import annotations
@@ -89,6 +90,12 @@ def describe_summary(
         for cells in range(len(config) - (counts_parts is full), MIN_PATH_CELLS - 1, -1):
             path = shorten_middle(config, cells)
             forms.append([*brand, *counts_parts, sep, path, sep, f"python {version}"])
+    # Narrowest: the path goes, then the name and the version; the counts stay.
+    forms += [
+        [*brand, *tight, sep, f"python {version}"],
+        [*brand, *tight],
+        tight,
+    ]
     lines = [Content.assemble(*parts) for parts in forms]
     return lines
 

@@ -37,6 +37,18 @@ async def test_the_summary_takes_one_line_at_any_width(
             assert "config " in text and UV_PYTHON.python in text
 
 
+async def test_a_filter_at_80_columns_still_fits_one_line(demo_site: Path) -> None:
+    app = make_app(demo_site, environment=UV_PYTHON)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"slack", "enter")
+        await pilot.pause()
+        line = app.screen.query_one(SummaryLine)
+        text = line.content.plain
+        assert line.size.height == 1 and len(text) <= line.content_region.width
+        assert "shown" in text and "failed" in text
+
+
 async def test_narrowing_the_window_picks_a_shorter_form(demo_site: Path) -> None:
     app = make_app(demo_site, environment=UV_PYTHON)
     async with app.run_test(size=(200, 40)) as pilot:
