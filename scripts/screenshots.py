@@ -53,7 +53,7 @@ async def main_screen(pilot) -> None:  # type: ignore[no-untyped-def]
 async def errors(pilot) -> None:  # type: ignore[no-untyped-def]
     await go_to(pilot, "gemini")
     await pilot.press("e")
-    await pilot.press("enter")  # into the details...
+    await pilot.press("tab")  # into the details (enter opens the distribution's page)...
     await pilot.pause()
     await pilot.press("end")  # ...down to the exception
 
@@ -86,6 +86,17 @@ async def catalogue(pilot) -> None:  # type: ignore[no-untyped-def]
     await pilot.pause()
 
 
+async def details_page(pilot) -> None:  # type: ignore[no-untyped-def]
+    await go_to(pilot, "rocket")  # tests/support/details_dists.py: full metadata and a README
+    await pilot.press("d")
+    await pilot.pause(0.5)  # the README's Markdown lays out
+
+
+async def profile(pilot) -> None:  # type: ignore[no-untyped-def]
+    pilot.app.plugins_screen.action_sort_by("ms")  # lazy.nvim's profile view: slowest first
+    await pilot.pause()
+
+
 SHOTS: dict[str, Callable[..., Awaitable[None]]] = {
     "plugins": main_screen,
     "errors": errors,
@@ -93,6 +104,8 @@ SHOTS: dict[str, Callable[..., Awaitable[None]]] = {
     "filter": filtering,
     "help": help_screen,
     "catalogue": catalogue,
+    "details": details_page,
+    "profile": profile,
 }
 
 
@@ -155,9 +168,14 @@ def main() -> int:
         config.write_text(DEMO_CONFIG)
         os.environ["TAKOPI_CONFIG"] = str(config)
         site = write_demo(home / "site")
+        from support.details_dists import ROCKET, ROCKET_DEPS
+        from support.distfactory import write_dists
+
+        # The details page is shown on a distribution with every metadata field filled in.
+        rich_site = write_dists(write_demo(home / "site-details"), ROCKET, *ROCKET_DEPS)
         for name, prepare in SHOTS.items():
             config.write_text(DEMO_CONFIG)  # a shot never sees another's edits
-            svg = asyncio.run(take(name, prepare, site))
+            svg = asyncio.run(take(name, prepare, rich_site if name == "details" else site))
             png = to_png(svg)
             shown = svg.relative_to(ROOT)
             print(f"{shown}" + (f" + {png.name}" if png else " (no PNG converter found)"))
