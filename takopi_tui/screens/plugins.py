@@ -91,7 +91,14 @@ class PluginsScreen(
         Binding("2", "kind('engine')", "Engines", group=KIND_KEYS),
         Binding("3", "kind('transport')", "Transports", group=KIND_KEYS),
         Binding("4", "kind('command')", "Commands", group=KIND_KEYS),
-        Binding("e", "errors_only", "Errors", tooltip="Show only plugins with errors"),
+        # "only": the key filters the table; tab goes to the errors pane (QA: a new user
+        # pressed "Errors" to reach the pane).
+        Binding(
+            "e",
+            "errors_only",
+            "Errors only",
+            tooltip="Show only the plugins with errors (again: every plugin); tab: the panes",
+        ),
         Binding("c", "copy_details", "Copy", show=False, tooltip="Copy the details of this plugin"),
         Binding("o", "sort_next", "Sort", group=SORT_KEYS, tooltip="Sort by the next column"),
         Binding("O", "sort_reverse", "Reverse sort", group=SORT_KEYS, tooltip="Reverse the sort"),

@@ -346,6 +346,12 @@ class PluginTable(ScrollView, can_focus=True):
             self._announced = key
             self.post_message(self.RowHighlighted(self, key))
 
+    def on_resize(self, _event: events.Resize) -> None:
+        # A smaller window (or taller panes, or a zoom restored) can leave the cursor row
+        # below the last line drawn while the details still show it: bring it back in view.
+        if self._keys:
+            self._scroll_to_cursor()
+
     def _scroll_to_cursor(self, *, animate: bool = False) -> None:
         region = Region(int(self.scroll_x), self._cursor + 1, 1, 1)
         self.scroll_to_region(
