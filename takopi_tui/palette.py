@@ -6,6 +6,10 @@ app); :class:`PluginCommands` is the :class:`textual.command.Provider` the plugi
 registers in ``COMMANDS``, and the screen runs the chosen entry (``run_plugin_command``).
 Every action appears once: a plugin id that two rows share (two entry points of different
 kinds, or one id in two distributions) is labelled with its kind, then its distribution.
+Enabling and disabling act on a whole distribution ([plugins] enabled lists distributions),
+so a distribution with several plugins has one entry that names it and its plugins
+("Disable takopi-tui (claude, codex, telegram)"), never one per plugin that says less than
+it stages.
 
 Plugin ids and distribution names are untrusted: labels are :class:`~textual.content.Content`
 built from plain text (never markup, control characters escaped), and the help lines, which
@@ -24,6 +28,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 from textual.markup import escape
 
+from takopi_core.ids import normalize_dist_name
 from takopi_core.text import safe_text
 
 from .rows import PluginRow, Status
@@ -45,6 +50,40 @@ class PluginCommand:
     row_key: str | None = None
     plugin_id: str | None = None
     sort: str | None = None
+    search: str = ""
+    """More text the palette matches (the plugins a shortened label leaves out)."""
+
+
+#: How many of a distribution's plugins its enable/disable label names before "… N more".
+LABEL_PLUGINS = 3
+
+
+def distribution_plugins(rows: Sequence[PluginRow]) -> dict[str, list[str]]:
+    """Per normalised distribution name, its plugins' names in row order: the ids, and an
+    id two of its rows share told apart by kind ("engine ralph", "command ralph")."""
+    by_dist: dict[str, list[PluginRow]] = {}
+    for row in rows:
+        if row.distribution is not None:
+            by_dist.setdefault(normalize_dist_name(row.distribution), []).append(row)
+    names: dict[str, list[str]] = {}
+    for dist, members in by_dist.items():
+        counts = Counter(row.id for row in members)
+        names[dist] = [
+            safe_text(row.id) if counts[row.id] == 1 else f"{row.kind} {safe_text(row.id)}"
+            for row in members
+        ]
+    return names
+
+
+def _toggle_label(verb: str, name: str, dist: str, plugins: Sequence[str]) -> tuple[str, str]:
+    """The label and the extra search text of an enable/disable entry: ``name`` for a
+    distribution with one plugin, else the distribution and (up to three of) its plugins."""
+    if len(plugins) <= 1:
+        return f"{verb} {name}", ""
+    shown = list(plugins[:LABEL_PLUGINS])
+    if len(plugins) > LABEL_PLUGINS:
+        shown.append(f"… {len(plugins) - LABEL_PLUGINS} more")
+    return f"{verb} {dist} ({', '.join(shown)})", " ".join(plugins[LABEL_PLUGINS:])
 
 
 def display_names(rows: Sequence[PluginRow]) -> dict[str, str]:
@@ -70,20 +109,36 @@ def display_names(rows: Sequence[PluginRow]) -> dict[str, str]:
 def plugin_commands(rows: Sequence[PluginRow]) -> list[PluginCommand]:
     """Every per-plugin action that applies to ``rows`` now, each once, then the sorts."""
     names = display_names(rows)
+    plugins_of = distribution_plugins(rows)
+    toggled: set[str] = set()  # distributions whose enable/disable entry is listed
     commands: list[PluginCommand] = []
     for row in rows:
         name = names[row.key]
         dist = safe_text(row.dist_label)
 
-        def add(verb: str, label: str, help_text: str, row: PluginRow = row) -> None:
-            commands.append(PluginCommand(label, help_text, verb, row.key, row.id))
+        def add(
+            verb: str, label: str, help_text: str, row: PluginRow = row, search: str = ""
+        ) -> None:
+            commands.append(PluginCommand(label, help_text, verb, row.key, row.id, search=search))
 
         add(GO, f"Go to {name}", f"Select {row.kind} {name} ({dist}) in the table")
-        if row.distribution is not None:
-            if row.enabled_after:
-                add(DISABLE, f"Disable {name}", f"Stage taking {dist} out of [plugins] enabled")
-            else:
-                add(ENABLE, f"Enable {name}", f"Stage adding {dist} to [plugins] enabled")
+        dist_key = normalize_dist_name(row.distribution) if row.distribution else None
+        if dist_key is not None and dist_key not in toggled:
+            toggled.add(dist_key)
+            plugins = plugins_of[dist_key]
+            verb = DISABLE if row.enabled_after else ENABLE
+            label, search = _toggle_label(verb.capitalize(), name, dist, plugins)
+            what = (
+                f"Stage taking {dist} out of [plugins] enabled"
+                if row.enabled_after
+                else f"Stage adding {dist} to [plugins] enabled"
+            )
+            if len(plugins) > 1:
+                together = "disabled" if row.enabled_after else "enabled"
+                what += (
+                    f": its {len(plugins)} plugins are {together} together, {', '.join(plugins)}"
+                )
+            add(verb, label, what, search=search)
         if row.kind == "transport" and row.problem is None:
             add(SETUP, f"Set up {name}", "Settings, default engine, diff, write, check")
         if row.enabled and row.status is not Status.BROKEN:
@@ -135,6 +190,11 @@ class PluginCommands(Provider):
         matcher = self.matcher(query)
         for command in self._commands():
             score, offsets = matcher.fuzzy_search.match(query, command.label)
+            if score <= 0 and command.search:
+                # A plugin the shortened label leaves out ("disable tool5"): the entry is
+                # found by it, shown without highlights (they would point past the label).
+                score, _ = matcher.fuzzy_search.match(query, f"{command.label} {command.search}")
+                offsets = ()
             if score > 0:
                 yield Hit(
                     score,

@@ -54,7 +54,9 @@ def test_each_action_once_and_shared_ids_labelled_with_the_kind(isolated_home: P
     found = labels(site)
     assert [label for label, n in Counter(found).items() if n > 1] == []
     assert "Go to ralph (engine)" in found and "Go to ralph (command)" in found
-    assert "Disable ralph (engine)" in found and "Go to ralph" not in found
+    # enabling and disabling act on the distribution: one entry, naming both plugins
+    assert "Disable takopi-ralph (engine ralph, command ralph)" in found
+    assert "Go to ralph" not in found
     assert "Go to acme" in found and "Disable acme" in found
     assert "Set up slack" in found and "Set up acme" not in found  # transports only
     assert "Check acme again" in found
