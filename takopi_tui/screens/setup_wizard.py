@@ -23,6 +23,7 @@ from __future__ import annotations
 from typing import Any
 
 from textual import on, work
+from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Button, Checkbox, OptionList, Static
 from textual.worker import Worker, WorkerState
@@ -45,7 +46,7 @@ from ..handover import (
     own_setup_command,
     suspend_and_run,
 )
-from .dialogs import ConfirmDialog, diff_content
+from .dialogs import ConfirmDialog, diff_content, scroll_to_first_change
 from .wizard_change import PlannedChange, plan_change, with_enabled, write_change
 from .wizard_reports import (
     default_note,
@@ -383,11 +384,17 @@ class SetupWizard(SettingsForm):
             self._note("#diff-path", f"These changes will be written to {path}:")
         else:
             self._note("#diff-path", f"Nothing to change in {path}.")
-        self.query_one("#wizard-diff", Static).update(
-            diff_content(mask_text(diff, self._typed_secrets()))
-        )
-        self.query_one("#wizard-diff-scroll").display = bool(diff)
+        shown = mask_text(diff, self._typed_secrets())
+        self.query_one("#wizard-diff", Static).update(diff_content(shown))
+        scroll = self.query_one("#wizard-diff-scroll", VerticalScroll)
+        scroll.display = bool(diff)
+        scroll.scroll_home(animate=False)
         self._go(5)
+        # Laid out first (the step was hidden): at 80x24 the context above the change
+        # fills the few rows there are, so open on the first changed line, as ctrl+s does.
+        self.call_after_refresh(
+            scroll_to_first_change, scroll, self.query_one("#wizard-diff", Static), shown
+        )
 
     # -- steps 5 and 6: write, check ------------------------------------------------------
 
