@@ -133,7 +133,9 @@ class PluginRow:
                 location=problem.location,
             )
         if self.result is not None and not self.result.ok:
-            return self.result.fix or fixes.plugin_fault_fix(self.id, self.distribution)
+            return self.result.fix or fixes.unexplained_fix(
+                self.result.error_type, self.id, self.distribution
+            )
         return None
 
     def search_text(self) -> str:

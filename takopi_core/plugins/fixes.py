@@ -221,16 +221,23 @@ def plugin_fault_fix(plugin_id: str, distribution: str | None) -> str:
     )
 
 
-def timeout_fix(message: str, plugin_id: str, distribution: str | None) -> str:
-    """For a plugin the probe stopped at its time limit: the longer limit the probe's
-    message suggests (``give it longer: CMD``), and what to do if it really hangs."""
-    _, found, rest = message.partition("give it longer: ")
-    longer = rest.removesuffix(")").strip() if found else ""
+def timeout_fix(longer: str | None, plugin_id: str, distribution: str | None) -> str:
+    """For a plugin the probe stopped at its time limit: ``longer``, the command that allows
+    it more time (the caller's own ``--timeout``), and what to do if it really hangs."""
     slow = f"if it is only slow, give it longer: {longer}; " if longer else ""
     return (
         f"{slow}if it hangs, report it to the author of {distribution or plugin_id}; "
         f"meanwhile hide it: {disable(distribution, plugin_id)}"
     )
+
+
+def unexplained_fix(error_type: str | None, plugin_id: str, distribution: str | None) -> str:
+    """The fix of a failure that came without one (the probe sets it for what it explains):
+    the timeout's for a ``TimeoutError``, else the author's fault. Every pane uses this, so
+    one error has one fix everywhere."""
+    if error_type == "TimeoutError":
+        return timeout_fix(None, plugin_id, distribution)
+    return plugin_fault_fix(plugin_id, distribution)
 
 
 # --- discovery errors (in the host) -----------------------------------------------------------

@@ -42,7 +42,7 @@ from takopi_core.plugins.probe_protocol import (
     encode_line,
     failed,
     memory_limit_from_env,
-    timeout_message,
+    timeout_failure,
 )
 
 DEFAULT_TIMEOUT = 10.0
@@ -368,8 +368,11 @@ class _HostReader:
         if late:  # the server itself stopped answering
             for local in late:
                 phase = self.running[local][1]
-                message = timeout_message(self.probe.timeout, phase, self.probe.timeout_hint)
-                yield self.done(local, failed("TimeoutError", message))
+                entry = self.entry(local)
+                fields = timeout_failure(
+                    self.probe.timeout, phase, self.probe.timeout_hint, entry.id, entry.distribution
+                )
+                yield self.done(local, fields)
             return True
         return False
 

@@ -18,6 +18,8 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from takopi_core.plugins.fixes import timeout_fix
+
 #: The longest protocol line accepted (a result with its traceback and setup fields).
 MAX_LINE_BYTES = 1 << 20
 #: How much of a traceback a result carries.
@@ -185,18 +187,28 @@ def seconds_text(value: float) -> str:
     return f"{value:g}"
 
 
-def timeout_message(timeout: float, phase: str, hint: str | None = None) -> str:
-    """How a plugin that ran past the time limit is reported.
+def timeout_message(timeout: float, phase: str) -> str:
+    """How a plugin that ran past the time limit is reported: what happened, and nothing
+    about what to do (that is :func:`timeout_failure`'s ``fix``)."""
+    return f"timed out after {seconds_text(timeout)} s while {phase}"
 
-    ``hint`` is the command that allows it longer, with ``{seconds}`` where the new limit
-    goes (``takopi doctor --timeout {seconds}``); the limit suggested is
-    :func:`suggested_timeout`.
-    """
-    message = f"timed out after {seconds_text(timeout)} s while {phase}"
-    if hint:
-        command = hint.replace("{seconds}", seconds_text(suggested_timeout(timeout)))
-        message += f" (if it is only slow, give it longer: {command})"
-    return message
+
+def longer_limit_command(timeout: float, hint: str | None) -> str | None:
+    """The command that allows a plugin longer: ``hint`` (``takopi doctor --timeout
+    {seconds}``) with :func:`suggested_timeout` for ``{seconds}``; None without a hint."""
+    if not hint:
+        return None
+    return hint.replace("{seconds}", seconds_text(suggested_timeout(timeout)))
+
+
+def timeout_failure(
+    timeout: float, phase: str, hint: str | None, plugin_id: str, distribution: str | None
+) -> dict[str, Any]:
+    """The result fields of a plugin stopped at the time limit, with its fix as data: the
+    longer limit of the command that ran (``hint``, as for :func:`longer_limit_command`)."""
+    fields = failed("TimeoutError", timeout_message(timeout, phase))
+    fields["fix"] = timeout_fix(longer_limit_command(timeout, hint), plugin_id, distribution)
+    return fields
 
 
 def suggested_timeout(timeout: float) -> float:

@@ -53,7 +53,7 @@ from takopi_core.plugins.probe_protocol import (
     encode_line,
     failed,
     size_text,
-    timeout_message,
+    timeout_failure,
 )
 
 _READ_CHUNK = 65536
@@ -270,8 +270,10 @@ class Server:
             if pid:
                 checker.status = os.waitstatus_to_exitcode(status)
         if checker.status is None and now >= checker.deadline and checker.fault is None:
-            message = timeout_message(self.timeout, checker.phase, self.timeout_hint)
-            checker.fault = failed("TimeoutError", message)
+            entry = checker.entry
+            checker.fault = timeout_failure(
+                self.timeout, checker.phase, self.timeout_hint, entry.id, entry.distribution
+            )
             self._stop(checker)
         if checker.status is not None:
             self._finish(checker)

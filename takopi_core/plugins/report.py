@@ -102,9 +102,7 @@ def _load_fix(result: LoadResult) -> str:
     """A failure the checker did not explain (the probe ended it: a hang, a crash)."""
     from takopi_core.plugins import fixes
 
-    if result.error_type == "TimeoutError":
-        return fixes.timeout_fix(result.message or "", result.id, result.distribution)
-    return fixes.plugin_fault_fix(result.id, result.distribution)
+    return fixes.unexplained_fix(result.error_type, result.id, result.distribution)
 
 
 def failures(records: Iterable[ErrorRecord]) -> list[ErrorRecord]:

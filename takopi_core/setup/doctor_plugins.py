@@ -46,13 +46,14 @@ def check_transport(state: DoctorState) -> Check:
     if result is None or not result.ok:
         message = result.message if result is not None else "not checked"
         fix = result.fix if result is not None else None
+        if result is not None and result.error_type == "TimeoutError":
+            action = fix  # a timeout has no traceback to show
+        elif fix:
+            action = f"{fix} (takopi plugins --load -v shows the traceback)"
+        else:
+            action = "takopi plugins --load -v shows the traceback"
         return Check(
-            name,
-            ERROR,
-            f"{transport_id} ({label}) failed to load: {message}",
-            action=f"{fix} (takopi plugins --load -v shows the traceback)"
-            if fix
-            else "takopi plugins --load -v shows the traceback",
+            name, ERROR, f"{transport_id} ({label}) failed to load: {message}", action=action
         )
     if result.setup_ok is None:
         return Check(

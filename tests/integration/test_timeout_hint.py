@@ -16,7 +16,11 @@ from support.plugin_zoo import ZOO
 
 from takopi_core.plugins.discovery import discover
 from takopi_core.plugins.probe import Probe
-from takopi_core.plugins.probe_protocol import suggested_timeout, timeout_message
+from takopi_core.plugins.probe_protocol import (
+    longer_limit_command,
+    suggested_timeout,
+    timeout_message,
+)
 
 HANG = next(d for d in ZOO if d.name == "zoo-hang")
 GOOD = next(d for d in ZOO if d.name == "zoo-good")
@@ -24,10 +28,11 @@ GOOD = next(d for d in ZOO if d.name == "zoo-good")
 
 def test_the_message_names_the_limit_and_the_command() -> None:
     assert timeout_message(2, "importing") == "timed out after 2 s while importing"
-    assert timeout_message(2.5, "importing", "takopi doctor --timeout {seconds}") == (
-        "timed out after 2.5 s while importing"
-        " (if it is only slow, give it longer: takopi doctor --timeout 30)"
+    assert timeout_message(2.5, "importing") == "timed out after 2.5 s while importing"
+    assert longer_limit_command(2.5, "takopi doctor --timeout {seconds}") == (
+        "takopi doctor --timeout 30"
     )
+    assert longer_limit_command(2.5, None) is None
     assert suggested_timeout(10) == 30
     assert suggested_timeout(30) == 60  # always more than the limit that ran out
 
@@ -44,10 +49,8 @@ def test_the_probe_adds_the_hint_of_its_caller(site: Path) -> None:
     )
     results = {r.id: r for r in probe.results()}
     assert results["hang"].error_type == "TimeoutError"
-    assert results["hang"].message == (
-        "timed out after 1 s while importing"
-        " (if it is only slow, give it longer: takopi tui --timeout 30)"
-    )
+    assert results["hang"].message == "timed out after 1 s while importing"
+    assert "give it longer: takopi tui --timeout 30;" in str(results["hang"].fix)
     assert results["good"].ok
 
 
@@ -55,10 +58,8 @@ def test_plugins_load_says_how_to_raise_its_timeout(site: Path) -> None:
     write_dists(site, HANG, GOOD)
     done = run_takopi("plugins", "--load", "--json", "--timeout", "1", site=site)
     rows = {row["id"]: row for row in json.loads(done.stdout)}
-    assert rows["hang"]["error"] == (
-        "timed out after 1 s while importing"
-        " (if it is only slow, give it longer: takopi plugins --load --timeout 30)"
-    )
+    assert rows["hang"]["error"] == "timed out after 1 s while importing"
+    assert "give it longer: takopi plugins --load --timeout 30;" in rows["hang"]["fix"]
     text = run_takopi("plugins", "--load", "--timeout", "1", site=site).stdout
     assert "takopi plugins --load --timeout 30" in text
 
