@@ -8,6 +8,7 @@ rows get an update mark, and what the catalogue rows say.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -39,6 +40,35 @@ def installed_distributions(discovery: Discovery) -> dict[str, str]:
         if error.distribution and not _is_own(error.distribution):
             found.setdefault(error.distribution, "")
     return found
+
+
+def index_candidates(discovery: Discovery, pythonpath: str | None = None) -> dict[str, str]:
+    """The installed plugin distributions worth asking the package index about.
+
+    Those found only in a folder on ``PYTHONPATH`` (``pythonpath``, default the environment
+    variable) are left out: pip did not install them there and cannot upgrade them in place
+    (``pip install --upgrade`` would put a second copy into site-packages, hidden behind the
+    first), so an update mark on them would offer what cannot work.
+    """
+    if pythonpath is None:
+        pythonpath = os.environ.get("PYTHONPATH", "")
+    folders = {_real(part) for part in pythonpath.split(os.pathsep) if part}
+    installed = installed_distributions(discovery)
+    if not folders:
+        return installed
+    outside: set[str] = set()  # distributions with a copy somewhere else (site-packages)
+    found = [(e.distribution, e.location) for e in discovery.entries] + [
+        (e.distribution, e.location) for e in discovery.errors
+    ]
+    for name, location in found:
+        folder = os.path.dirname(str(location or "").rstrip(os.sep))
+        if name and location and _real(folder) not in folders:
+            outside.add(normalize_dist_name(name))
+    return {name: v for name, v in installed.items() if normalize_dist_name(name) in outside}
+
+
+def _real(path: str) -> str:
+    return os.path.realpath(os.path.expanduser(path))
 
 
 def _is_own(name: str) -> bool:

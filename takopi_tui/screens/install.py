@@ -40,6 +40,10 @@ VERBS = {"install": "Install", "update": "Update", "remove": "Remove"}
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 
+#: What CommandDialog dismisses with when its alternative is "ask the package index first"
+#: (update with no update marks known yet) rather than a second command.
+ASK_INDEX = "ask-index"
+
 
 class PipRun(Protocol):
     """A running command (what :func:`takopi_core.plugins.install.stream` returns)."""
@@ -71,11 +75,12 @@ def command_title(command: PipCommand) -> str:
     return f"{verb} {len(command.names)} distributions"
 
 
-class CommandDialog(ModalScreen["PipCommand | None"]):
+class CommandDialog(ModalScreen["PipCommand | str | None"]):
     """Show the exact command and where it installs; dismisses with the command to run.
 
     ``alternative`` is a second command offered next to the first (update: this distribution,
-    or every plugin distribution); None dismisses without running anything.
+    or those with an update mark), or :data:`ASK_INDEX` (ask the package index first), which
+    the dialog dismisses with as it is; None dismisses without running anything.
     """
 
     CSS_PATH = [DIALOG_CSS, INSTALL_CSS]
@@ -92,7 +97,7 @@ class CommandDialog(ModalScreen["PipCommand | None"]):
         python: str,
         python_version: str,
         notes: tuple[str, ...] = (),
-        alternative: tuple[str, PipCommand] | None = None,
+        alternative: tuple[str, PipCommand | str] | None = None,
     ) -> None:
         super().__init__()
         self.command = command
@@ -119,12 +124,15 @@ class CommandDialog(ModalScreen["PipCommand | None"]):
             yield Static(Content(safe_text(self.command.display())), id="command-line")
             if self.alternative is not None:
                 label, other = self.alternative
-                yield Static(
-                    Content.assemble(
-                        (f"{label} (a) ", "bold"), "runs instead:\n", safe_text(other.display())
-                    ),
-                    id="command-alternative",
-                )
+                if not isinstance(other, str):
+                    yield Static(
+                        Content.assemble(
+                            (f"{label} (a) ", "bold"),
+                            "runs instead:\n",
+                            safe_text(other.display()),
+                        ),
+                        id="command-alternative",
+                    )
             for note in self.notes:
                 yield Static(Content.assemble(("! ", "bold $warning"), note), classes="note")
             with Horizontal(classes="buttons"):

@@ -11,7 +11,13 @@ Update marks: after the first paint (and after every pip run) a thread worker as
 package index for the newest version of each installed plugin distribution
 (``pip index versions``, in parallel children with a time limit); the Version column shows
 "↑ X" where the index has a newer one. No network means no answer and no mark, and nothing
-is said about it.
+is said about it. Distributions found only on ``PYTHONPATH`` are never asked about (see
+:func:`~takopi_tui.installs.index_candidates`).
+
+"Update all N" upgrades the N distributions with a mark, as ``takopi plugins update`` does,
+never every plugin distribution blind (one with an unresolvable dependency would fail the
+whole run). With no marks known yet (the index not asked, or no answer) U says so and offers
+to ask the index first.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from textual.binding import Binding
 from textual.screen import Screen
@@ -30,6 +36,7 @@ from ..installs import (
     catalogue_rows,
     changed_distributions,
     entries_of,
+    index_candidates,
     installed_distributions,
     newer_versions,
     with_update_marks,
@@ -63,6 +70,10 @@ MANAGE_BINDINGS = [
 MANAGE_ACTIONS = ("install", "update", "remove")
 UPDATE_CHECK = "update-check"
 
+#: What the package index has told so far: not asked, being asked, answered (at least one
+#: version known), or silent (no version known: offline, no pip, nothing published).
+IndexState = Literal["unasked", "asking", "answered", "silent"]
+
 
 class ManageActions(Screen[None]):
     """Install, update and remove for ``PluginsScreen`` (which supplies the state below)."""
@@ -92,6 +103,8 @@ class ManageActions(Screen[None]):
         return with_update_marks(rows, self.newer)
 
     _asked_index = False
+    index_state: IndexState = "unasked"
+    _tell_answer = False
 
     def on_plugin_table_populated(self, _message: PluginTable.Populated) -> None:
         # Textual calls this handler of every class in the screen's MRO: this one asks the
@@ -101,18 +114,29 @@ class ManageActions(Screen[None]):
             self._asked_index = True
             self.check_updates()
 
-    def check_updates(self) -> None:
-        """Ask the package index for newer versions, in the background (when enabled)."""
+    def check_updates(self, *, asked_by_user: bool = False) -> None:
+        """Ask the package index for newer versions, in the background (when enabled).
+
+        ``asked_by_user``: the user chose to ask (U offered it), so the index is asked even
+        when the app was started without update checks, and the answer is told.
+        """
         latest = self.options.latest_versions
-        installed = installed_distributions(self.discovery)
+        if latest is None and (asked_by_user or self.index_state != "unasked"):
+            from .screen_options import real_latest_versions
+
+            latest = real_latest_versions
+        installed = index_candidates(self.discovery)
         if latest is None or not installed:
             return
         python = self.options.environment.python
+        self.index_state = "asking"
+        self._tell_answer = self._tell_answer or asked_by_user
 
         def ask() -> None:
             try:
                 answer = latest(list(installed), python)
             except Exception:  # offline, no pip there: no marks, and nothing to say
+                self._from_thread(self._got_versions, installed, {})
                 return
             self._from_thread(self._got_versions, installed, answer)
 
@@ -132,7 +156,37 @@ class ManageActions(Screen[None]):
         # Versions installed since the question was asked win over the answer's basis.
         now = installed_distributions(self.discovery)
         self.newer = newer_versions({**installed, **now}, latest)
+        self.index_state = "answered" if any(latest.values()) else "silent"
+        if self._tell_answer:
+            self._tell_answer = False
+            self.notify(self._index_summary(len(installed)), markup=False)
         self.schedule_refresh()
+
+    def _index_summary(self, asked: int) -> str:
+        if self.index_state == "silent":
+            return (
+                f"The package index did not answer about any of the {asked} distributions "
+                "(offline, or none of them is published): no update marks."
+            )
+        if not self.newer:
+            return f"No updates: the package index has nothing newer for the {asked} asked."
+        names = ", ".join(f"{name} {version}" for name, version in sorted(self.newer.items()))
+        return f"{len(self.newer)} with an update (↑ in the Version column): {names}. U updates."
+
+    def no_marks_reason(self) -> str:
+        """Why no distribution has an update mark yet (said where "Update all" would be)."""
+        if not index_candidates(self.discovery):
+            return (
+                "None of the plugin distributions is installed in this environment's "
+                "site-packages (the others are on PYTHONPATH), so none is pip's to update."
+            )
+        return {
+            "unasked": "The package index has not been asked yet which plugin distributions "
+            "have a newer release, so no row has an ↑ mark.",
+            "asking": "The package index is being asked right now; the ↑ marks follow.",
+            "silent": "The package index did not answer (offline?), so no row has an ↑ mark.",
+            "answered": "No row has an ↑ mark: the package index has nothing newer.",
+        }[self.index_state]
 
     # -- the actions ------------------------------------------------------------------------
 
@@ -177,27 +231,68 @@ class ManageActions(Screen[None]):
         self._confirm(lambda: plan([choice.name], env.python), notes=notes)
 
     def action_update(self) -> None:
-        """Upgrade the selected row's distribution; the dialog offers every one instead."""
+        """Upgrade the selected row's distribution; the dialog offers those marked ↑ instead.
+
+        "Update all N" is the N distributions with an update mark (never every plugin
+        distribution blind); with no marks known it says why and offers to ask the index.
+        """
         from takopi_core.plugins.install import plan_update
 
+        from .install import ASK_INDEX
+
         python = self.options.environment.python
-        installed = sorted(installed_distributions(self.discovery), key=normalize_dist_name)
-        if not installed:
+        if not installed_distributions(self.discovery):
             self.notify("No plugin distributions are installed.", markup=False)
             return
+        marked = sorted(self.newer, key=normalize_dist_name)
         row = self.current_row
-        every = f"Update all {len(installed)}"
-        if row is None or row.distribution is None or row.builtin:
-            self._confirm(lambda: plan_update(installed, python))
+        dist = None if row is None or row.builtin else row.distribution
+        if marked:
+            every = f"Update all {len(marked)}"
+            if dist is None:
+                self._confirm(lambda: plan_update(marked, python))
+            elif [normalize_dist_name(dist)] == [normalize_dist_name(m) for m in marked]:
+                self._confirm(lambda: plan_update([dist], python))
+            else:
+                self._confirm(
+                    lambda: plan_update([dist], python),
+                    alternative=lambda: (every, plan_update(marked, python)),
+                )
             return
-        dist = row.distribution
-        if len(installed) == 1:
-            self._confirm(lambda: plan_update([dist], python))
+        reason = self.no_marks_reason()
+        can_ask = self.index_state in ("unasked", "silent") and bool(
+            index_candidates(self.discovery)
+        )
+        if dist is None:
+            if can_ask:
+                self._offer_ask(reason)
+            else:
+                self.notify(reason, title="Nothing to update", markup=False)
             return
         self._confirm(
             lambda: plan_update([dist], python),
-            alternative=lambda: (every, plan_update(installed, python)),
+            notes=[reason + (" Ask it first (a) to see which have one." if can_ask else "")],
+            ask=("Ask the index first", ASK_INDEX) if can_ask else None,
         )
+
+    def _offer_ask(self, reason: str) -> None:
+        from .dialogs import ConfirmDialog
+
+        count = len(index_candidates(self.discovery))
+        body = (
+            f"{reason}\nAsk it now about the {count} plugin distribution"
+            f"{'s' if count != 1 else ''} installed here? The rows with a newer release then "
+            "show ↑, and U offers to update those (and only those)."
+        )
+        self.app.push_screen(
+            ConfirmDialog("No updates known yet", body, yes="Ask the index", no="Cancel"),
+            callback=lambda yes: self._ask_index() if yes else None,
+        )
+
+    def _ask_index(self) -> None:
+        self.check_updates(asked_by_user=True)
+        count = len(index_candidates(self.discovery))
+        self.notify(f"Asking the package index about {count} distributions…", markup=False)
 
     def action_remove(self) -> None:
         """Uninstall the selected row's distribution (after confirming the command)."""
@@ -229,6 +324,7 @@ class ManageActions(Screen[None]):
         *,
         alternative: Callable[[], tuple[str, PipCommand]] | None = None,
         notes: Sequence[str] = (),
+        ask: tuple[str, str] | None = None,
     ) -> None:
         """Plan the command (a refused name is said, not run) and ask before running it."""
         from takopi_core.plugins.install import InstallError
@@ -248,13 +344,16 @@ class ManageActions(Screen[None]):
                 python=env.python,
                 python_version=env.version,
                 notes=tuple(notes),
-                alternative=other,
+                alternative=other if other is not None else ask,
             ),
             callback=self._run,
         )
 
-    def _run(self, command: PipCommand | None) -> None:
+    def _run(self, command: PipCommand | str | None) -> None:
         if command is None:
+            return
+        if isinstance(command, str):  # ASK_INDEX: the dialog's "ask the index first"
+            self._ask_index()
             return
         from .install import PipOutputScreen
 
