@@ -211,8 +211,21 @@ class TakopiApp(App[None]):
 
             options = self.options
             timeout = options.timeout if options.timeout is not None else DEFAULT_TIMEOUT
+            known = None
+            if options.probe_factory is real_probe:  # the table's results are the probe's
+                from .known_checks import table_results
+
+                known = table_results(
+                    self.plugins_screen.runs.cache,
+                    config_path=options.config_path,
+                    search_path=options.search_path,
+                    timeout=options.timeout,
+                )
             service = SetupSession(
-                options.config_path, search_path=options.search_path, timeout=timeout
+                options.config_path,
+                search_path=options.search_path,
+                timeout=timeout,
+                known=known,
             )
         wizard = SetupWizard(
             service,

@@ -108,6 +108,10 @@ class CheckCache:
     def forget(self, key: EntryKey) -> None:
         self._kept.pop(key, None)
 
+    def copy(self) -> CheckCache:
+        """A copy as it is now, for another thread to read while this one carries on."""
+        return CheckCache(dict(self._kept))
+
     def clear(self) -> None:
         self._kept.clear()
 

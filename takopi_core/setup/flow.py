@@ -37,7 +37,7 @@ from takopi_core.errors import ConfigError
 from takopi_core.ids import ENGINE, FALLBACK_TRANSPORT, TRANSPORT
 from takopi_core.plugins.discovery import Discovery, PluginEntry, discover
 from takopi_core.plugins.fields import FieldSpec
-from takopi_core.plugins.probe import DEFAULT_TIMEOUT, LoadResult, Probe
+from takopi_core.plugins.probe import DEFAULT_TIMEOUT, LoadResult, Probe, default_workers
 from takopi_core.plugins.setup_engine import setup_engine_for
 from takopi_core.secrets import Masker
 from takopi_core.setup.child import DEFAULT_VALIDATE_TIMEOUT, run_validators
@@ -217,6 +217,15 @@ class Survey:
 # --- the session: config, children, time limits ----------------------------------------------
 
 
+#: Results a host already has (the TUI's plugin table): given the entries setup is about to
+#: check, the engine their ``check_setup`` gets and the config's data, the results that
+#: still hold for them, by entry key. Those entries are not checked again.
+KnownResults = Callable[
+    [Sequence[PluginEntry], PluginEntry | None, Mapping[str, Any]],
+    Mapping[tuple[str, str, str | None], LoadResult],
+]
+
+
 class SetupSession:
     """Where setup works: one config file, the plugin search path, and how children run.
 
@@ -227,6 +236,11 @@ class SetupSession:
         timeout: the probe's per-plugin time limit.
         validate_timeout: the time limit of one round of field validators.
         which: finds an engine's CLI on PATH (tests pass their own).
+        known: results the host already has (see :data:`KnownResults`): the survey checks
+            only the plugins it has no result for that still holds.
+        workers: how many plugins the probe checks at once (default:
+            :func:`takopi_core.plugins.probe.default_workers`), so a plugin that hangs
+            holds one slot for one timeout while the others are checked.
     """
 
     def __init__(
@@ -238,8 +252,12 @@ class SetupSession:
         validate_timeout: float = DEFAULT_VALIDATE_TIMEOUT,
         which: Callable[[str], str | None] = shutil.which,
         base_env: Mapping[str, str] | None = None,
+        known: KnownResults | None = None,
+        workers: int | None = None,
     ) -> None:
         self.config_path = config_path
+        self.known = known
+        self.workers = workers if workers is not None else default_workers()
         self.search_path = list(search_path) if search_path is not None else None
         self.timeout = timeout
         self.validate_timeout = validate_timeout
@@ -259,7 +277,8 @@ class SetupSession:
         return discover(enabled_list(config.data, config.path), path=self.search_path)
 
     def survey(self, config: ConfigFile | None = None) -> Survey:
-        """Probe every visible transport (with ``check_setup``) and engine, in one child run."""
+        """Probe every visible transport (with ``check_setup``) and engine, in one child run
+        (the pool: ``workers`` at once); those with a result in ``known`` are not checked."""
         config = config or self.load_config()
         found = self.discover(config)
         data = config.data
@@ -273,7 +292,11 @@ class SetupSession:
         )
         transports = [e for e in found.visible() if e.kind == TRANSPORT]
         engines = [e for e in found.visible() if e.kind == ENGINE]
-        results = self._probe([*transports, *engines], default_engine)
+        entries = [*transports, *engines]  # transports first: the probe starts them first
+        engine = setup_engine_for(found.entries, default_engine)
+        results = dict(self.known(entries, engine, data)) if self.known is not None else {}
+        todo = [e for e in entries if e.key not in results]
+        results.update(self._probe(todo, engine))
         survey.transports = [TransportChoice(e, results.get(e.key)) for e in transports]
         survey.engines = [self._engine_choice(e, results.get(e.key)) for e in engines]
         return survey
@@ -282,7 +305,7 @@ class SetupSession:
         """Run the transport's ``check_setup`` again (after a write), with ``engine_id``."""
         found = self.discover()
         fresh = found.find(TRANSPORT, transport.id) or transport
-        results = self._probe([fresh], engine_id, discovery=found)
+        results = self._probe([fresh], setup_engine_for(found.entries, engine_id))
         return TransportChoice(fresh, results.get(fresh.key))
 
     def validate(
@@ -298,17 +321,17 @@ class SetupSession:
         )
 
     def _probe(
-        self,
-        entries: list[PluginEntry],
-        engine_id: str | None,
-        *,
-        discovery: Discovery | None = None,
+        self, entries: list[PluginEntry], engine: PluginEntry | None
     ) -> dict[tuple[str, str, str | None], LoadResult]:
         if not entries:
             return {}
-        found = discovery if discovery is not None else self.discover()
-        engine = setup_engine_for(found.entries, engine_id)
-        probe = Probe(entries, timeout=self.timeout, setup_engine=engine, env=self.child_env())
+        probe = Probe(
+            entries,
+            timeout=self.timeout,
+            setup_engine=engine,
+            env=self.child_env(),
+            workers=self.workers,
+        )
         return {result.key: result for result in probe.results()}
 
     def _engine_choice(self, entry: PluginEntry, result: LoadResult | None) -> EngineChoice:
