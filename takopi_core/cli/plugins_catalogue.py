@@ -115,6 +115,28 @@ def _print_text(
             print(f"    needs Python {entry.requires_python}{note}")
         if entry.homepage:
             print(f"    {entry.homepage}")
+    print(_install_hint(entries, installed, version), end="")
+
+
+def _install_hint(
+    entries: list[CatalogueEntry], installed: dict[str, str], version: str | None
+) -> str:
+    """The closing line: an entry this interpreter can install (one not installed first), or,
+    when every published match needs another Python, which Python that is."""
+    from takopi_core.ids import normalize_dist_name
+
     published = [e for e in entries if e.published]
-    if published:
-        print(f"\nInstall one: takopi plugins install {published[0].name}")
+    if not published:
+        return ""
+    fitting = [e for e in published if not version or e.supports_python(version) is not False]
+    if fitting:
+        new = [e for e in fitting if normalize_dist_name(e.name) not in installed]
+        return f"\nInstall one: takopi plugins install {(new or fitting)[0].name}\n"
+    needs = sorted({e.requires_python or "" for e in published} - {""})
+    first = published[0]
+    return (
+        f"\nNone of these installs on Python {version}: "
+        f"{'they need' if len(published) > 1 else 'it needs'} Python {' or '.join(needs)}.\n"
+        "Install into an environment that has it (PATH: its python):\n"
+        f"  takopi plugins install --python PATH {first.name}\n"
+    )

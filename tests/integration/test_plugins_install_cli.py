@@ -231,7 +231,7 @@ def test_the_catalogue_marks_what_the_environment_has(
     assert proc.returncode == 0
     assert proc.stdout.startswith("takopi-cron  [command cron]  (installed 9.9)\n")
     assert f"    needs Python >=3.14: this is Python {sys.version.split()[0]}\n" in proc.stdout
-    assert "Install one: takopi plugins install takopi-cron" in proc.stdout
+    assert "takopi plugins install --python PATH takopi-cron" in proc.stdout
     as_json = takopi("plugins", "catalogue", "--json", "--python", str(env.python), "cron")
     [item] = json.loads(as_json.stdout)
     assert item == {
