@@ -140,6 +140,7 @@ def _require_installed(names: Sequence[str], python: str, action: str) -> None:
     from takopi_core.ids import normalize_dist_name
     from takopi_core.plugins.install import InstallError, requirement_name
     from takopi_core.plugins.installed import InstalledError, installed_plugins
+    from takopi_core.plugins.suggest import unknown_name_hint
 
     try:
         installed = installed_plugins(python)
@@ -149,12 +150,12 @@ def _require_installed(names: Sequence[str], python: str, action: str) -> None:
     for name in names:
         if requirement_name(name) in known:
             continue
-        listing = ", ".join(installed) or "none"
         hint = f" To install it: takopi plugins install {name}" if action == "update" else ""
+        others = unknown_name_hint(name, installed, what="installed plugin distributions")
         raise InstallError(
             f"{name} is not a plugin distribution installed for {python}, so it cannot be "
-            f"{'updated' if action == 'update' else 'removed'} here (installed plugin "
-            f"distributions: {listing}).{hint}"
+            f"{'updated' if action == 'update' else 'removed'} here; "
+            f"{others}{'' if others.endswith('?') else '.'}{hint}"
         )
 
 

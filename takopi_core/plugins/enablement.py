@@ -151,10 +151,13 @@ def resolve_distribution(discovery: Discovery, name: str) -> tuple[str, str | No
             f"plugin {plugin_id!r} comes from a distribution without a name, so the enabled "
             "list cannot name it"
         )
-    installed = ", ".join(sorted(inventory.spelling.values(), key=normalize_dist_name))
+    from takopi_core.plugins.suggest import unknown_name_hint
+
+    installed = sorted(inventory.spelling.values(), key=normalize_dist_name)
+    ids = sorted({item.id for item in items})
     raise EnablementError(
-        f"no installed plugin id or distribution named {name!r}; installed distributions: "
-        f"{installed}"
+        f"no installed plugin id or distribution named {name!r}; "
+        + unknown_name_hint(name, installed, also=ids)
     )
 
 

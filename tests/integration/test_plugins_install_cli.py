@@ -194,7 +194,7 @@ def test_remove_uninstalls_and_refuses_takopi_tui_and_options(
     library = takopi("plugins", "remove", "--python", python, "-y", "tomlkit")
     assert library.returncode == 2
     assert f"tomlkit is not a plugin distribution installed for {python}" in library.stderr
-    assert f"(installed plugin distributions: {DEMO})" in library.stderr
+    assert f"; installed plugin distributions: {DEMO}." in library.stderr
     not_installed = takopi("plugins", "update", "--python", python, "-y", "takopi-cron")
     assert not_installed.returncode == 2
     assert "To install it: takopi plugins install takopi-cron" in not_installed.stderr
