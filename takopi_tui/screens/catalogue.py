@@ -1,8 +1,9 @@
 """The catalogue: the published Takopi plugins, searchable, to install one with a key.
 
 The list ships with takopi-tui (:func:`takopi_core.plugins.catalogue.load_catalogue`); each
-line shows the name, its kinds, whether it is installed here (and at which version), the
-Python it needs (marked when the inspected interpreter is too old) and a summary. The search
+line shows the name, its kinds, the Python it needs (marked when the inspected interpreter is
+too old), whether it is on the package index at all (some are only named in upstream's list),
+whether it is installed here (and at which version) and a summary. The search
 box filters as you type (:func:`takopi_core.plugins.catalogue.search`); a name, requirement or
 wheel path that is not in the catalogue can be installed as typed. Choosing a line dismisses
 with what to install; nothing runs before the command is confirmed (CommandDialog).
@@ -98,6 +99,9 @@ class CatalogueScreen(ModalScreen["Choice | None"]):
             table.add_column("Name", key="name")
             table.add_column("Kind", key="kind")
             table.add_column("Python", key="python")
+            # Its own column: "not on the index" is not an install state (QA: it showed under
+            # Installed, read as "this one is not installed from the index").
+            table.add_column("On index", key="index")
             table.add_column("Installed", key="installed")
             table.add_column("Summary", key="summary")
             yield table
@@ -131,6 +135,7 @@ class CatalogueScreen(ModalScreen["Choice | None"]):
                 Text(""),
                 Text(""),
                 Text(""),
+                Text(""),
                 Text("installs what you typed (a name, requirement or wheel path)", "italic"),
                 key=TYPED,
             )
@@ -141,9 +146,8 @@ class CatalogueScreen(ModalScreen["Choice | None"]):
 
     def _cells(self, row: CatalogueRow) -> tuple[Text, ...]:
         entry = row.entry
-        if not entry.published:
-            installed = Text("not on index", style="dim")
-        elif row.installed is None:
+        index = Text("yes") if entry.published else Text("no", style="yellow")
+        if row.installed is None:
             installed = Text("")
         else:
             installed = Text(f"✓ {_one_line(row.installed)}".rstrip(), style="green")
@@ -155,6 +159,7 @@ class CatalogueScreen(ModalScreen["Choice | None"]):
             Text(_one_line(entry.name), style="bold"),
             Text(_one_line(", ".join(entry.kinds))),
             python,
+            index,
             installed,
             Text(_one_line(entry.summary or "")),
         )
