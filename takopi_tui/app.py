@@ -233,11 +233,13 @@ class TakopiApp(App[None]):
             hand_over=self._hand_over or suspend_and_run,
             enable=enable,
         )
+        self.plugins_screen.watch_paused = True
         self.push_screen(wizard, callback=self._setup_done)
 
     def _setup_done(self, outcome: object) -> None:
         # The wizard may have written the config, or the transport's own setup may have.
         main = self.plugins_screen
+        main.watch_paused = False  # the reload below takes the files as they are now
         if main.reload():
             main.check_changed()
 

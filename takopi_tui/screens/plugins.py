@@ -235,8 +235,14 @@ class PluginsScreen(
     def _discovery_path(self) -> list[str] | None:
         return list(self.options.search_path) if self.options.search_path is not None else None
 
+    #: The setup wizard is open: its own save is not news, and its close reloads anyway
+    #: (TakopiApp._setup_done), so the watcher waits instead of toasting over its text.
+    watch_paused = False
+
     def poll_sources(self) -> None:
         """Timer: reload and re-check when the config or an installed plugin changed."""
+        if self.watch_paused:
+            return
         changes = self.watcher.poll()
         if not changes:
             return
