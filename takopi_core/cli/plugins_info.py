@@ -44,7 +44,7 @@ def run_info(args: argparse.Namespace) -> int:
     try:
         details = details_for(name, extras=args.extra, location=location)
     except DistNotFound as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {exc}{_did_you_mean(args.name)}", file=sys.stderr)
         return EXIT_USAGE
     except DistMetadataError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -64,6 +64,18 @@ def run_info(args: argparse.Namespace) -> int:
 
         sys.stdout.write(render_details(details, readme=not args.no_readme))
     return EXIT_OK
+
+
+def _did_you_mean(name: str) -> str:
+    """``; did you mean X?`` when a discovered distribution or plugin id is close to ``name``
+    (metadata only), else nothing: the error already says where the list is."""
+    from takopi_core.plugins.discovery import discover
+    from takopi_core.plugins.suggest import close_names
+
+    found = discover()
+    ids = [entry.id for entry in found.entries] + [error.id for error in found.errors]
+    close = close_names(name, [*found.distributions(), *ids])
+    return f"; did you mean {' or '.join(close)}?" if close else ""
 
 
 def resolve_name(name: str) -> tuple[str, str | None]:

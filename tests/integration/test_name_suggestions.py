@@ -97,3 +97,9 @@ def test_matching_ignores_case_and_separators() -> None:
     )
     assert unknown_name_hint("zzzz", ["a", "b"]) == "installed distributions: a, b"
     assert unknown_name_hint("zzzz", []) == "installed distributions: none"
+
+
+def test_plugins_info_suggests_the_distribution_a_typo_meant(many: Path) -> None:
+    done = run_takopi("plugins", "info", "takopi-transprt-slack", site=many)
+    assert done.returncode == 2, done.stderr
+    assert "did you mean takopi-transport-slack?" in done.stderr, done.stderr
