@@ -70,7 +70,7 @@ def test_plugins_load_uses_a_pool(site: Path) -> None:
     write_dists(site, HANG, *OTHERS)
     done = run_takopi("plugins", "--load", "--json", "--timeout", "2", site=site)
     rows = {row["id"]: row for row in json.loads(done.stdout)}
-    assert rows["hang"]["error"].startswith("timed out after 2 s while importing (")
+    assert rows["hang"]["error"] == "timed out after 2 s while importing"
     assert rows["good"]["status"] == "ok" and rows["hello"]["status"] == "ok"
     assert default_workers() >= 1
 
