@@ -18,7 +18,7 @@ from support.distfactory import write_dists
 from support.paths import run_takopi
 from support.plugin_zoo import ZOO
 
-from takopi_core.plugins.discovery import discover
+from takopi_core.plugins.discovery import Discovery, discover
 from takopi_core.plugins.probe import LoadResult, Probe
 from takopi_core.plugins.report import collect_errors
 from takopi_tui.rows import build_rows
@@ -32,7 +32,7 @@ HANG_FIX = (
 )
 
 
-def _probe(site: Path, hint: str | None) -> tuple[object, dict[str, LoadResult]]:
+def _probe(site: Path, hint: str | None) -> tuple[Discovery, dict[str, LoadResult]]:
     found = discover(path=[str(site)])
     probe = Probe(
         found.visible(),
