@@ -20,6 +20,7 @@ from support.demo_plugins import BUILTIN
 from support.distfactory import write_dists
 from support.templates import engine_source, plugin_dist
 from support.tmp_env import TmpEnv, engine_wheel, make_env
+from textual.widgets import Button
 
 from takopi_tui.environment import Environment
 from takopi_tui.screens.dialogs import ConfirmDialog
@@ -148,7 +149,8 @@ async def test_a_selected_row_with_no_marks_known_updates_it_or_asks_first(world
         await wait_for(pilot, lambda: isinstance(app.screen, CommandDialog))
         assert static_text(app, "#command-line").endswith(f"install --upgrade {BROKEN}")
         assert not app.screen.query("#command-alternative")  # no blind "update all"
-        assert "Ask the index first (a)" in str(app.screen.query_one("#alternative").label)
+        button = app.screen.query_one("#alternative", Button)
+        assert "Ask the index first (a)" in str(button.label)
         await pilot.press("a")
         await wait_for(pilot, lambda: row(app, "zed").latest == "1.1.0", 60, "the mark")
         assert os.environ["PYTHONPATH"]  # the on-path one stayed out of it
