@@ -13,7 +13,7 @@ import pytest
 from takopi_tui.screens.setup_wizard import SetupWizard
 
 from .test_wizard import START
-from .tui_support import row, wait_for
+from .tui_support import RecordingApp, row, wait_for
 from .wizard_support import next_step, open_wizard, set_input, setup_home, text, wizard_app
 
 SMALL = (80, 24)
@@ -35,6 +35,7 @@ async def test_the_wizards_save_raises_no_reload_toast(
     site: Path, start_config: Path, config_path: Path
 ) -> None:
     app = wizard_app(site, watch_interval=0.05)
+    assert isinstance(app, RecordingApp)  # it keeps what it was asked to toast
     async with app.run_test(size=SMALL) as pilot:
         screen = await open_wizard(pilot, "chatty")
         await next_step(pilot, screen)  # issues
