@@ -193,7 +193,8 @@ def render_listing(
 def render_setup(results: Iterable[LoadResult]) -> str:
     """Setup status of each checked transport, as plain text ('' when none was checked)."""
     lines: list[str] = []
-    for result in results:
+    # By id: the pool finishes checks in any order, and the text must not change with it.
+    for result in sorted(results, key=lambda r: r.id):
         if result.kind != "transport" or result.setup_ok is None:
             continue
         if result.setup_ok:
