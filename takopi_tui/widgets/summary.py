@@ -63,13 +63,52 @@ def shorten_middle(text: str, cells: int) -> str:
     return text[:head] + "…" + text[len(text) - tail :]
 
 
+class SummaryForms(list[Content]):
+    """The summary's fixed forms, widest first, and :meth:`fit` to pick one for a width.
+
+    Between the fixed forms sit those with the config path shortened in the middle; they
+    are built for the width asked (one per call), not for every possible length.
+    """
+
+    def __init__(self, forms: Sequence[Content], shortened: dict[int, list[Part | None]]) -> None:
+        super().__init__(forms)
+        #: index of the fixed form that a shortened path may come before -> its parts
+        #: with ``None`` where the path goes.
+        self.shortened = shortened
+
+    def fit(self, width: int) -> Content:
+        """The first form, in order, that fits ``width`` cells (else the last)."""
+        for index, form in enumerate(self):
+            parts = self.shortened.get(index)
+            if parts is not None:
+                path = _shortened_path(parts, width)
+                if path is not None:
+                    return path
+            if form.cell_length <= width:
+                return form
+        return self[-1]
+
+
+def _shortened_path(parts: list[Part | None], width: int) -> Content | None:
+    """``parts`` with the path (the str after the ``None`` marker) cut to fit ``width``."""
+    index = parts.index(None)
+    path = parts[index + 1]
+    assert isinstance(path, str)
+    others = [p for i, p in enumerate(parts) if i not in (index, index + 1) and p is not None]
+    room = width - Content.assemble(*others).cell_length
+    if room < MIN_PATH_CELLS or room >= len(path):
+        return None  # too narrow for even the shortest path, or the whole path fits
+    cut = [*parts[:index], shorten_middle(path, room), *parts[index + 2 :]]
+    return Content.assemble(*[p for p in cut if p is not None])
+
+
 def describe_summary(
     counts: Counts, config_path: Path, env: Environment, row_filter: RowFilter, shown: int
-) -> list[Content]:
-    """The summary line's forms, widest first; :class:`SummaryLine` shows the first that fits.
+) -> SummaryForms:
+    """The summary line's forms, widest first; :class:`SummaryLine` shows the one that fits.
 
     The widest: ``takopi │ 12 plugins · 1 failed · 2 disabled │ config … │ python … 3.11.7``.
-    The last form keeps only the counts' short forms and the shortest config path allowed.
+    The narrowest keeps only the counts' short forms.
     """
     brand: list[Part] = [("takopi", "bold $accent"), ("  │  ", "$text-muted")]
     config = safe_text(display_path(config_path))
@@ -83,31 +122,28 @@ def describe_summary(
         [*brand, *full, sep, *labelled, f"{python} {version}"],
         [*brand, *full, sep, config, sep, f"{python} {version}"],
         [*brand, *full, sep, config, sep, f"python {version}"],
-    ]
-    # Narrower: the config path shortened in the middle (down to MIN_PATH_CELLS), first with
-    # the counts in full, then with their short forms.
-    for counts_parts in (full, tight):
-        for cells in range(len(config) - (counts_parts is full), MIN_PATH_CELLS - 1, -1):
-            path = shorten_middle(config, cells)
-            forms.append([*brand, *counts_parts, sep, path, sep, f"python {version}"])
-    # Narrowest: the path goes, then the name and the version; the counts stay.
-    forms += [
+        [*brand, *tight, sep, config, sep, f"python {version}"],
+        # Narrowest: the path goes, then the name and the version; the counts stay.
         [*brand, *tight, sep, f"python {version}"],
         [*brand, *tight],
         tight,
     ]
-    lines = [Content.assemble(*parts) for parts in forms]
-    return lines
+    # Before the short counts, and before the path goes, the path shortened in the middle.
+    shortened: dict[int, list[Part | None]] = {
+        3: [*brand, *full, sep, None, config, sep, f"python {version}"],
+        4: [*brand, *tight, sep, None, config, sep, f"python {version}"],
+    }
+    return SummaryForms([Content.assemble(*parts) for parts in forms], shortened)
 
 
 class SummaryLine(Static):
     """One line above the table: the widest form of the summary that fits the width."""
 
-    forms: Sequence[Content] = ()
+    forms: SummaryForms = SummaryForms((), {})
 
-    def show(self, forms: Content | Sequence[Content]) -> None:
+    def show(self, forms: Content | SummaryForms) -> None:
         """Show ``forms`` (widest first): the first that fits, or else the last."""
-        self.forms = [forms] if isinstance(forms, Content) else list(forms)
+        self.forms = SummaryForms([forms], {}) if isinstance(forms, Content) else forms
         self._fit()
 
     def on_resize(self, event: Resize) -> None:
@@ -117,10 +153,8 @@ class SummaryLine(Static):
         if not self.forms:
             return
         width = self.content_region.width
-        if width <= 0:  # not laid out yet: the on_resize that follows picks again
-            chosen = self.forms[0]
-        else:
-            chosen = next((f for f in self.forms if f.cell_length <= width), self.forms[-1])
+        # Not laid out yet (width 0): the on_resize that follows picks again.
+        chosen = self.forms[0] if width <= 0 else self.forms.fit(width)
         old = self.content
         # Redraw only when the text changed (an update re-lays out the screen).
         if not (
