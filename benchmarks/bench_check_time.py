@@ -21,15 +21,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
+from support.bench_timing import HANG_DIST, median_seconds
 from support.distfactory import ENGINE_GROUP, Dist, write_dists
 
 PLUGIN_CODE = """
@@ -39,7 +37,6 @@ from takopi.api import EngineBackend
 
 BACKEND = EngineBackend(id="{id}", build_runner=lambda config, path: None)
 """
-HANG_CODE = "import time\ntime.sleep(600)\n"
 #: Import times of the 39 plugins that load, seconds: most quick, a few slow.
 LOAD_TIMES = [0.3, 0.2, 0.15, 0.1, 0.1, 0.05, 0.05, 0.05] + [0.0] * 31
 SLOWEST = "slow0"
@@ -58,16 +55,6 @@ assert all(r.error_type == "TimeoutError" for r in results if r.id == "hang")
 """
 
 
-def median_seconds(cmd: list[str], env: dict[str, str], runs: int) -> float:
-    subprocess.run(cmd, env=env, capture_output=True, check=True)  # warm the caches
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(cmd, env=env, capture_output=True, check=True)
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
-
-
 def make_site(folder: Path) -> Path:
     dists = [
         Dist(
@@ -79,13 +66,7 @@ def make_site(folder: Path) -> Path:
         )
         for i, seconds in enumerate(LOAD_TIMES)
     ]
-    dists.append(
-        Dist(
-            name="bench-hang",
-            entry_points={ENGINE_GROUP: {"hang": "bench_hang:BACKEND"}},
-            files={"bench_hang/__init__.py": HANG_CODE},
-        )
-    )
+    dists.append(HANG_DIST)
     return write_dists(folder, *dists)
 
 

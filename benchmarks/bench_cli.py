@@ -17,15 +17,13 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
+from support.bench_timing import median_seconds
 from support.distfactory import ENGINE_GROUP, Dist, write_dists
 
 PLUGIN_CODE = """
@@ -49,16 +47,6 @@ from takopi_core.plugins.probe import probe_all
 results = probe_all(discover().visible())
 assert all(r.ok for r in results), [r.message for r in results if not r.ok]
 """
-
-
-def median_seconds(cmd: list[str], env: dict[str, str], runs: int) -> float:
-    subprocess.run(cmd, env=env, capture_output=True, check=True)  # warm the caches
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(cmd, env=env, capture_output=True, check=False)
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
 
 
 def make_site(folder: Path, count: int = 20) -> Path:
@@ -95,15 +83,22 @@ def main() -> int:
         if importlib.util.find_spec("typer") is None:
             sys.exit("the --help baseline imports typer: pip install -e '.[bench]' (or typer)")
         t = {
-            "pass": median_seconds([py, "-c", "pass"], env, args.runs),
-            "typer": median_seconds([py, "-c", "import typer"], env, args.runs),
-            "help": median_seconds([py, "-m", "takopi_core", "--help"], env, args.runs),
-            "eps": median_seconds(
-                [py, "-c", "import importlib.metadata as m; m.entry_points()"], env, args.runs
+            "pass": median_seconds([py, "-c", "pass"], env, args.runs, check_timed=False),
+            "typer": median_seconds([py, "-c", "import typer"], env, args.runs, check_timed=False),
+            "help": median_seconds(
+                [py, "-m", "takopi_core", "--help"], env, args.runs, check_timed=False
             ),
-            "plugins": median_seconds([py, "-m", "takopi_core", "plugins"], env, args.runs),
-            "in_process": median_seconds([py, "-c", IN_PROCESS], env, args.runs),
-            "probe": median_seconds([py, "-c", VIA_PROBE], env, args.runs),
+            "eps": median_seconds(
+                [py, "-c", "import importlib.metadata as m; m.entry_points()"],
+                env,
+                args.runs,
+                check_timed=False,
+            ),
+            "plugins": median_seconds(
+                [py, "-m", "takopi_core", "plugins"], env, args.runs, check_timed=False
+            ),
+            "in_process": median_seconds([py, "-c", IN_PROCESS], env, args.runs, check_timed=False),
+            "probe": median_seconds([py, "-c", VIA_PROBE], env, args.runs, check_timed=False),
         }
     ms = {key: value * 1000 for key, value in t.items()}
     probe_budget = 1.5 * t["in_process"] + t["pass"]

@@ -16,15 +16,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
+from support.bench_timing import HANG_DIST, median_seconds
 from support.distfactory import ENGINE_GROUP, Dist, write_dists
 
 PLUGIN_CODE = """
@@ -32,7 +30,6 @@ from takopi.api import EngineBackend
 
 BACKEND = EngineBackend(id="{id}", build_runner=lambda config, path: None)
 """
-HANG_CODE = "import time\ntime.sleep(600)\n"
 TIMEOUT = 2.0
 
 IN_PROCESS = """
@@ -55,16 +52,6 @@ assert len(results) == len(entries) and all(r.ok or r.id == "hang" for r in resu
 """
 
 
-def median_seconds(cmd: list[str], env: dict[str, str], runs: int) -> float:
-    subprocess.run(cmd, env=env, capture_output=True, check=True)  # warm the caches
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(cmd, env=env, capture_output=True, check=True)
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
-
-
 def make_site(folder: Path, count: int, *, hang: bool = False) -> Path:
     dists = [
         Dist(
@@ -75,13 +62,7 @@ def make_site(folder: Path, count: int, *, hang: bool = False) -> Path:
         for i in range(count)
     ]
     if hang:
-        dists.append(
-            Dist(
-                name="bench-hang",
-                entry_points={ENGINE_GROUP: {"hang": "bench_hang:BACKEND"}},
-                files={"bench_hang/__init__.py": HANG_CODE},
-            )
-        )
+        dists.append(HANG_DIST)
     return write_dists(folder, *dists)
 
 
