@@ -80,6 +80,12 @@ class LoadResult:
     setup_fields: tuple[FieldSpec, ...] = ()
     setup_fields_error: str | None = None
 
+    @classmethod
+    def of(cls, entry: PluginEntry, status: str, **fields: Any) -> LoadResult:
+        """The result of ``entry`` (its kind, id, value, distribution and version)."""
+        e = entry  # the first six fields, in their order
+        return cls(e.kind, e.id, e.value, e.distribution, e.version, status, **fields)
+
     @property
     def key(self) -> tuple[str, str, str | None]:
         return (self.kind, self.id, self.distribution)
@@ -101,13 +107,9 @@ def _result(entry: PluginEntry, fields: Mapping[str, Any]) -> LoadResult:
         (str(title), tuple(str(line) for line in lines))
         for title, lines in fields.get("setup_issues") or ()
     )
-    return LoadResult(
-        kind=entry.kind,
-        id=entry.id,
-        value=entry.value,
-        distribution=entry.distribution,
-        version=entry.version,
-        status=fields.get("status", "failed"),
+    return LoadResult.of(
+        entry,
+        fields.get("status", "failed"),
         error_type=fields.get("error_type"),
         message=fields.get("message"),
         fix=fields.get("fix"),

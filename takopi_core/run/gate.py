@@ -109,13 +109,4 @@ def _reason(result: LoadResult) -> str:
 
 
 def _failed(entry: PluginEntry, reason: str) -> LoadResult:
-    return LoadResult(
-        kind=entry.kind,
-        id=entry.id,
-        value=entry.value,
-        distribution=entry.distribution,
-        version=entry.version,
-        status="failed",
-        error_type="ProbeError",
-        message=reason,
-    )
+    return LoadResult.of(entry, "failed", error_type="ProbeError", message=reason)
